@@ -1,0 +1,33 @@
+// The drillhost subcommands. Each returns the process exit code (see drillhost::ExitCode).
+#pragma once
+
+#include "cli_context.hpp"
+
+#include <chrono>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace drillhost::cli {
+
+struct ListOptions {
+    std::string kind;  // "", "drill", "injector" or "probe"
+};
+int list_command(const GlobalOptions &global, const ListOptions &options);
+
+int describe_command(const GlobalOptions &global, const std::string &id);
+
+struct RunOptions {
+    std::vector<std::string> drills;
+    bool all = false;
+    std::vector<std::string> params;  // "key=value" or "drill.id:key=value"
+    std::string target;               // a YAML or JSON file describing the target
+    double timeout_s = 600;
+    double grace_s = 10;
+    std::string journal;
+};
+int run_command(const GlobalOptions &global, const RunOptions &options);
+
+int recover_command(const GlobalOptions &global);
+
+}  // namespace drillhost::cli

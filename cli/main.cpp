@@ -1,0 +1,92 @@
+// drillhost: runs HA drills against Patroni clusters. A thin CLI over the drillhost core library.
+#include <drillhost/core/paths.hpp>
+#include <drillhost/core/version.hpp>
+#include <drillhost/plugin_api.h>
+
+#include <spdlog/spdlog.h>
+
+#include <CLI/CLI.hpp>
+#include <iostream>
+
+#include "commands.hpp"
+#include "signal_forwarder.hpp"
+
+using namespace drillhost;
+using namespace drillhost::cli;
+
+int main(int argc, char **argv) {
+    SignalForwarder::block_signals();  // before any thread: only the forwarder may receive them
+
+    CLI::App app{"drillhost: HA drills (fault-injection exercises) for PostgreSQL clusters managed by Patroni"};
+    app.set_version_flag("--version", std::string("drillhost ") + drillhost::version() + " (plugin ABI " +
+                                          std::to_string(DH_ABI_VERSION_MAJOR) + "." +
+                                          std::to_string(DH_ABI_VERSION_MINOR) + ")");
+    app.require_subcommand(1);
+    app.fallthrough();  // global options may also follow the subcommand
+
+    GlobalOptions global;
+    std::string format = "table";
+    std::string state_dir;
+    app.add_option("--load", global.load,
+                   "plugin file, directory or glob to load (repeatable; default: " +
+                       default_plugin_dir().string() + ")");
+    app.add_option("--state-dir", state_dir, "where the fault ledger and journals live (default: " +
+                                                 default_state_dir().string() + ")");
+    app.add_option("--format", format, "output format")->check(CLI::IsMember({"table", "json"}));
+    app.add_option("--log-level", global.log_level, "debug, info, warn or error")
+        ->check(CLI::IsMember({"debug", "info", "warn", "error"}));
+
+    ListOptions list;
+    auto *list_cmd = app.add_subcommand("list", "list the loaded drills, injectors and probes");
+    list_cmd->add_option("--kind", list.kind, "only this kind")->check(CLI::IsMember({"drill", "injector", "probe"}));
+
+    std::string describe_id;
+    auto *describe_cmd = app.add_subcommand("describe", "show a component and the JSON Schema of its parameters");
+    describe_cmd->add_option("id", describe_id, "component id")->required();
+
+    RunOptions run;
+    auto *run_cmd = app.add_subcommand("run", "run drills; every fault they inject is reverted whatever happens");
+    run_cmd->add_option("drills", run.drills, "drill ids");
+    run_cmd->add_flag("--all", run.all, "run every loaded drill");
+    run_cmd->add_option("--param,-p", run.params, "NAME=VALUE, or DRILL_ID:NAME=VALUE (VALUE may be JSON)");
+    run_cmd->add_option("--target", run.target, "YAML/JSON file describing the cluster under test");
+    run_cmd->add_option("--timeout", run.timeout_s, "per-drill timeout in seconds")->check(CLI::PositiveNumber);
+    run_cmd->add_option("--grace", run.grace_s, "seconds a cancelled drill gets to stop before its faults are reverted anyway")
+        ->check(CLI::NonNegativeNumber);
+    run_cmd->add_option("--journal", run.journal, "write the run's JSON-lines journal here");
+
+    auto *recover_cmd = app.add_subcommand("recover", "revert every fault a crashed or killed run left open");
+
+    try {
+        app.parse(argc, argv);
+    } catch (const CLI::CallForHelp &e) {
+        return app.exit(e);
+    } catch (const CLI::CallForAllHelp &e) {
+        return app.exit(e);
+    } catch (const CLI::CallForVersion &e) {
+        return app.exit(e);
+    } catch (const CLI::ParseError &e) {
+        app.exit(e);
+        return static_cast<int>(ExitCode::usage);
+    }
+
+    global.format = format == "json" ? Format::json : Format::table;
+    global.state_dir = state_dir.empty() ? default_state_dir() : std::filesystem::path(state_dir);
+    init_logging(global.log_level);
+    try {
+        if (*list_cmd) return list_command(global, list);
+        if (*describe_cmd) return describe_command(global, describe_id);
+        if (*run_cmd) return run_command(global, run);
+        if (*recover_cmd) return recover_command(global);
+    } catch (const UsageError &e) {
+        spdlog::error("{}", e.what());
+        return static_cast<int>(ExitCode::usage);
+    } catch (const InfraError &e) {
+        spdlog::error("{}", e.what());
+        return static_cast<int>(ExitCode::infrastructure);
+    } catch (const std::exception &e) {
+        spdlog::error("unexpected error: {}", e.what());
+        return static_cast<int>(ExitCode::infrastructure);
+    }
+    return static_cast<int>(ExitCode::usage);
+}

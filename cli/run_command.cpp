@@ -1,0 +1,123 @@
+#include <drillhost/core/param_schema.hpp>
+#include <drillhost/core/paths.hpp>
+#include <drillhost/core/runner.hpp>
+#include <signal.h>
+#include <unistd.h>
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <iostream>
+#include <map>
+
+#include "commands.hpp"
+#include "run_summary.hpp"
+#include "signal_forwarder.hpp"
+#include "target_file.hpp"
+
+namespace drillhost::cli {
+namespace {
+
+// "--param k=v" applies to every drill; "--param drill.id:k=v" to one.
+std::map<std::string, nlohmann::json> parse_params(const std::vector<std::string> &drills,
+                                                   const std::vector<std::string> &texts) {
+    std::map<std::string, nlohmann::json> params;
+    for (const auto &d : drills) params[d] = nlohmann::json::object();
+    for (const auto &text : texts) {
+        auto eq = text.find('=');
+        if (eq == std::string::npos || eq == 0)
+            throw UsageError("--param '" + text + "': expected NAME=VALUE or DRILL_ID:NAME=VALUE");
+        std::string key = text.substr(0, eq);
+        auto value = parse_param_value(text.substr(eq + 1));
+        auto colon = key.find(':');
+        if (colon == std::string::npos) {
+            for (auto &[drill, p] : params) p[key] = value;
+            continue;
+        }
+        std::string drill = key.substr(0, colon);
+        if (!params.count(drill)) throw UsageError("--param '" + text + "': drill " + drill + " is not being run");
+        params[drill][key.substr(colon + 1)] = value;
+    }
+    return params;
+}
+
+void log_line(dh_severity severity, const std::string &component, const std::string &message) {
+    static const spdlog::level::level_enum levels[] = {spdlog::level::debug, spdlog::level::info,
+                                                       spdlog::level::warn, spdlog::level::err};
+    spdlog::log(levels[std::clamp(severity, 0, 3)], "[{}] {}", component, message);
+}
+
+std::chrono::milliseconds to_ms(double seconds) {
+    return std::chrono::milliseconds(static_cast<long long>(seconds * 1000));
+}
+
+}  // namespace
+
+int run_command(const GlobalOptions &global, const RunOptions &options) {
+    Registry registry;
+    load_registry(global, registry);
+
+    std::vector<std::string> drills = options.drills;
+    if (options.all) {
+        if (!drills.empty()) throw UsageError("give drill ids or --all, not both");
+        for (const auto *c : registry.list(DH_KIND_DRILL)) drills.push_back(c->id);
+        if (drills.empty()) throw InfraError("--all: no drill is loaded (check --load)");
+    }
+    if (drills.empty()) throw UsageError("nothing to run: give drill ids or --all (`drillhost list` shows them)");
+
+    // Everything is checked before the first drill touches the cluster.
+    auto params = parse_params(drills, options.params);
+    for (const auto &id : drills) {
+        const Component &drill = registry.require(id, DH_KIND_DRILL);
+        if (auto violation = drill.validator->first_violation(drill.validator->with_defaults(params[id])))
+            throw UsageError("drill " + id + ": parameter " + *violation + " (see `drillhost describe " + id + "`)");
+    }
+
+    RunnerOptions runner_options;
+    runner_options.state_dir = global.state_dir;
+    if (!options.journal.empty()) runner_options.journal_path = options.journal;
+    if (!options.target.empty()) runner_options.target = load_target_file(options.target);
+    runner_options.timeout = to_ms(options.timeout_s);
+    runner_options.grace = to_ms(options.grace_s);
+    runner_options.log = &log_line;
+    Runner runner(registry, runner_options);
+    spdlog::info("run {}: {} drill(s); journal {}", runner.run_id(), drills.size(), runner.journal_path().string());
+
+    SignalForwarder signals([&runner](int signo, int count) {
+        const char *name = signo == SIGINT ? "SIGINT" : "SIGTERM";
+        if (count == 1) {
+            spdlog::warn("{}: stopping the drill and reverting its faults (send it twice more to exit at once)", name);
+            runner.cancel(name);
+        } else if (count == 2) {
+            spdlog::warn("{}: still reverting faults; once more exits now and leaves them to `drillhost recover`", name);
+        } else {
+            spdlog::error("{}: exiting now; faults still open are in {}: run `drillhost recover`", name,
+                          runner.ledger_path().string());
+            std::_Exit(static_cast<int>(ExitCode::infrastructure));
+        }
+    });
+
+    std::vector<DrillResult> results;
+    bool abandoned = false;
+    for (size_t i = 0; i < drills.size(); ++i) {
+        spdlog::info("[{}/{}] {}: starting", i + 1, drills.size(), drills[i]);
+        results.push_back(runner.run(drills[i], params[drills[i]]));
+        const auto &r = results.back();
+        abandoned |= r.abandoned;
+        spdlog::info("[{}/{}] {}: {} in {:.1f} s{}{}", i + 1, drills.size(), r.drill, outcome_name(r.outcome),
+                     r.duration_ms / 1000.0, r.message.empty() ? "" : ": ", r.message);
+    }
+    runner.finish();
+
+    print_summary(std::cout, results, global.format == Format::json, runner.run_id(), runner.journal_path());
+    int code = exit_code_for(results);
+    if (abandoned) {
+        // A drill thread ignored cancellation; its faults are reverted, do not wait for it.
+        std::cout.flush();
+        std::_Exit(code);
+    }
+    return code;
+}
+
+}  // namespace drillhost::cli

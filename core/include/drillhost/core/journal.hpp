@@ -1,0 +1,41 @@
+// The run journal: every event, measurement, verdict and fault of a run as JSON lines, each with
+// wall time (UTC, ISO 8601) and monotonic milliseconds since the run started.
+#pragma once
+
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <mutex>
+#include <nlohmann/json.hpp>
+#include <string>
+
+namespace drillhost {
+
+class Journal {
+public:
+    // Opens (creates) the file; throws InfraError when it cannot.
+    Journal(const std::filesystem::path &path, std::string run_id);
+    ~Journal();
+    Journal(const Journal &) = delete;
+    Journal &operator=(const Journal &) = delete;
+
+    // Appends `entry` (an object) with "run", "wall" and "mono_ms" added. Thread-safe; flushed per line.
+    void write(nlohmann::json entry);
+
+    // Monotonic milliseconds since the journal was opened (the run's clock).
+    double mono_ms() const;
+    const std::filesystem::path &path() const { return path_; }
+    const std::string &run_id() const { return run_id_; }
+
+private:
+    std::filesystem::path path_;
+    std::string run_id_;
+    std::FILE *file_ = nullptr;
+    std::mutex mutex_;
+    std::chrono::steady_clock::time_point start_;
+};
+
+// Current UTC time as "2026-11-25T20:19:05.123Z".
+std::string utc_timestamp();
+
+}  // namespace drillhost

@@ -1,0 +1,88 @@
+// Runs drills: validates parameters, gives each drill a host table, enforces its timeout and
+// cancellation, and reverts every fault it left open, whatever happened. The CLI is a thin layer
+// over this; other harnesses can embed it the same way.
+#pragma once
+
+#include <drillhost/core/cancellation.hpp>
+#include <drillhost/core/fault_ledger.hpp>
+#include <drillhost/core/journal.hpp>
+#include <drillhost/core/registry.hpp>
+
+#include <chrono>
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace drillhost {
+
+struct Assertion {
+    std::string name;
+    dh_verdict verdict = DH_VERDICT_PASS;
+    std::string observed;
+    std::string bound;
+};
+
+struct Measurement {
+    std::string name;
+    double value = 0;
+    std::string unit;
+};
+
+enum class Outcome { passed, failed, skipped, cancelled, timed_out, error };
+const char *outcome_name(Outcome outcome);
+
+struct DrillResult {
+    std::string drill;
+    Outcome outcome = Outcome::passed;
+    std::string message;  // why it failed, was skipped or cancelled
+    dh_status status = DH_OK;
+    std::vector<Assertion> assertions;
+    std::vector<Measurement> measurements;
+    double duration_ms = 0;
+    int faults_injected = 0;
+    int faults_left_open = 0;  // reverts that failed: `drillhost recover` must finish them
+    bool abandoned = false;    // the drill ignored cancellation and still runs on its thread
+};
+
+struct RunnerOptions {
+    std::filesystem::path state_dir;        // holds ledger/ and runs/
+    std::optional<std::filesystem::path> journal_path;  // default: <state_dir>/runs/<run id>.jsonl
+    nlohmann::json target = nlohmann::json::object();
+    std::chrono::milliseconds timeout{std::chrono::minutes(10)};  // per drill
+    std::chrono::milliseconds grace{std::chrono::seconds(10)};   // to stop after cancel/timeout
+    std::function<void(dh_severity, const std::string &component, const std::string &message)> log;
+};
+
+class Runner {
+public:
+    // Creates the run's ledger and journal. Throws InfraError if the state dir is unusable.
+    Runner(const Registry &registry, RunnerOptions options);
+    ~Runner();
+
+    const std::string &run_id() const;
+    const std::filesystem::path &journal_path() const;
+    const std::filesystem::path &ledger_path() const;
+
+    // Validates `params` (throws UsageError with the first violation and its JSON path), then runs.
+    DrillResult run(const std::string &drill_id, const nlohmann::json &params);
+
+    // Stops the current drill and refuses new ones. Thread-safe.
+    void cancel(const std::string &reason);
+    bool cancelled() const;
+
+    // Marks the ledger closed if nothing is left open. Call once after the last drill.
+    void finish();
+
+private:
+    struct Impl;
+    std::unique_ptr<Impl> impl_;
+};
+
+// A fresh run id: "20261125T201905Z-12345".
+std::string make_run_id();
+
+}  // namespace drillhost

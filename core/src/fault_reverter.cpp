@@ -1,0 +1,63 @@
+#include <drillhost/core/errors.hpp>
+#include <drillhost/core/fault_reverter.hpp>
+#include <drillhost/core/instance.hpp>
+
+#include <thread>
+
+namespace drillhost {
+
+FaultReverter::FaultReverter(const Registry &registry, FaultLedger &ledger, const dh_host *host, Logger log,
+                             RevertPolicy policy)
+    : registry_(registry), ledger_(ledger), host_(host), log_(std::move(log)), policy_(policy) {}
+
+RevertOutcome FaultReverter::revert(const FaultEntry &entry) {
+    RevertOutcome outcome{entry.id, entry.injector, false, {}};
+    const Component *injector = registry_.find(entry.injector);
+    if (injector == nullptr || injector->kind != DH_KIND_INJECTOR) {
+        outcome.error = "injector '" + entry.injector + "' is not loaded (it came from " + entry.plugin_path +
+                        "); load it with --load and run `drillhost recover`";
+        ledger_.record_revert_failed(entry.id, outcome.error);
+        log_(true, "fault " + std::to_string(entry.id) + ": " + outcome.error);
+        return outcome;
+    }
+    bool unconfirmed = entry.state == FaultEntry::State::intent;
+    std::string record = (unconfirmed ? entry.params : entry.record).dump();
+    uint32_t flags = unconfirmed ? DH_REVERT_UNCONFIRMED : 0;
+
+    auto backoff = policy_.first_backoff;
+    for (int attempt = 1; attempt <= policy_.attempts; ++attempt) {
+        try {
+            // A fresh instance per revert: a record must be enough on its own, as after a crash.
+            ComponentInstance instance(*injector, host_);
+            CallResult result = instance.revert(record, flags);
+            if (result.ok()) {
+                ledger_.record_reverted(entry.id);
+                outcome.reverted = true;
+                outcome.error.clear();
+                return outcome;
+            }
+            outcome.error = std::string(status_name(result.status)) + ": " + result.text;
+        } catch (const InfraError &e) {
+            outcome.error = e.what();
+        }
+        ledger_.record_revert_failed(entry.id, outcome.error);
+        log_(true, "revert of fault " + std::to_string(entry.id) + " (" + entry.injector + ") failed, attempt " +
+                       std::to_string(attempt) + "/" + std::to_string(policy_.attempts) + ": " + outcome.error);
+        if (attempt < policy_.attempts) {
+            std::this_thread::sleep_for(backoff);
+            backoff *= 2;
+        }
+    }
+    log_(true, "FAULT LEFT OPEN: fault " + std::to_string(entry.id) + " (" + entry.injector +
+                   ") could not be reverted; it stays open in " + ledger_.path().string() +
+                   " — fix the cause and run `drillhost recover`");
+    return outcome;
+}
+
+std::vector<RevertOutcome> FaultReverter::revert_open(const std::string &drill) {
+    std::vector<RevertOutcome> outcomes;
+    for (const auto &entry : ledger_.open_faults(drill)) outcomes.push_back(revert(entry));
+    return outcomes;
+}
+
+}  // namespace drillhost

@@ -1,0 +1,45 @@
+#include <drillhost/core/errors.hpp>
+#include <drillhost/core/registry.hpp>
+
+namespace drillhost {
+
+void Registry::add(const LoadResult &result, std::vector<LoadProblem> &problems) {
+    for (const auto &plugin : result.plugins) add(plugin, problems);
+}
+
+void Registry::add(const LoadedPlugin &plugin, std::vector<LoadProblem> &problems) {
+    for (const auto &component : plugin.components) {
+        auto [it, inserted] = components_.emplace(component.id, component);
+        if (!inserted)
+            problems.push_back({plugin.path, "component id '" + component.id + "' is provided by both " +
+                                                 it->second.plugin_path + " and " + plugin.path +
+                                                 "; keeping the first, load only one of them"});
+    }
+}
+
+const Component *Registry::find(const std::string &id) const {
+    auto it = components_.find(id);
+    return it == components_.end() ? nullptr : &it->second;
+}
+
+const Component &Registry::require(const std::string &id, dh_kind kind) const {
+    const Component *component = find(id);
+    if (component == nullptr) {
+        std::string known;
+        for (const auto *c : list(kind)) known += (known.empty() ? "" : ", ") + c->id;
+        throw UsageError("no " + std::string(kind_name(kind)) + " '" + id + "' is loaded" +
+                         (known.empty() ? std::string("; none are (check --load)") : "; loaded: " + known));
+    }
+    if (component->kind != kind)
+        throw UsageError("'" + id + "' is a " + kind_name(component->kind) + ", not a " + kind_name(kind));
+    return *component;
+}
+
+std::vector<const Component *> Registry::list(dh_kind kind) const {
+    std::vector<const Component *> out;
+    for (const auto &[id, component] : components_)
+        if (kind == 0 || component.kind == kind) out.push_back(&component);
+    return out;
+}
+
+}  // namespace drillhost

@@ -1,0 +1,216 @@
+#include <drillhost/core/errors.hpp>
+#include <drillhost/core/runner.hpp>
+
+#include <unistd.h>
+
+#include <atomic>
+#include <thread>
+
+#include "host_context.hpp"
+
+namespace drillhost {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+// What the drill thread hands back. Shared, because an abandoned thread may outlive the run.
+struct DrillThreadState {
+    std::atomic<bool> done{false};
+    CallResult result;
+};
+
+std::string seconds_text(std::chrono::milliseconds d) { return std::to_string(d.count() / 1000.0).substr(0, 5) + " s"; }
+
+}  // namespace
+
+const char *outcome_name(Outcome outcome) {
+    switch (outcome) {
+        case Outcome::passed: return "passed";
+        case Outcome::failed: return "failed";
+        case Outcome::skipped: return "skipped";
+        case Outcome::cancelled: return "cancelled";
+        case Outcome::timed_out: return "timed out";
+        case Outcome::error: return "error";
+    }
+    return "unknown";
+}
+
+std::string make_run_id() {
+    auto now = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
+    std::tm utc{};
+    gmtime_r(&now, &utc);
+    char text[32];
+    std::strftime(text, sizeof text, "%Y%m%dT%H%M%SZ", &utc);
+    return std::string(text) + "-" + std::to_string(::getpid());
+}
+
+struct Runner::Impl {
+    const Registry &registry;
+    RunnerOptions options;
+    std::string run_id = make_run_id();
+    FaultLedger ledger;
+    Journal journal;
+    std::mutex mutex;  // guards current and stopped
+    std::shared_ptr<Cancellation> current;
+    bool stopped = false;
+    std::string stop_reason;
+
+    Impl(const Registry &r, RunnerOptions o)
+        : registry(r),
+          options(std::move(o)),
+          ledger(FaultLedger::create(options.state_dir / "ledger", run_id)),
+          journal(options.journal_path.value_or(options.state_dir / "runs" / (run_id + ".jsonl")), run_id) {}
+
+    void log(dh_severity severity, const std::string &message) const {
+        if (options.log) options.log(severity, "drillhost", message);
+    }
+
+    DrillResult run(const Component &drill, const nlohmann::json &params);
+};
+
+Runner::Runner(const Registry &registry, RunnerOptions options)
+    : impl_(std::make_unique<Impl>(registry, std::move(options))) {
+    impl_->journal.write({{"type", "run.start"}, {"ledger", impl_->ledger.path().string()}});
+}
+
+Runner::~Runner() = default;
+
+const std::string &Runner::run_id() const { return impl_->run_id; }
+const std::filesystem::path &Runner::journal_path() const { return impl_->journal.path(); }
+const std::filesystem::path &Runner::ledger_path() const { return impl_->ledger.path(); }
+
+void Runner::cancel(const std::string &reason) {
+    std::lock_guard lock(impl_->mutex);
+    if (!impl_->stopped) impl_->stop_reason = reason;
+    impl_->stopped = true;
+    if (impl_->current) impl_->current->cancel(reason);
+}
+
+bool Runner::cancelled() const {
+    std::lock_guard lock(impl_->mutex);
+    return impl_->stopped;
+}
+
+void Runner::finish() {
+    bool closed = impl_->ledger.close_if_clean();
+    impl_->journal.write({{"type", "run.end"}, {"ledger_closed", closed}});
+}
+
+DrillResult Runner::run(const std::string &drill_id, const nlohmann::json &params) {
+    const Component &drill = impl_->registry.require(drill_id, DH_KIND_DRILL);
+    nlohmann::json complete = drill.validator->with_defaults(params.is_null() ? nlohmann::json::object() : params);
+    if (auto violation = drill.validator->first_violation(complete))
+        throw UsageError("drill " + drill_id + ": parameter " + *violation + " (see `drillhost describe " +
+                         drill_id + "`)");
+    return impl_->run(drill, complete);
+}
+
+DrillResult Runner::Impl::run(const Component &drill, const nlohmann::json &params) {
+    DrillResult result;
+    result.drill = drill.id;
+    auto cancellation = std::make_shared<Cancellation>();
+    {
+        std::lock_guard lock(mutex);
+        if (stopped) {
+            result.outcome = Outcome::cancelled;
+            result.message = "not started: " + stop_reason;
+            return result;
+        }
+        current = cancellation;
+    }
+
+    auto context = std::make_shared<HostContext>(registry, ledger, journal, cancellation, drill.id,
+                                                 options.target.dump(), options.log);
+    journal.write({{"type", "drill.start"}, {"drill", drill.id}, {"params", params},
+                   {"timeout_ms", options.timeout.count()}});
+    auto started = Clock::now();
+
+    auto state = std::make_shared<DrillThreadState>();
+    std::thread worker([context, state, &drill, params_text = params.dump()] {
+        try {
+            ComponentInstance instance(drill, context->table());
+            state->result = instance.run(params_text);
+        } catch (const std::exception &e) {
+            state->result = {DH_ERR_INTERNAL, e.what()};
+        }
+        state->done = true;
+    });
+
+    // Wait for the drill, its deadline, or a cancellation; then give it `grace` to stop.
+    auto deadline = started + options.timeout;
+    bool timed_out = false;
+    std::optional<Clock::time_point> stop_by;
+    while (!state->done) {
+        if (!stop_by && Clock::now() >= deadline) {
+            timed_out = true;
+            cancellation->cancel("timeout after " + seconds_text(options.timeout));
+            log(DH_LOG_WARN, drill.id + ": timed out after " + seconds_text(options.timeout) +
+                                 "; asking it to stop and reverting its faults");
+        }
+        if (!stop_by && cancellation->cancelled()) stop_by = Clock::now() + options.grace;
+        if (stop_by && Clock::now() >= *stop_by) break;
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    context->seal();
+    if (state->done) {
+        worker.join();
+    } else {
+        result.abandoned = true;
+        log(DH_LOG_ERROR, drill.id + ": did not stop within " + seconds_text(options.grace) +
+                              " of cancellation; reverting its faults while it still runs");
+        worker.detach();  // it holds its own references to the context and the result
+    }
+
+    auto outcomes = context->revert_open_faults();
+    for (const auto &o : outcomes)
+        if (!o.reverted) ++result.faults_left_open;
+    result.faults_injected = context->faults_injected();
+    result.assertions = context->assertions();
+    result.measurements = context->measurements();
+    result.duration_ms = std::chrono::duration<double, std::milli>(Clock::now() - started).count();
+    if (result.faults_injected > 0) {
+        int reverted = result.faults_injected - result.faults_left_open;
+        result.assertions.push_back({"faults reverted", result.faults_left_open == 0 ? DH_VERDICT_PASS : DH_VERDICT_FAIL,
+                                     std::to_string(reverted) + " of " + std::to_string(result.faults_injected),
+                                     "all"});
+        const auto &a = result.assertions.back();
+        journal.write({{"type", "verdict"}, {"drill", drill.id}, {"name", a.name},
+                       {"verdict", a.verdict == DH_VERDICT_PASS ? "pass" : "fail"}, {"observed", a.observed},
+                       {"bound", a.bound}});
+    }
+
+    CallResult ran = state->done ? state->result : CallResult{DH_ERR_CANCELLED, "did not stop"};
+    result.status = ran.status;
+    bool any_failed = false;
+    for (const auto &a : result.assertions) any_failed |= a.verdict == DH_VERDICT_FAIL;
+    if (timed_out) {
+        result.outcome = Outcome::timed_out;
+        result.message = cancellation->reason();
+    } else if (cancellation->cancelled()) {
+        result.outcome = Outcome::cancelled;
+        result.message = cancellation->reason();
+    } else if (ran.status == DH_ERR_SKIPPED) {
+        result.outcome = Outcome::skipped;
+        result.message = ran.text;
+    } else if (ran.status != DH_OK) {
+        result.outcome = Outcome::error;
+        result.message = ran.text;
+    } else {
+        result.outcome = any_failed ? Outcome::failed : Outcome::passed;
+        if (result.faults_left_open > 0) result.message = "faults left open: run `drillhost recover`";
+    }
+    if (result.faults_left_open > 0 && result.outcome == Outcome::passed) result.outcome = Outcome::failed;
+
+    nlohmann::json end = {{"type", "drill.end"},         {"drill", drill.id},
+                          {"outcome", outcome_name(result.outcome)}, {"message", result.message},
+                          {"duration_ms", result.duration_ms},       {"faults_injected", result.faults_injected},
+                          {"faults_left_open", result.faults_left_open}, {"abandoned", result.abandoned}};
+    journal.write(end);
+    {
+        std::lock_guard lock(mutex);
+        current.reset();
+    }
+    return result;
+}
+
+}  // namespace drillhost

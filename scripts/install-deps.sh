@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Installs every Debian 12 package drillhost needs to build, test and run.
+# Idempotent: apt-get install of an installed package is a no-op.
+set -euo pipefail
+
+if [ "$(id -u)" -ne 0 ]; then
+  echo "install-deps: run as root (apt-get needs it): sudo $0" >&2
+  exit 2
+fi
+
+packages=(
+  # build
+  build-essential cmake pkg-config clang-format
+  libboost-dev libboost-filesystem-dev
+  libcurl4-openssl-dev libsimdjson-dev libpq-dev libspdlog-dev libfmt-dev
+  doctest-dev libcli11-dev libyaml-cpp-dev nlohmann-json3-dev libvalijson-dev
+  # the systems under test and the tools drills drive
+  postgresql-15 postgresql-contrib patroni etcd-server etcd-client python3-etcd
+  iptables iproute2 procps psmisc openssh-server openssh-client curl
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+
+if [ "${#missing[@]}" -eq 0 ]; then
+  echo "install-deps: all ${#packages[@]} packages already installed"
+  exit 0
+fi
+
+echo "install-deps: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends "${missing[@]}"
