@@ -155,7 +155,8 @@ LoadResult load_plugins(const std::vector<std::string> &patterns) {
     for (const auto &pattern : patterns) {
         for (const auto &file : expand(pattern, result.problems)) {
             try {
-                result.plugins.push_back(load_plugin(file));
+                // Absolute, so the ledger can name the file to a later `recover` run from elsewhere.
+                result.plugins.push_back(load_plugin(std::filesystem::absolute(file).lexically_normal().string()));
             } catch (const InfraError &e) {
                 result.problems.push_back({file, e.what()});
             }
