@@ -21,7 +21,12 @@ install(FILES
   ${CMAKE_CURRENT_LIST_DIR}/drillhost_plugin.map
   DESTINATION ${DRILLHOST_CMAKE_INSTALL_DIR})
 
+# Relocatable .pc files: the prefix is found relative to the .pc file itself.
+file(RELATIVE_PATH PC_RELATIVE_PREFIX "/root/${CMAKE_INSTALL_LIBDIR}/pkgconfig" "/root")
 foreach(pc drillhost drillhost-core)
   configure_file(${CMAKE_CURRENT_LIST_DIR}/${pc}.pc.in ${CMAKE_BINARY_DIR}/${pc}.pc @ONLY)
   install(FILES ${CMAKE_BINARY_DIR}/${pc}.pc DESTINATION ${CMAKE_INSTALL_LIBDIR}/pkgconfig)
 endforeach()
+
+# The directory `drillhost` loads plugins from by default exists even before any plugin is installed.
+install(DIRECTORY DESTINATION ${DRILLHOST_PLUGIN_INSTALL_DIR})

@@ -27,6 +27,19 @@ std::string abi_text(uint32_t major, uint32_t minor) {
 
 [[noreturn]] void refuse(const std::string &path, const std::string &why) { throw InfraError(path + ": " + why); }
 
+// Boost wraps dlerror as "...load() failed (dlerror system message: <path>: <why>): <errno text>";
+// the user needs only <why>.
+std::string dlerror_text(const std::string &what, const std::string &path) {
+    const std::string marker = "dlerror system message: ";
+    auto start = what.find(marker);
+    if (start == std::string::npos) return what;
+    start += marker.size();
+    auto end = what.rfind("): ");
+    std::string text = what.substr(start, end == std::string::npos || end < start ? std::string::npos : end - start);
+    if (text.rfind(path + ": ", 0) == 0) text = text.substr(path.size() + 2);
+    return text;
+}
+
 bool empty_text(const char *text) { return text == nullptr || *text == '\0'; }
 
 // Smallest table sizes this host can read: the ABI 1.0 layouts.
@@ -127,7 +140,7 @@ LoadedPlugin load_plugin(const std::string &path) {
         library.load(std::filesystem::path(path),
                      boost::dll::load_mode::rtld_now | boost::dll::load_mode::rtld_local);
     } catch (const std::exception &e) {
-        refuse(path, std::string("cannot load it as a shared library: ") + e.what());
+        refuse(path, "cannot load it as a shared library: " + dlerror_text(e.what(), path));
     }
     if (!library.has(DH_ENTRY_SYMBOL))
         refuse(path, std::string("no entry symbol '") + DH_ENTRY_SYMBOL +

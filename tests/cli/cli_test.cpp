@@ -1,0 +1,190 @@
+// The drillhost binary as a user drives it: listing, refusing broken plugins, running, exit codes,
+// and the fault ledger across SIGINT, timeouts and kill -9.
+#include <doctest/doctest.h>
+#include <signal.h>
+
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "process.hpp"
+#include "temp_dir.hpp"
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+namespace {
+
+const std::string examples = std::string(EXAMPLES_DIR) + "/*.so";
+const std::string fixtures = std::string(FIXTURE_DIR) + "/*.so";
+
+bool contains(const std::string &text, const std::string &part) { return text.find(part) != std::string::npos; }
+
+struct Sandbox {
+    TempDir dir;
+    fs::path marker = dir.path() / "fault.marker";
+    std::vector<std::string> with_state(std::vector<std::string> args) const {
+        args.insert(args.begin(), {"--state-dir", (dir.path() / "state").string()});
+        return args;
+    }
+    Finished drillhost(const std::vector<std::string> &args) const { return run_drillhost(with_state(args), dir.path()); }
+    size_t pending_ledgers() const {
+        size_t n = 0;
+        std::error_code ec;
+        for (const auto &e : fs::directory_iterator(dir.path() / "state" / "ledger", ec))
+            n += e.path().extension() == ".jsonl";
+        return n;
+    }
+};
+
+}  // namespace
+
+TEST_CASE("--version names the plugin ABI") {
+    Sandbox s;
+    auto r = s.drillhost({"--version"});
+    CHECK(r.exit_code == 0);
+    CHECK(contains(r.out, "plugin ABI 1.0"));
+}
+
+TEST_CASE("list shows the examples") {
+    Sandbox s;
+    auto r = s.drillhost({"--load", examples, "list"});
+    CHECK(r.exit_code == 0);
+    for (auto id : {"org.drillhost.example.c-hello", "org.drillhost.example.marker", "org.drillhost.example.file",
+                    "org.drillhost.example.file-exists"})
+        CHECK_MESSAGE(contains(r.out, id), r.out);
+}
+
+TEST_CASE("broken plugins are reported and the others still load") {
+    Sandbox s;
+    auto r = s.drillhost({"--load", fixtures, "--load", examples, "list"});
+    CHECK(r.exit_code == 0);
+    CHECK(contains(r.out, "org.drillhost.example.marker"));
+    CHECK(contains(r.out, "org.drillhost.test.error-drill"));
+    for (auto file : {"no_entry.so", "abi_major_next.so", "abi_minor_newer.so", "schema_not_json.so",
+                      "schema_invalid.so", "half_injector.so", "not_elf.so", "duplicate_b.so"})
+        CHECK_MESSAGE(contains(r.err, file), file);
+}
+
+TEST_CASE("an example built for ABI major + 1 is refused with both versions named") {
+    Sandbox s;
+    auto r = s.drillhost({"--load", std::string(FIXTURE_DIR) + "/abi_major_next.so", "list"});
+    CHECK(contains(r.err, "built for plugin ABI 2.0, this host implements ABI 1.0"));
+    CHECK_FALSE(contains(r.out, "org.drillhost.example.c-hello"));
+}
+
+TEST_CASE("run --all on the examples passes, and the summary matches the journal") {
+    Sandbox s;
+    auto r = s.drillhost({"--load", examples, "--format", "json", "run", "--all"});
+    REQUIRE_MESSAGE(r.exit_code == 0, r.err);
+    auto summary = json::parse(r.out);
+    REQUIRE(summary["drills"].size() == 2);
+    std::ifstream journal(summary["journal"].get<std::string>());
+    std::vector<json> lines;
+    for (std::string line; std::getline(journal, line);) lines.push_back(json::parse(line));
+    for (const auto &drill : summary["drills"]) {
+        CHECK(drill["outcome"] == "passed");
+        for (const auto &m : drill["measurements"]) {
+            bool in_journal = std::any_of(lines.begin(), lines.end(), [&](const json &l) {
+                return l["type"] == "measurement" && l["drill"] == drill["drill"] && l["name"] == m["name"] &&
+                       l["value"] == m["value"];
+            });
+            CHECK_MESSAGE(in_journal, m.dump());
+        }
+    }
+    CHECK(s.pending_ledgers() == 0);
+}
+
+TEST_CASE("usage errors exit 2 with a message saying what and where") {
+    Sandbox s;
+    auto unknown = s.drillhost({"--load", examples, "run", "org.drillhost.example.nope"});
+    CHECK(unknown.exit_code == 2);
+    CHECK(contains(unknown.err, "no drill 'org.drillhost.example.nope'"));
+
+    auto bad = s.drillhost({"--load", examples, "run", "org.drillhost.example.marker", "-p", "hold_ms=-1"});
+    CHECK(bad.exit_code == 2);
+    CHECK(contains(bad.err, "/hold_ms"));
+
+    auto nothing = s.drillhost({"--load", examples, "run"});
+    CHECK(nothing.exit_code == 2);
+
+    auto bad_target = s.drillhost({"--load", examples, "run", "--all", "--target", "/nonexistent.yaml"});
+    CHECK(bad_target.exit_code == 2);
+    CHECK(contains(bad_target.err, "/nonexistent.yaml"));
+}
+
+TEST_CASE("a drill error exits 1 and says why") {
+    Sandbox s;
+    auto r = s.drillhost({"--load", fixtures, "run", "org.drillhost.test.error-drill"});
+    CHECK(r.exit_code == 1);
+    CHECK(contains(r.err, "the fixture failed on purpose"));
+}
+
+TEST_CASE("SIGINT stops the drill and reverts its fault before exiting") {
+    Sandbox s;
+    DrillhostProcess p(s.with_state({"--load", examples, "run", "org.drillhost.example.marker", "-p",
+                                     "hold_ms=60000", "-p", "path=" + s.marker.string()}),
+                       s.dir.path());
+    REQUIRE(eventually([&] { return fs::exists(s.marker); }));
+    p.send(SIGINT);
+    auto r = p.wait(std::chrono::seconds(20));
+    CHECK(r.exit_code == 1);
+    CHECK(contains(r.out, "cancelled"));
+    CHECK_FALSE(fs::exists(s.marker));
+    CHECK(s.pending_ledgers() == 0);
+}
+
+TEST_CASE("a per-drill timeout reverts the fault") {
+    Sandbox s;
+    auto r = s.drillhost({"--load", examples, "run", "org.drillhost.example.marker", "--timeout", "0.5", "-p",
+                          "hold_ms=60000", "-p", "path=" + s.marker.string()});
+    CHECK(r.exit_code == 1);
+    CHECK(contains(r.out, "timed out"));
+    CHECK_FALSE(fs::exists(s.marker));
+}
+
+TEST_CASE("kill -9 mid-drill, then `drillhost recover` reverts what was left") {
+    Sandbox s;
+    DrillhostProcess p(s.with_state({"--load", examples, "run", "org.drillhost.example.marker", "-p",
+                                     "hold_ms=60000", "-p", "path=" + s.marker.string()}),
+                       s.dir.path());
+    REQUIRE(eventually([&] { return fs::exists(s.marker); }));
+
+    // While the run lives, recover must leave its faults alone.
+    auto early = s.drillhost({"--load", examples, "recover"});
+    CHECK(early.exit_code == 0);
+    CHECK(contains(early.out, "1 live run(s) left alone"));
+    CHECK(fs::exists(s.marker));
+
+    p.send(SIGKILL);
+    CHECK(p.wait().signal == SIGKILL);
+    CHECK(fs::exists(s.marker));  // the crash left the fault in place
+    CHECK(s.pending_ledgers() == 1);
+
+    auto recovered = s.drillhost({"--load", examples, "recover"});
+    CHECK(recovered.exit_code == 0);
+    CHECK(contains(recovered.out, "1 fault(s) reverted"));
+    CHECK_FALSE(fs::exists(s.marker));
+    CHECK(s.pending_ledgers() == 0);
+}
+
+TEST_CASE("recover without the injector keeps the fault open and exits 3, and with it finishes") {
+    Sandbox s;
+    DrillhostProcess p(s.with_state({"--load", examples, "run", "org.drillhost.example.marker", "-p",
+                                     "hold_ms=60000", "-p", "path=" + s.marker.string()}),
+                       s.dir.path());
+    REQUIRE(eventually([&] { return fs::exists(s.marker); }));
+    p.send(SIGKILL);
+    p.wait();
+
+    auto without = s.drillhost({"--load", std::string(EXAMPLES_DIR) + "/example_c_hello.so", "recover"});
+    CHECK(without.exit_code == 3);
+    CHECK(contains(without.err, "injector 'org.drillhost.example.file' is not loaded"));
+    CHECK(fs::exists(s.marker));
+    CHECK(s.pending_ledgers() == 1);
+
+    auto with = s.drillhost({"--load", examples, "recover"});
+    CHECK(with.exit_code == 0);
+    CHECK_FALSE(fs::exists(s.marker));
+}

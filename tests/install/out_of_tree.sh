@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Installs the build into a temporary prefix, then builds example plugins outside the tree the way
+# a third party would: the C++ ones with find_package(drillhost), the C one with pkg-config. The
+# installed drillhost must load and run them. Leaves nothing behind.
+# Usage: out_of_tree.sh BUILD_DIR SOURCE_DIR
+set -euo pipefail
+build=$1
+source=$2
+work=$(mktemp -d "${TMPDIR:-/tmp}/drillhost-install-test-XXXXXX")
+trap 'rm -rf "$work"' EXIT
+
+cmake --install "$build" --prefix "$work/prefix" > "$work/install.log"
+export PKG_CONFIG_PATH="$work/prefix/lib/pkgconfig"
+
+# C++ plugins with CMake's find_package(drillhost).
+for example in file_tools cpp_drill; do
+  cmake -S "$source/examples/$example" -B "$work/$example" -DCMAKE_PREFIX_PATH="$work/prefix" \
+    -DCMAKE_BUILD_TYPE=Release > "$work/$example.log"
+  cmake --build "$work/$example" >> "$work/$example.log"
+done
+
+# The C plugin with a bare compiler and pkg-config: nothing but the C header is needed.
+mkdir -p "$work/c_drill"
+cc -std=c11 -Wall -Wextra -pedantic -Werror -shared -fPIC -fvisibility=hidden \
+  $(pkg-config --cflags drillhost) "$source/examples/c_drill/hello_drill.c" -o "$work/c_drill/example_c_hello.so"
+
+drillhost="$work/prefix/bin/drillhost"
+"$drillhost" --version
+plugins=(--load "$work/file_tools/*.so" --load "$work/cpp_drill/*.so" --load "$work/c_drill/*.so")
+listing=$("$drillhost" "${plugins[@]}" list)
+echo "$listing"
+for id in org.drillhost.example.c-hello org.drillhost.example.marker org.drillhost.example.file; do
+  grep -q "$id" <<< "$listing" || { echo "FAIL: $id not listed by the installed drillhost" >&2; exit 1; }
+done
+"$drillhost" "${plugins[@]}" --state-dir "$work/state" run --all -p "org.drillhost.example.marker:path=$work/marker"
+echo "out-of-tree plugins built and ran against the installed package"
