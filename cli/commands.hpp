@@ -25,6 +25,7 @@ struct RunOptions {
     double timeout_s = 600;
     double grace_s = 10;
     std::string journal;
+    std::string report;  // also write the JSON summary to this file
 };
 int run_command(const GlobalOptions &global, const RunOptions &options);
 

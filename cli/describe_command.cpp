@@ -13,8 +13,12 @@ int describe_command(const GlobalOptions &global, const std::string &id) {
     const Component *c = registry.find(id);
     if (c == nullptr) throw UsageError("no component '" + id + "' is loaded; `drillhost list` shows what is");
     if (global.format == Format::json) {
-        std::cout << nlohmann::json{{"id", c->id},           {"name", c->name},       {"kind", kind_name(c->kind)},
-                                    {"version", c->version}, {"summary", c->summary}, {"plugin", c->plugin_path},
+        std::cout << nlohmann::json{{"id", c->id},
+                                    {"name", c->name},
+                                    {"kind", kind_name(c->kind)},
+                                    {"version", c->version},
+                                    {"summary", c->summary},
+                                    {"plugin", c->plugin_path},
                                     {"params_schema", c->schema}}
                          .dump(2)
                   << '\n';

@@ -22,8 +22,12 @@ int list_command(const GlobalOptions &global, const ListOptions &options) {
     if (global.format == Format::json) {
         nlohmann::json out = nlohmann::json::array();
         for (const auto *c : components)
-            out.push_back({{"id", c->id}, {"name", c->name}, {"kind", kind_name(c->kind)},
-                           {"version", c->version}, {"summary", c->summary}, {"plugin", c->plugin_path}});
+            out.push_back({{"id", c->id},
+                           {"name", c->name},
+                           {"kind", kind_name(c->kind)},
+                           {"version", c->version},
+                           {"summary", c->summary},
+                           {"plugin", c->plugin_path}});
         std::cout << out.dump(2) << '\n';
         return 0;
     }

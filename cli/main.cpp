@@ -1,7 +1,7 @@
 // drillhost: runs HA drills against Patroni clusters. A thin CLI over the drillhost core library.
+#include <drillhost/plugin_api.h>
 #include <drillhost/core/paths.hpp>
 #include <drillhost/core/version.hpp>
-#include <drillhost/plugin_api.h>
 
 #include <spdlog/spdlog.h>
 
@@ -17,7 +17,8 @@ using namespace drillhost::cli;
 int main(int argc, char **argv) {
     SignalForwarder::block_signals();  // before any thread: only the forwarder may receive them
 
-    CLI::App app{"drillhost: HA drills (fault-injection exercises) for PostgreSQL clusters managed by Patroni"};
+    CLI::App app{
+        "drillhost: HA drills (fault-injection exercises) for PostgreSQL clusters managed by Patroni"};
     app.set_version_flag("--version", std::string("drillhost ") + drillhost::version() + " (plugin ABI " +
                                           std::to_string(DH_ABI_VERSION_MAJOR) + "." +
                                           std::to_string(DH_ABI_VERSION_MINOR) + ")");
@@ -30,30 +31,38 @@ int main(int argc, char **argv) {
     app.add_option("--load", global.load,
                    "plugin file, directory or glob to load (repeatable; default: " +
                        default_plugin_dir().string() + ")");
-    app.add_option("--state-dir", state_dir, "where the fault ledger and journals live (default: " +
-                                                 default_state_dir().string() + ")");
+    app.add_option(
+        "--state-dir", state_dir,
+        "where the fault ledger and journals live (default: " + default_state_dir().string() + ")");
     app.add_option("--format", format, "output format")->check(CLI::IsMember({"table", "json"}));
     app.add_option("--log-level", global.log_level, "debug, info, warn or error")
         ->check(CLI::IsMember({"debug", "info", "warn", "error"}));
 
     ListOptions list;
     auto *list_cmd = app.add_subcommand("list", "list the loaded drills, injectors and probes");
-    list_cmd->add_option("--kind", list.kind, "only this kind")->check(CLI::IsMember({"drill", "injector", "probe"}));
+    list_cmd->add_option("--kind", list.kind, "only this kind")
+        ->check(CLI::IsMember({"drill", "injector", "probe"}));
 
     std::string describe_id;
-    auto *describe_cmd = app.add_subcommand("describe", "show a component and the JSON Schema of its parameters");
+    auto *describe_cmd =
+        app.add_subcommand("describe", "show a component and the JSON Schema of its parameters");
     describe_cmd->add_option("id", describe_id, "component id")->required();
 
     RunOptions run;
-    auto *run_cmd = app.add_subcommand("run", "run drills; every fault they inject is reverted whatever happens");
+    auto *run_cmd =
+        app.add_subcommand("run", "run drills; every fault they inject is reverted whatever happens");
     run_cmd->add_option("drills", run.drills, "drill ids");
     run_cmd->add_flag("--all", run.all, "run every loaded drill");
     run_cmd->add_option("--param,-p", run.params, "NAME=VALUE, or DRILL_ID:NAME=VALUE (VALUE may be JSON)");
     run_cmd->add_option("--target", run.target, "YAML/JSON file describing the cluster under test");
-    run_cmd->add_option("--timeout", run.timeout_s, "per-drill timeout in seconds")->check(CLI::PositiveNumber);
-    run_cmd->add_option("--grace", run.grace_s, "seconds a cancelled drill gets to stop before its faults are reverted anyway")
+    run_cmd->add_option("--timeout", run.timeout_s, "per-drill timeout in seconds")
+        ->check(CLI::PositiveNumber);
+    run_cmd
+        ->add_option("--grace", run.grace_s,
+                     "seconds a cancelled drill gets to stop before its faults are reverted anyway")
         ->check(CLI::NonNegativeNumber);
     run_cmd->add_option("--journal", run.journal, "write the run's JSON-lines journal here");
+    run_cmd->add_option("--report", run.report, "also write the summary as JSON to this file");
 
     auto *recover_cmd = app.add_subcommand("recover", "revert every fault a crashed or killed run left open");
 

@@ -22,8 +22,10 @@ int recover_command(const GlobalOptions &global) {
         nlohmann::json failures = nlohmann::json::array();
         for (const auto &f : report.failures)
             failures.push_back({{"fault", f.fault}, {"injector", f.injector}, {"error", f.error}});
-        std::cout << nlohmann::json{{"ledgers", report.ledgers_seen}, {"busy", report.ledgers_busy},
-                                    {"reverted", report.reverted}, {"failed", failures}}
+        std::cout << nlohmann::json{{"ledgers", report.ledgers_seen},
+                                    {"busy", report.ledgers_busy},
+                                    {"reverted", report.reverted},
+                                    {"failed", failures}}
                          .dump(2)
                   << '\n';
     } else {

@@ -1,13 +1,14 @@
+#include <signal.h>
+#include <unistd.h>
 #include <drillhost/core/param_schema.hpp>
 #include <drillhost/core/paths.hpp>
 #include <drillhost/core/runner.hpp>
-#include <signal.h>
-#include <unistd.h>
 
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
 #include <cstdio>
+#include <fstream>
 #include <iostream>
 #include <map>
 
@@ -36,7 +37,8 @@ std::map<std::string, nlohmann::json> parse_params(const std::vector<std::string
             continue;
         }
         std::string drill = key.substr(0, colon);
-        if (!params.count(drill)) throw UsageError("--param '" + text + "': drill " + drill + " is not being run");
+        if (!params.count(drill))
+            throw UsageError("--param '" + text + "': drill " + drill + " is not being run");
         params[drill][key.substr(colon + 1)] = value;
     }
     return params;
@@ -64,14 +66,16 @@ int run_command(const GlobalOptions &global, const RunOptions &options) {
         for (const auto *c : registry.list(DH_KIND_DRILL)) drills.push_back(c->id);
         if (drills.empty()) throw InfraError("--all: no drill is loaded (check --load)");
     }
-    if (drills.empty()) throw UsageError("nothing to run: give drill ids or --all (`drillhost list` shows them)");
+    if (drills.empty())
+        throw UsageError("nothing to run: give drill ids or --all (`drillhost list` shows them)");
 
     // Everything is checked before the first drill touches the cluster.
     auto params = parse_params(drills, options.params);
     for (const auto &id : drills) {
         const Component &drill = registry.require(id, DH_KIND_DRILL);
         if (auto violation = drill.validator->first_violation(drill.validator->with_defaults(params[id])))
-            throw UsageError("drill " + id + ": parameter " + *violation + " (see `drillhost describe " + id + "`)");
+            throw UsageError("drill " + id + ": parameter " + *violation + " (see `drillhost describe " + id +
+                             "`)");
     }
 
     RunnerOptions runner_options;
@@ -82,15 +86,19 @@ int run_command(const GlobalOptions &global, const RunOptions &options) {
     runner_options.grace = to_ms(options.grace_s);
     runner_options.log = &log_line;
     Runner runner(registry, runner_options);
-    spdlog::info("run {}: {} drill(s); journal {}", runner.run_id(), drills.size(), runner.journal_path().string());
+    spdlog::info("run {}: {} drill(s); journal {}", runner.run_id(), drills.size(),
+                 runner.journal_path().string());
 
     SignalForwarder signals([&runner](int signo, int count) {
         const char *name = signo == SIGINT ? "SIGINT" : "SIGTERM";
         if (count == 1) {
-            spdlog::warn("{}: stopping the drill and reverting its faults (send it twice more to exit at once)", name);
+            spdlog::warn(
+                "{}: stopping the drill and reverting its faults (send it twice more to exit at once)", name);
             runner.cancel(name);
         } else if (count == 2) {
-            spdlog::warn("{}: still reverting faults; once more exits now and leaves them to `drillhost recover`", name);
+            spdlog::warn(
+                "{}: still reverting faults; once more exits now and leaves them to `drillhost recover`",
+                name);
         } else {
             spdlog::error("{}: exiting now; faults still open are in {}: run `drillhost recover`", name,
                           runner.ledger_path().string());
@@ -111,6 +119,14 @@ int run_command(const GlobalOptions &global, const RunOptions &options) {
     runner.finish();
 
     print_summary(std::cout, results, global.format == Format::json, runner.run_id(), runner.journal_path());
+    if (!options.report.empty()) {
+        std::ofstream report(options.report);
+        print_summary(report, results, true, runner.run_id(), runner.journal_path());
+        if (!report)
+            spdlog::error("--report {}: cannot write it", options.report);
+        else
+            spdlog::info("report written to {}", options.report);
+    }
     int code = exit_code_for(results);
     if (abandoned) {
         // A drill thread ignored cancellation; its faults are reverted, do not wait for it.

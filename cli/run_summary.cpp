@@ -10,7 +10,9 @@
 namespace drillhost::cli {
 namespace {
 
-const char *verdict_text(dh_verdict v) { return v == DH_VERDICT_PASS ? "pass" : v == DH_VERDICT_FAIL ? "fail" : "skip"; }
+const char *verdict_text(dh_verdict v) {
+    return v == DH_VERDICT_PASS ? "pass" : v == DH_VERDICT_FAIL ? "fail" : "skip";
+}
 
 std::string number(double value) {
     char text[32];
@@ -21,8 +23,10 @@ std::string number(double value) {
 nlohmann::json to_json(const DrillResult &r) {
     nlohmann::json assertions = nlohmann::json::array();
     for (const auto &a : r.assertions)
-        assertions.push_back(
-            {{"name", a.name}, {"verdict", verdict_text(a.verdict)}, {"observed", a.observed}, {"bound", a.bound}});
+        assertions.push_back({{"name", a.name},
+                              {"verdict", verdict_text(a.verdict)},
+                              {"observed", a.observed},
+                              {"bound", a.bound}});
     nlohmann::json measurements = nlohmann::json::array();
     for (const auto &m : r.measurements)
         measurements.push_back({{"name", m.name}, {"value", m.value}, {"unit", m.unit}});
@@ -43,7 +47,9 @@ void print_summary(std::ostream &out, const std::vector<DrillResult> &results, b
     if (as_json) {
         nlohmann::json drills = nlohmann::json::array();
         for (const auto &r : results) drills.push_back(to_json(r));
-        out << nlohmann::json{{"run", run_id}, {"journal", journal.string()}, {"exit_code", exit_code_for(results)},
+        out << nlohmann::json{{"run", run_id},
+                              {"journal", journal.string()},
+                              {"exit_code", exit_code_for(results)},
                               {"drills", drills}}
                    .dump(2)
             << '\n';
@@ -52,10 +58,12 @@ void print_summary(std::ostream &out, const std::vector<DrillResult> &results, b
     TextTable table({"DRILL", "VERDICT", "TIME", "CHECKS", "NUMBERS"});
     for (const auto &r : results) {
         int pass = 0, fail = 0, skip = 0;
-        for (const auto &a : r.assertions) (a.verdict == DH_VERDICT_PASS ? pass : a.verdict == DH_VERDICT_FAIL ? fail : skip)++;
+        for (const auto &a : r.assertions)
+            (a.verdict == DH_VERDICT_PASS ? pass : a.verdict == DH_VERDICT_FAIL ? fail : skip)++;
         std::string numbers;
         for (const auto &m : r.measurements)
-            numbers += (numbers.empty() ? "" : ", ") + m.name + "=" + number(m.value) + (m.unit.empty() ? "" : " " + m.unit);
+            numbers += (numbers.empty() ? "" : ", ") + m.name + "=" + number(m.value) +
+                       (m.unit.empty() ? "" : " " + m.unit);
         char time[32];
         std::snprintf(time, sizeof time, "%.1f s", r.duration_ms / 1000.0);
         table.add({r.drill, outcome_name(r.outcome), time,
@@ -68,8 +76,8 @@ void print_summary(std::ostream &out, const std::vector<DrillResult> &results, b
     for (const auto &r : results)
         for (const auto &a : r.assertions)
             if (a.verdict == DH_VERDICT_FAIL)
-                out << "  FAIL " << r.drill << ": " << a.name << ": observed " << a.observed << ", bound " << a.bound
-                    << '\n';
+                out << "  FAIL " << r.drill << ": " << a.name << ": observed " << a.observed << ", bound "
+                    << a.bound << '\n';
     out << "journal: " << journal.string() << '\n';
 }
 
@@ -78,7 +86,8 @@ int exit_code_for(const std::vector<DrillResult> &results) {
     for (const auto &r : results) {
         if (r.faults_left_open > 0 || (r.outcome == Outcome::error && r.status == DH_ERR_UNAVAILABLE))
             return static_cast<int>(ExitCode::infrastructure);
-        if (r.outcome != Outcome::passed && r.outcome != Outcome::skipped) code = static_cast<int>(ExitCode::drill_failed);
+        if (r.outcome != Outcome::passed && r.outcome != Outcome::skipped)
+            code = static_cast<int>(ExitCode::drill_failed);
     }
     return code;
 }

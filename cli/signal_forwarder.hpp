@@ -8,7 +8,7 @@
 namespace drillhost::cli {
 
 class SignalForwarder {
-public:
+  public:
     // Blocks SIGINT and SIGTERM in the calling thread and every thread it starts later.
     // Call at the top of main, before any thread exists.
     static void block_signals();
@@ -17,7 +17,7 @@ public:
     explicit SignalForwarder(std::function<void(int signo, int count)> on_signal);
     ~SignalForwarder();
 
-private:
+  private:
     std::atomic<bool> stop_{false};
     std::thread thread_;
 };

@@ -6,7 +6,8 @@ namespace drillhost::cli {
 
 // Display width of UTF-8 text: count the bytes that start a code point.
 static size_t display_width(const std::string &text) {
-    return static_cast<size_t>(std::count_if(text.begin(), text.end(), [](char c) { return (c & 0xC0) != 0x80; }));
+    return static_cast<size_t>(
+        std::count_if(text.begin(), text.end(), [](char c) { return (c & 0xC0) != 0x80; }));
 }
 
 void TextTable::print(std::ostream &out) const {

@@ -1,8 +1,8 @@
 #include "target_file.hpp"
 
+#include <yaml-cpp/yaml.h>
 #include <drillhost/core/errors.hpp>
 #include <drillhost/core/param_schema.hpp>
-#include <yaml-cpp/yaml.h>
 
 #include <filesystem>
 
@@ -25,7 +25,8 @@ static nlohmann::json to_json(const YAML::Node &node) {
             if (node.Tag() == "!") return node.Scalar();
             if (node.Scalar() == "true" || node.Scalar() == "false") return node.Scalar() == "true";
             return parse_param_value(node.Scalar());
-        default: return nullptr;
+        default:
+            return nullptr;
     }
 }
 
@@ -33,7 +34,8 @@ nlohmann::json load_target_file(const std::string &path) {
     if (!std::filesystem::exists(path)) throw UsageError("--target " + path + ": no such file");
     try {
         auto target = to_json(YAML::LoadFile(path));
-        if (!target.is_object()) throw UsageError("--target " + path + ": expected a mapping at the top level");
+        if (!target.is_object())
+            throw UsageError("--target " + path + ": expected a mapping at the top level");
         return target;
     } catch (const YAML::Exception &e) {
         throw UsageError("--target " + path + ":" + std::to_string(e.mark.line + 1) + ":" +

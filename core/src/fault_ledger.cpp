@@ -17,7 +17,9 @@ namespace fs = std::filesystem;
 
 namespace {
 
-std::string errno_text() { return std::strerror(errno); }
+std::string errno_text() {
+    return std::strerror(errno);
+}
 
 void fsync_directory(const fs::path &dir) {
     int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY);
@@ -48,7 +50,8 @@ std::vector<FaultEntry> replay_ledger(const std::string &text, const std::string
         bool last = lines.peek() == EOF;
         if (parsed.is_discarded() || !parsed.is_object()) {
             if (last && !complete_text) break;  // torn by a crash mid-write: that step never happened
-            throw InfraError(origin + ":" + std::to_string(number) + ": malformed ledger line; fix or move the file");
+            throw InfraError(origin + ":" + std::to_string(number) +
+                             ": malformed ledger line; fix or move the file");
         }
         std::string op = parsed.value("op", "");
         if (op == "open" || op == "closed") continue;
@@ -63,7 +66,8 @@ std::vector<FaultEntry> replay_ledger(const std::string &text, const std::string
             entries.push_back(std::move(entry));
             continue;
         }
-        auto it = std::find_if(entries.begin(), entries.end(), [&](const FaultEntry &e) { return e.id == id; });
+        auto it =
+            std::find_if(entries.begin(), entries.end(), [&](const FaultEntry &e) { return e.id == id; });
         if (it == entries.end())
             throw InfraError(origin + ":" + std::to_string(number) + ": '" + op + "' for unknown fault " +
                              std::to_string(id));
@@ -102,7 +106,10 @@ FaultLedger FaultLedger::create(const fs::path &dir, const std::string &run_id) 
     FaultLedger ledger(path, fd, {});
     char hostname[256] = {};
     ::gethostname(hostname, sizeof hostname - 1);
-    ledger.append({{"op", "open"}, {"run", run_id}, {"pid", ::getpid()}, {"hostname", hostname},
+    ledger.append({{"op", "open"},
+                   {"run", run_id},
+                   {"pid", ::getpid()},
+                   {"hostname", hostname},
                    {"wall", utc_timestamp()}});
     return ledger;
 }
@@ -142,12 +149,14 @@ void FaultLedger::append(const nlohmann::json &line) {
     while (left > 0) {
         ssize_t written = ::write(fd_, data, left);
         if (written < 0 && errno == EINTR) continue;
-        if (written <= 0) throw InfraError("fault ledger " + path_.string() + ": write failed: " + errno_text());
+        if (written <= 0)
+            throw InfraError("fault ledger " + path_.string() + ": write failed: " + errno_text());
         data += written;
         left -= static_cast<size_t>(written);
     }
     // The whole point of the ledger: on disk before the fault exists.
-    if (::fdatasync(fd_) != 0) throw InfraError("fault ledger " + path_.string() + ": fsync failed: " + errno_text());
+    if (::fdatasync(fd_) != 0)
+        throw InfraError("fault ledger " + path_.string() + ": fsync failed: " + errno_text());
 }
 
 FaultEntry &FaultLedger::find_locked(uint64_t id) {
@@ -160,8 +169,13 @@ uint64_t FaultLedger::record_intent(const std::string &injector, const std::stri
                                     const std::string &drill, const nlohmann::json &params) {
     std::lock_guard lock(mutex_);
     uint64_t id = entries_.empty() ? 1 : entries_.back().id + 1;
-    append({{"op", "intent"}, {"fault", id},      {"injector", injector}, {"plugin", plugin_path},
-            {"drill", drill}, {"params", params}, {"wall", utc_timestamp()}});
+    append({{"op", "intent"},
+            {"fault", id},
+            {"injector", injector},
+            {"plugin", plugin_path},
+            {"drill", drill},
+            {"params", params},
+            {"wall", utc_timestamp()}});
     FaultEntry entry;
     entry.id = id;
     entry.injector = injector;

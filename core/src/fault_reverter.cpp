@@ -41,8 +41,9 @@ RevertOutcome FaultReverter::revert(const FaultEntry &entry) {
             outcome.error = e.what();
         }
         ledger_.record_revert_failed(entry.id, outcome.error);
-        log_(true, "revert of fault " + std::to_string(entry.id) + " (" + entry.injector + ") failed, attempt " +
-                       std::to_string(attempt) + "/" + std::to_string(policy_.attempts) + ": " + outcome.error);
+        log_(true, "revert of fault " + std::to_string(entry.id) + " (" + entry.injector +
+                       ") failed, attempt " + std::to_string(attempt) + "/" +
+                       std::to_string(policy_.attempts) + ": " + outcome.error);
         if (attempt < policy_.attempts) {
             std::this_thread::sleep_for(backoff);
             backoff *= 2;

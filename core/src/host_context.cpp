@@ -21,10 +21,14 @@ char *copy_string(const std::string &text) {
 
 const char *verdict_name(dh_verdict verdict) {
     switch (verdict) {
-        case DH_VERDICT_PASS: return "pass";
-        case DH_VERDICT_FAIL: return "fail";
-        case DH_VERDICT_SKIP: return "skip";
-        default: return "invalid";
+        case DH_VERDICT_PASS:
+            return "pass";
+        case DH_VERDICT_FAIL:
+            return "fail";
+        case DH_VERDICT_SKIP:
+            return "skip";
+        default:
+            return "invalid";
     }
 }
 
@@ -42,13 +46,15 @@ dh_status guarded(Body &&body) noexcept {
     }
 }
 
-std::string text_or_empty(const char *text) { return text ? text : ""; }
+std::string text_or_empty(const char *text) {
+    return text ? text : "";
+}
 
 }  // namespace
 
 HostContext::HostContext(const Registry &registry, FaultLedger &ledger, Journal &journal,
-                         std::shared_ptr<const Cancellation> cancellation, std::string drill, std::string target_json,
-                         LogSink log)
+                         std::shared_ptr<const Cancellation> cancellation, std::string drill,
+                         std::string target_json, LogSink log)
     : registry_(registry),
       ledger_(ledger),
       journal_(journal),
@@ -77,16 +83,23 @@ HostContext::HostContext(const Registry &registry, FaultLedger &ledger, Journal 
 
 HostContext::~HostContext() = default;
 
-HostContext &HostContext::self(const dh_host *host) { return *static_cast<HostContext *>(host->host_data); }
+HostContext &HostContext::self(const dh_host *host) {
+    return *static_cast<HostContext *>(host->host_data);
+}
 
-void HostContext::fail(const std::string &message) { t_last_error = message; }
+void HostContext::fail(const std::string &message) {
+    t_last_error = message;
+}
 
 void HostContext::log(dh_severity severity, const std::string &component, const std::string &message) const {
     if (log_) log_(severity, component, message);
     static const char *names[] = {"debug", "info", "warn", "error"};
     if (severity >= DH_LOG_INFO && severity <= DH_LOG_ERROR)
-        journal_.write({{"type", "log"}, {"drill", drill_}, {"component", component},
-                        {"severity", names[severity]}, {"message", message}});
+        journal_.write({{"type", "log"},
+                        {"drill", drill_},
+                        {"component", component},
+                        {"severity", names[severity]},
+                        {"message", message}});
 }
 
 std::vector<Assertion> HostContext::assertions() const {
@@ -101,11 +114,13 @@ std::vector<Measurement> HostContext::measurements() const {
 
 std::vector<RevertOutcome> HostContext::revert_open_faults() {
     // Injectors must not see the drill's cancellation while they clean up.
-    HostContext cleanup(registry_, ledger_, journal_, std::make_shared<Cancellation>(), drill_, target_json_, log_);
+    HostContext cleanup(registry_, ledger_, journal_, std::make_shared<Cancellation>(), drill_, target_json_,
+                        log_);
     cleanup.seal();
-    FaultReverter reverter(registry_, ledger_, cleanup.table(), [this](bool is_error, const std::string &message) {
-        log(is_error ? DH_LOG_ERROR : DH_LOG_INFO, "drillhost", message);
-    });
+    FaultReverter reverter(registry_, ledger_, cleanup.table(),
+                           [this](bool is_error, const std::string &message) {
+                               log(is_error ? DH_LOG_ERROR : DH_LOG_INFO, "drillhost", message);
+                           });
     auto outcomes = reverter.revert_open(drill_);
     for (const auto &o : outcomes)
         journal_.write({{"type", o.reverted ? "fault.reverted" : "fault.revert_failed"},
@@ -155,9 +170,11 @@ dh_status HostContext::call_probe(const std::string &id, const std::string &para
     return DH_OK;
 }
 
-dh_status HostContext::inject_fault(const std::string &id, const std::string &params_text, uint64_t *fault_id) {
+dh_status HostContext::inject_fault(const std::string &id, const std::string &params_text,
+                                    uint64_t *fault_id) {
     if (sealed_ || cancellation_->cancelled()) {
-        fail("no new faults: the drill is " + std::string(sealed_ ? "over" : "cancelled (" + cancellation_->reason() + ")"));
+        fail("no new faults: the drill is " +
+             std::string(sealed_ ? "over" : "cancelled (" + cancellation_->reason() + ")"));
         return DH_ERR_CANCELLED;
     }
     const Component *injector = registry_.find(id);
@@ -183,20 +200,30 @@ dh_status HostContext::inject_fault(const std::string &id, const std::string &pa
     if (!injected.ok()) {
         // The injector promises to leave nothing behind when it fails: the fault is not open.
         ledger_.record_failed(id_in_ledger, injected.text);
-        journal_.write({{"type", "fault.inject_failed"}, {"drill", drill_}, {"fault", id_in_ledger},
-                        {"injector", id}, {"params", params}, {"error", injected.text}});
+        journal_.write({{"type", "fault.inject_failed"},
+                        {"drill", drill_},
+                        {"fault", id_in_ledger},
+                        {"injector", id},
+                        {"params", params},
+                        {"error", injected.text}});
         fail(id + ": " + injected.text);
         return injected.status;
     }
     auto record = nlohmann::json::parse(injected.text, nullptr, false);
     if (record.is_discarded() || !record.is_object()) {
         // Applied, but its record is useless: it stays an unconfirmed intent, reverted from its params.
-        fail(id + ": inject returned a record that is not a JSON object; the fault will be reverted from its params");
+        fail(id +
+             ": inject returned a record that is not a JSON object; the fault will be reverted from its "
+             "params");
         return DH_ERR_INTERNAL;
     }
     ledger_.record_applied(id_in_ledger, record);
-    journal_.write({{"type", "fault.injected"}, {"drill", drill_}, {"fault", id_in_ledger}, {"injector", id},
-                    {"params", params}, {"record", record}});
+    journal_.write({{"type", "fault.injected"},
+                    {"drill", drill_},
+                    {"fault", id_in_ledger},
+                    {"injector", id},
+                    {"params", params},
+                    {"record", record}});
     *fault_id = id_in_ledger;
     return DH_OK;
 }
@@ -225,7 +252,8 @@ dh_status HostContext::revert_fault(uint64_t fault_id) {
 
 // ---- C entry points: unwrap the context, guard, forward. ----
 
-void HostContext::host_log(const dh_host *host, dh_severity severity, const char *component, const char *message) {
+void HostContext::host_log(const dh_host *host, dh_severity severity, const char *component,
+                           const char *message) {
     guarded([&] {
         auto &ctx = self(host);
         ctx.log(severity, component ? component : ctx.drill_, text_or_empty(message));
@@ -237,7 +265,9 @@ uint64_t HostContext::host_monotonic_ns(const dh_host *host) {
     return static_cast<uint64_t>(self(host).journal_.mono_ms() * 1e6);
 }
 
-int32_t HostContext::host_is_cancelled(const dh_host *host) { return self(host).cancellation_->cancelled() ? 1 : 0; }
+int32_t HostContext::host_is_cancelled(const dh_host *host) {
+    return self(host).cancellation_->cancelled() ? 1 : 0;
+}
 
 dh_status HostContext::host_sleep_ms(const dh_host *host, uint64_t ms) {
     auto &ctx = self(host);
@@ -254,33 +284,41 @@ dh_status HostContext::host_record_event(const dh_host *host, const char *name, 
             fail(std::string("event '") + text_or_empty(name) + "': details are not valid JSON");
             return DH_ERR_INVALID_ARGUMENT;
         }
-        ctx.journal_.write({{"type", "event"}, {"drill", ctx.drill_}, {"name", text_or_empty(name)}, {"details", parsed}});
+        ctx.journal_.write(
+            {{"type", "event"}, {"drill", ctx.drill_}, {"name", text_or_empty(name)}, {"details", parsed}});
         return DH_OK;
     });
 }
 
-dh_status HostContext::host_call_probe(const dh_host *host, const char *id, const char *params, char **result) {
+dh_status HostContext::host_call_probe(const dh_host *host, const char *id, const char *params,
+                                       char **result) {
     if (result == nullptr) return DH_ERR_INVALID_ARGUMENT;
     *result = nullptr;
     return guarded([&] { return self(host).call_probe(text_or_empty(id), text_or_empty(params), result); });
 }
 
-dh_status HostContext::host_inject_fault(const dh_host *host, const char *id, const char *params, uint64_t *fault_id) {
+dh_status HostContext::host_inject_fault(const dh_host *host, const char *id, const char *params,
+                                         uint64_t *fault_id) {
     if (fault_id == nullptr) return DH_ERR_INVALID_ARGUMENT;
     *fault_id = 0;
-    return guarded([&] { return self(host).inject_fault(text_or_empty(id), text_or_empty(params), fault_id); });
+    return guarded(
+        [&] { return self(host).inject_fault(text_or_empty(id), text_or_empty(params), fault_id); });
 }
 
 dh_status HostContext::host_revert_fault(const dh_host *host, uint64_t fault_id) {
     return guarded([&] { return self(host).revert_fault(fault_id); });
 }
 
-dh_status HostContext::host_emit_measurement(const dh_host *host, const char *name, double value, const char *unit) {
+dh_status HostContext::host_emit_measurement(const dh_host *host, const char *name, double value,
+                                             const char *unit) {
     return guarded([&] {
         auto &ctx = self(host);
         Measurement m{text_or_empty(name), value, text_or_empty(unit)};
-        ctx.journal_.write(
-            {{"type", "measurement"}, {"drill", ctx.drill_}, {"name", m.name}, {"value", m.value}, {"unit", m.unit}});
+        ctx.journal_.write({{"type", "measurement"},
+                            {"drill", ctx.drill_},
+                            {"name", m.name},
+                            {"value", m.value},
+                            {"unit", m.unit}});
         std::lock_guard lock(ctx.mutex_);
         ctx.measurements_.push_back(std::move(m));
         return DH_OK;
@@ -292,7 +330,8 @@ dh_status HostContext::host_emit_verdict(const dh_host *host, const char *name, 
     return guarded([&] {
         auto &ctx = self(host);
         if (verdict != DH_VERDICT_PASS && verdict != DH_VERDICT_FAIL && verdict != DH_VERDICT_SKIP) {
-            fail("verdict '" + text_or_empty(name) + "': " + std::to_string(verdict) + " is not pass, fail or skip");
+            fail("verdict '" + text_or_empty(name) + "': " + std::to_string(verdict) +
+                 " is not pass, fail or skip");
             return DH_ERR_INVALID_ARGUMENT;
         }
         Assertion a{text_or_empty(name), verdict, text_or_empty(observed), text_or_empty(bound)};
@@ -305,18 +344,24 @@ dh_status HostContext::host_emit_verdict(const dh_host *host, const char *name, 
         // To the console only: the journal already has the verdict line.
         if (ctx.log_)
             ctx.log_(verdict == DH_VERDICT_FAIL ? DH_LOG_WARN : DH_LOG_INFO, ctx.drill_,
-                std::string(verdict_name(verdict)) + ": " + a.name + " (observed " + a.observed + ", bound " +
-                    a.bound + ")");
+                     std::string(verdict_name(verdict)) + ": " + a.name + " (observed " + a.observed +
+                         ", bound " + a.bound + ")");
         std::lock_guard lock(ctx.mutex_);
         ctx.assertions_.push_back(std::move(a));
         return DH_OK;
     });
 }
 
-const char *HostContext::host_target_json(const dh_host *host) { return self(host).target_json_.c_str(); }
+const char *HostContext::host_target_json(const dh_host *host) {
+    return self(host).target_json_.c_str();
+}
 
-const char *HostContext::host_last_error(const dh_host *) { return t_last_error.c_str(); }
+const char *HostContext::host_last_error(const dh_host *) {
+    return t_last_error.c_str();
+}
 
-void HostContext::host_free_string(const dh_host *, char *text) { std::free(text); }
+void HostContext::host_free_string(const dh_host *, char *text) {
+    std::free(text);
+}
 
 }  // namespace drillhost

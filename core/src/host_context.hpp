@@ -21,7 +21,7 @@ namespace drillhost {
 using LogSink = std::function<void(dh_severity, const std::string &component, const std::string &message)>;
 
 class HostContext {
-public:
+  public:
     HostContext(const Registry &registry, FaultLedger &ledger, Journal &journal,
                 std::shared_ptr<const Cancellation> cancellation, std::string drill, std::string target_json,
                 LogSink log);
@@ -45,7 +45,7 @@ public:
     void log(dh_severity severity, const std::string &component, const std::string &message) const;
     Journal &journal() const { return journal_; }
 
-private:
+  private:
     static HostContext &self(const dh_host *host);
     static void fail(const std::string &message);
 
@@ -67,7 +67,8 @@ private:
     dh_status inject_fault(const std::string &id, const std::string &params, uint64_t *fault_id);
     dh_status revert_fault(uint64_t fault_id);
     // Parses `params` and validates them against `component`'s schema; "" when valid, else why.
-    std::string prepare_params(const Component &component, const std::string &text, nlohmann::json &out) const;
+    std::string prepare_params(const Component &component, const std::string &text,
+                               nlohmann::json &out) const;
 
     const Registry &registry_;
     FaultLedger &ledger_;

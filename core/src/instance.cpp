@@ -7,15 +7,24 @@ namespace drillhost {
 
 const char *status_name(dh_status status) {
     switch (status) {
-        case DH_OK: return "DH_OK";
-        case DH_ERR_INVALID_ARGUMENT: return "DH_ERR_INVALID_ARGUMENT";
-        case DH_ERR_FAILED: return "DH_ERR_FAILED";
-        case DH_ERR_CANCELLED: return "DH_ERR_CANCELLED";
-        case DH_ERR_UNAVAILABLE: return "DH_ERR_UNAVAILABLE";
-        case DH_ERR_NOT_FOUND: return "DH_ERR_NOT_FOUND";
-        case DH_ERR_INTERNAL: return "DH_ERR_INTERNAL";
-        case DH_ERR_SKIPPED: return "DH_ERR_SKIPPED";
-        default: return "unknown status";
+        case DH_OK:
+            return "DH_OK";
+        case DH_ERR_INVALID_ARGUMENT:
+            return "DH_ERR_INVALID_ARGUMENT";
+        case DH_ERR_FAILED:
+            return "DH_ERR_FAILED";
+        case DH_ERR_CANCELLED:
+            return "DH_ERR_CANCELLED";
+        case DH_ERR_UNAVAILABLE:
+            return "DH_ERR_UNAVAILABLE";
+        case DH_ERR_NOT_FOUND:
+            return "DH_ERR_NOT_FOUND";
+        case DH_ERR_INTERNAL:
+            return "DH_ERR_INTERNAL";
+        case DH_ERR_SKIPPED:
+            return "DH_ERR_SKIPPED";
+        default:
+            return "unknown status";
     }
 }
 
@@ -64,7 +73,8 @@ CallResult ComponentInstance::guarded(const char *what, Call &&call) {
 }
 
 CallResult ComponentInstance::run(const std::string &params_json) {
-    return guarded("run", [&](const char *&) { return component_.table->run(instance_, host_, params_json.c_str()); });
+    return guarded(
+        "run", [&](const char *&) { return component_.table->run(instance_, host_, params_json.c_str()); });
 }
 
 CallResult ComponentInstance::inject(const std::string &params_json) {

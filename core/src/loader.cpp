@@ -25,7 +25,9 @@ std::string abi_text(uint32_t major, uint32_t minor) {
     return std::to_string(major) + "." + std::to_string(minor);
 }
 
-[[noreturn]] void refuse(const std::string &path, const std::string &why) { throw InfraError(path + ": " + why); }
+[[noreturn]] void refuse(const std::string &path, const std::string &why) {
+    throw InfraError(path + ": " + why);
+}
 
 // Boost wraps dlerror as "...load() failed (dlerror system message: <path>: <why>): <errno text>";
 // the user needs only <why>.
@@ -35,12 +37,15 @@ std::string dlerror_text(const std::string &what, const std::string &path) {
     if (start == std::string::npos) return what;
     start += marker.size();
     auto end = what.rfind("): ");
-    std::string text = what.substr(start, end == std::string::npos || end < start ? std::string::npos : end - start);
+    std::string text =
+        what.substr(start, end == std::string::npos || end < start ? std::string::npos : end - start);
     if (text.rfind(path + ": ", 0) == 0) text = text.substr(path.size() + 2);
     return text;
 }
 
-bool empty_text(const char *text) { return text == nullptr || *text == '\0'; }
+bool empty_text(const char *text) {
+    return text == nullptr || *text == '\0';
+}
 
 // Smallest table sizes this host can read: the ABI 1.0 layouts.
 constexpr size_t plugin_v1_size = offsetof(dh_plugin, components) + sizeof(void *);
@@ -49,7 +54,8 @@ constexpr size_t descriptor_v1_size = offsetof(dh_descriptor, params_schema) + s
 
 void check_version(const std::string &path, const dh_plugin *plugin) {
     if (plugin->struct_size < offsetof(dh_plugin, name))
-        refuse(path, "entry table is " + std::to_string(plugin->struct_size) + " bytes, too small to hold a version");
+        refuse(path, "entry table is " + std::to_string(plugin->struct_size) +
+                         " bytes, too small to hold a version");
     std::string host = abi_text(DH_ABI_VERSION_MAJOR, DH_ABI_VERSION_MINOR);
     std::string theirs = abi_text(plugin->abi_major, plugin->abi_minor);
     if (plugin->abi_major != DH_ABI_VERSION_MAJOR)
@@ -69,7 +75,8 @@ Component read_component(const std::string &path, const dh_component *table, uin
     if (table == nullptr) refuse(path, where + " is NULL");
     if (table->struct_size < component_v1_size) refuse(path, where + ": component table too small");
     const dh_descriptor *d = table->descriptor;
-    if (d == nullptr || d->struct_size < descriptor_v1_size) refuse(path, where + ": missing or short descriptor");
+    if (d == nullptr || d->struct_size < descriptor_v1_size)
+        refuse(path, where + ": missing or short descriptor");
     if (empty_text(d->id)) refuse(path, where + ": empty id");
     where = "component '" + std::string(d->id) + "'";
 
@@ -169,7 +176,8 @@ LoadResult load_plugins(const std::vector<std::string> &patterns) {
         for (const auto &file : expand(pattern, result.problems)) {
             try {
                 // Absolute, so the ledger can name the file to a later `recover` run from elsewhere.
-                result.plugins.push_back(load_plugin(std::filesystem::absolute(file).lexically_normal().string()));
+                result.plugins.push_back(
+                    load_plugin(std::filesystem::absolute(file).lexically_normal().string()));
             } catch (const InfraError &e) {
                 result.problems.push_back({file, e.what()});
             }

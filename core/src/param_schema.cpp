@@ -17,7 +17,8 @@ ParamSchema::ParamSchema(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 ParamSchema::~ParamSchema() = default;
 
 std::shared_ptr<const ParamSchema> ParamSchema::compile(const nlohmann::json &schema) {
-    if (!schema.is_object()) throw std::invalid_argument("a JSON Schema must be an object, got " + schema.dump());
+    if (!schema.is_object())
+        throw std::invalid_argument("a JSON Schema must be an object, got " + schema.dump());
     auto impl = std::make_unique<Impl>();
     impl->document = schema;
     try {

@@ -21,7 +21,8 @@ RecoveryReport recover(const Registry &registry, const std::filesystem::path &st
         }
         auto open = ledger->open_faults();
         if (!open.empty())
-            log(false, file.string() + ": " + std::to_string(open.size()) + " fault(s) left open; reverting newest first");
+            log(false, file.string() + ": " + std::to_string(open.size()) +
+                           " fault(s) left open; reverting newest first");
         HostContext context(registry, *ledger, journal, std::make_shared<Cancellation>(), "", "{}",
                             [&](dh_severity severity, const std::string &, const std::string &message) {
                                 log(severity >= DH_LOG_WARN, message);

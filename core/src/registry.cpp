@@ -31,7 +31,8 @@ const Component &Registry::require(const std::string &id, dh_kind kind) const {
                          (known.empty() ? std::string("; none are (check --load)") : "; loaded: " + known));
     }
     if (component->kind != kind)
-        throw UsageError("'" + id + "' is of kind " + kind_name(component->kind) + ", not " + kind_name(kind));
+        throw UsageError("'" + id + "' is of kind " + kind_name(component->kind) + ", not " +
+                         kind_name(kind));
     return *component;
 }
 

@@ -19,18 +19,26 @@ struct DrillThreadState {
     CallResult result;
 };
 
-std::string seconds_text(std::chrono::milliseconds d) { return std::to_string(d.count() / 1000.0).substr(0, 5) + " s"; }
+std::string seconds_text(std::chrono::milliseconds d) {
+    return std::to_string(d.count() / 1000.0).substr(0, 5) + " s";
+}
 
 }  // namespace
 
 const char *outcome_name(Outcome outcome) {
     switch (outcome) {
-        case Outcome::passed: return "passed";
-        case Outcome::failed: return "failed";
-        case Outcome::skipped: return "skipped";
-        case Outcome::cancelled: return "cancelled";
-        case Outcome::timed_out: return "timed out";
-        case Outcome::error: return "error";
+        case Outcome::passed:
+            return "passed";
+        case Outcome::failed:
+            return "failed";
+        case Outcome::skipped:
+            return "skipped";
+        case Outcome::cancelled:
+            return "cancelled";
+        case Outcome::timed_out:
+            return "timed out";
+        case Outcome::error:
+            return "error";
     }
     return "unknown";
 }
@@ -75,9 +83,15 @@ Runner::Runner(const Registry &registry, RunnerOptions options)
 
 Runner::~Runner() = default;
 
-const std::string &Runner::run_id() const { return impl_->run_id; }
-const std::filesystem::path &Runner::journal_path() const { return impl_->journal.path(); }
-const std::filesystem::path &Runner::ledger_path() const { return impl_->ledger.path(); }
+const std::string &Runner::run_id() const {
+    return impl_->run_id;
+}
+const std::filesystem::path &Runner::journal_path() const {
+    return impl_->journal.path();
+}
+const std::filesystem::path &Runner::ledger_path() const {
+    return impl_->ledger.path();
+}
 
 void Runner::cancel(const std::string &reason) {
     std::lock_guard lock(impl_->mutex);
@@ -98,7 +112,8 @@ void Runner::finish() {
 
 DrillResult Runner::run(const std::string &drill_id, const nlohmann::json &params) {
     const Component &drill = impl_->registry.require(drill_id, DH_KIND_DRILL);
-    nlohmann::json complete = drill.validator->with_defaults(params.is_null() ? nlohmann::json::object() : params);
+    nlohmann::json complete =
+        drill.validator->with_defaults(params.is_null() ? nlohmann::json::object() : params);
     if (auto violation = drill.validator->first_violation(complete))
         throw UsageError("drill " + drill_id + ": parameter " + *violation + " (see `drillhost describe " +
                          drill_id + "`)");
@@ -121,7 +136,9 @@ DrillResult Runner::Impl::run(const Component &drill, const nlohmann::json &para
 
     auto context = std::make_shared<HostContext>(registry, ledger, journal, cancellation, drill.id,
                                                  options.target.dump(), options.log);
-    journal.write({{"type", "drill.start"}, {"drill", drill.id}, {"params", params},
+    journal.write({{"type", "drill.start"},
+                   {"drill", drill.id},
+                   {"params", params},
                    {"timeout_ms", options.timeout.count()}});
     auto started = Clock::now();
 
@@ -170,12 +187,15 @@ DrillResult Runner::Impl::run(const Component &drill, const nlohmann::json &para
     result.duration_ms = std::chrono::duration<double, std::milli>(Clock::now() - started).count();
     if (result.faults_injected > 0) {
         int reverted = result.faults_injected - result.faults_left_open;
-        result.assertions.push_back({"faults reverted", result.faults_left_open == 0 ? DH_VERDICT_PASS : DH_VERDICT_FAIL,
-                                     std::to_string(reverted) + " of " + std::to_string(result.faults_injected),
-                                     "all"});
+        result.assertions.push_back(
+            {"faults reverted", result.faults_left_open == 0 ? DH_VERDICT_PASS : DH_VERDICT_FAIL,
+             std::to_string(reverted) + " of " + std::to_string(result.faults_injected), "all"});
         const auto &a = result.assertions.back();
-        journal.write({{"type", "verdict"}, {"drill", drill.id}, {"name", a.name},
-                       {"verdict", a.verdict == DH_VERDICT_PASS ? "pass" : "fail"}, {"observed", a.observed},
+        journal.write({{"type", "verdict"},
+                       {"drill", drill.id},
+                       {"name", a.name},
+                       {"verdict", a.verdict == DH_VERDICT_PASS ? "pass" : "fail"},
+                       {"observed", a.observed},
                        {"bound", a.bound}});
     }
 
@@ -201,10 +221,14 @@ DrillResult Runner::Impl::run(const Component &drill, const nlohmann::json &para
     }
     if (result.faults_left_open > 0 && result.outcome == Outcome::passed) result.outcome = Outcome::failed;
 
-    nlohmann::json end = {{"type", "drill.end"},         {"drill", drill.id},
-                          {"outcome", outcome_name(result.outcome)}, {"message", result.message},
-                          {"duration_ms", result.duration_ms},       {"faults_injected", result.faults_injected},
-                          {"faults_left_open", result.faults_left_open}, {"abandoned", result.abandoned}};
+    nlohmann::json end = {{"type", "drill.end"},
+                          {"drill", drill.id},
+                          {"outcome", outcome_name(result.outcome)},
+                          {"message", result.message},
+                          {"duration_ms", result.duration_ms},
+                          {"faults_injected", result.faults_injected},
+                          {"faults_left_open", result.faults_left_open},
+                          {"abandoned", result.abandoned}};
     journal.write(end);
     {
         std::lock_guard lock(mutex);

@@ -6,6 +6,8 @@
 
 namespace drillhost {
 
-const char *version() { return DRILLHOST_VERSION; }
+const char *version() {
+    return DRILLHOST_VERSION;
+}
 
 }  // namespace drillhost

@@ -22,9 +22,13 @@ static dh_instance *hello_create(const dh_host *host) {
     return calloc(1, sizeof(dh_instance));
 }
 
-static void hello_destroy(dh_instance *self) { free(self); }
+static void hello_destroy(dh_instance *self) {
+    free(self);
+}
 
-static const char *hello_last_error(dh_instance *self) { return self->last_error; }
+static const char *hello_last_error(dh_instance *self) {
+    return self->last_error;
+}
 
 /* Records the host's error text for a failed host call and returns its status. */
 static dh_status host_failed(dh_instance *self, const dh_host *host, const char *what, dh_status status) {
@@ -51,8 +55,8 @@ static dh_status hello_run(dh_instance *self, const dh_host *host, const char *p
     host->emit_measurement(host, "sleep_50ms_took", slept_ms, "ms");
     char observed[64];
     snprintf(observed, sizeof observed, "%.1f ms", slept_ms);
-    host->emit_verdict(host, "host sleep lasts at least what was asked", slept_ms >= 50.0 ? DH_VERDICT_PASS : DH_VERDICT_FAIL,
-                       observed, ">= 50 ms");
+    host->emit_verdict(host, "host sleep lasts at least what was asked",
+                       slept_ms >= 50.0 ? DH_VERDICT_PASS : DH_VERDICT_FAIL, observed, ">= 50 ms");
 
     /* A path of digits and letters only, so the JSON needs no escaping. */
     char params[160];
@@ -84,8 +88,15 @@ static const dh_descriptor hello_descriptor = {
 };
 
 static const dh_component hello_component = {
-    sizeof(dh_component), &hello_descriptor, hello_create, hello_destroy, hello_last_error,
-    hello_run,            NULL,              NULL,         NULL,
+    sizeof(dh_component),
+    &hello_descriptor,
+    hello_create,
+    hello_destroy,
+    hello_last_error,
+    hello_run,
+    NULL,
+    NULL,
+    NULL,
 };
 
 static const dh_component *const components[] = {&hello_component};
@@ -94,4 +105,6 @@ static const dh_plugin plugin = {
     sizeof(dh_plugin), EXAMPLE_ABI_MAJOR, DH_ABI_VERSION_MINOR, "example-c-hello", "1.0.0", 1, components,
 };
 
-DH_EXPORT const dh_plugin *drillhost_plugin_entry(void) { return &plugin; }
+DH_EXPORT const dh_plugin *drillhost_plugin_entry(void) {
+    return &plugin;
+}

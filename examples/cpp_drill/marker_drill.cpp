@@ -21,7 +21,9 @@ struct MarkerDrill : dh::Drill {
 
     void run(dh::Host &host, const dh::json &params) override {
         const std::string path = params["path"];
-        auto exists = [&] { return host.probe("org.drillhost.example.file-exists", {{"path", path}})["exists"]; };
+        auto exists = [&] {
+            return host.probe("org.drillhost.example.file-exists", {{"path", path}})["exists"];
+        };
         if (exists() == true) throw dh::Skip(path + " already exists; remove it or pass --param path=...");
 
         double t0 = host.now_ms();

@@ -19,7 +19,9 @@ namespace {
 const std::string examples = std::string(EXAMPLES_DIR) + "/*.so";
 const std::string fixtures = std::string(FIXTURE_DIR) + "/*.so";
 
-bool contains(const std::string &text, const std::string &part) { return text.find(part) != std::string::npos; }
+bool contains(const std::string &text, const std::string &part) {
+    return text.find(part) != std::string::npos;
+}
 
 struct Sandbox {
     TempDir dir;
@@ -28,7 +30,9 @@ struct Sandbox {
         args.insert(args.begin(), {"--state-dir", (dir.path() / "state").string()});
         return args;
     }
-    Finished drillhost(const std::vector<std::string> &args) const { return run_drillhost(with_state(args), dir.path()); }
+    Finished drillhost(const std::vector<std::string> &args) const {
+        return run_drillhost(with_state(args), dir.path());
+    }
     size_t pending_ledgers() const {
         size_t n = 0;
         std::error_code ec;
@@ -51,8 +55,8 @@ TEST_CASE("list shows the examples") {
     Sandbox s;
     auto r = s.drillhost({"--load", examples, "list"});
     CHECK(r.exit_code == 0);
-    for (auto id : {"org.drillhost.example.c-hello", "org.drillhost.example.marker", "org.drillhost.example.file",
-                    "org.drillhost.example.file-exists"})
+    for (auto id : {"org.drillhost.example.c-hello", "org.drillhost.example.marker",
+                    "org.drillhost.example.file", "org.drillhost.example.file-exists"})
         CHECK_MESSAGE(contains(r.out, id), r.out);
 }
 

@@ -29,7 +29,8 @@ DrillhostProcess::DrillhostProcess(const std::vector<std::string> &args, const f
     impl_->out_file = work_dir / ("stdout-" + tag);
     impl_->err_file = work_dir / ("stderr-" + tag);
     impl_->child = bp::child(bp::exe = DRILLHOST_BIN, bp::args = args, bp::std_out > impl_->out_file.string(),
-                             bp::std_err > impl_->err_file.string(), bp::std_in < bp::null, bp::start_dir = work_dir.string());
+                             bp::std_err > impl_->err_file.string(), bp::std_in < bp::null,
+                             bp::start_dir = work_dir.string());
 }
 
 DrillhostProcess::~DrillhostProcess() {
@@ -39,9 +40,13 @@ DrillhostProcess::~DrillhostProcess() {
     }
 }
 
-int DrillhostProcess::pid() const { return impl_->child.id(); }
+int DrillhostProcess::pid() const {
+    return impl_->child.id();
+}
 
-void DrillhostProcess::send(int signo) const { ::kill(impl_->child.id(), signo); }
+void DrillhostProcess::send(int signo) const {
+    ::kill(impl_->child.id(), signo);
+}
 
 Finished DrillhostProcess::wait(std::chrono::milliseconds limit) {
     // Boost.Process 1.74's wait_for is unreliable: poll running() instead.

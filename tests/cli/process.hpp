@@ -8,15 +8,15 @@
 #include <vector>
 
 struct Finished {
-    int exit_code = -1;   // when it exited
-    int signal = 0;       // when a signal ended it
+    int exit_code = -1;  // when it exited
+    int signal = 0;      // when a signal ended it
     std::string out;
     std::string err;
 };
 
 // A drillhost process running in the background; its output goes to files read at the end.
 class DrillhostProcess {
-public:
+  public:
     DrillhostProcess(const std::vector<std::string> &args, const std::filesystem::path &work_dir);
     ~DrillhostProcess();  // kills it if still running
     int pid() const;
@@ -24,7 +24,7 @@ public:
     // Waits up to `limit` (then SIGKILLs it) and returns how it ended.
     Finished wait(std::chrono::milliseconds limit = std::chrono::seconds(60));
 
-private:
+  private:
     struct Impl;
     std::unique_ptr<Impl> impl_;
 };

@@ -60,7 +60,8 @@ TEST_CASE("open faults come newest first and can be filtered by drill") {
 }
 
 TEST_CASE("a torn last line is ignored, a malformed middle line is an error") {
-    std::string good = R"({"op":"intent","fault":1,"injector":"i","params":{}})" "\n";
+    std::string good = R"({"op":"intent","fault":1,"injector":"i","params":{}})"
+                       "\n";
     auto entries = replay_ledger(good + R"({"op":"applied","fau)", "ledger");
     REQUIRE(entries.size() == 1);
     CHECK(entries[0].state == FaultEntry::State::intent);

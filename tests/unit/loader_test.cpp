@@ -7,8 +7,12 @@
 
 using namespace drillhost;
 
-static std::string fixture(const std::string &name) { return std::string(FIXTURE_DIR) + "/" + name + ".so"; }
-static std::string example(const std::string &name) { return std::string(EXAMPLES_DIR) + "/" + name + ".so"; }
+static std::string fixture(const std::string &name) {
+    return std::string(FIXTURE_DIR) + "/" + name + ".so";
+}
+static std::string example(const std::string &name) {
+    return std::string(EXAMPLES_DIR) + "/" + name + ".so";
+}
 
 // The message load_plugin gives for `path`, or "" when it loads.
 static std::string refusal(const std::string &path) {
@@ -20,7 +24,9 @@ static std::string refusal(const std::string &path) {
     }
 }
 
-static bool contains(const std::string &text, const std::string &part) { return text.find(part) != std::string::npos; }
+static bool contains(const std::string &text, const std::string &part) {
+    return text.find(part) != std::string::npos;
+}
 
 TEST_CASE("the examples load, with every component described") {
     auto plugin = load_plugin(example("example_file_tools"));
@@ -38,11 +44,14 @@ TEST_CASE("each broken plugin gets a clear error naming the file") {
         std::vector<std::string> says;
     };
     std::string abi = std::to_string(DH_ABI_VERSION_MAJOR) + "." + std::to_string(DH_ABI_VERSION_MINOR);
-    std::string next_major = std::to_string(DH_ABI_VERSION_MAJOR + 1) + "." + std::to_string(DH_ABI_VERSION_MINOR);
-    std::string newer_minor = std::to_string(DH_ABI_VERSION_MAJOR) + "." + std::to_string(DH_ABI_VERSION_MINOR + 1);
+    std::string next_major =
+        std::to_string(DH_ABI_VERSION_MAJOR + 1) + "." + std::to_string(DH_ABI_VERSION_MINOR);
+    std::string newer_minor =
+        std::to_string(DH_ABI_VERSION_MAJOR) + "." + std::to_string(DH_ABI_VERSION_MINOR + 1);
     const Case cases[] = {
         {"no_entry", {"no entry symbol 'drillhost_plugin_entry'"}},
-        {"abi_major_next", {"built for plugin ABI " + next_major, "this host implements ABI " + abi, "major"}},
+        {"abi_major_next",
+         {"built for plugin ABI " + next_major, "this host implements ABI " + abi, "major"}},
         {"abi_minor_newer", {"built for plugin ABI " + newer_minor, "newer than this host's ABI " + abi}},
         {"schema_not_json", {"org.drillhost.test.schema-not-json", "schema is not valid JSON"}},
         {"schema_invalid", {"org.drillhost.test.schema-invalid", "schema is unusable"}},
@@ -88,8 +97,8 @@ TEST_CASE("the registry says what is loaded when an id is unknown or of the wron
     Registry registry;
     std::vector<LoadProblem> problems;
     registry.add(load_plugins({example("example_file_tools")}), problems);
-    CHECK_THROWS_WITH_AS(registry.require("org.nope", DH_KIND_PROBE), doctest::Contains("org.drillhost.example.file-exists"),
-                         UsageError);
+    CHECK_THROWS_WITH_AS(registry.require("org.nope", DH_KIND_PROBE),
+                         doctest::Contains("org.drillhost.example.file-exists"), UsageError);
     CHECK_THROWS_WITH_AS(registry.require("org.drillhost.example.file", DH_KIND_DRILL),
                          doctest::Contains("is of kind injector, not drill"), UsageError);
 }

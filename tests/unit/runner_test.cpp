@@ -59,7 +59,8 @@ TEST_CASE("a drill that passes leaves nothing open and closes the ledger") {
 TEST_CASE("a drill that overruns its timeout is stopped and its fault reverted") {
     Fixture f;
     auto runner = f.runner(300ms);
-    auto result = runner.run("org.drillhost.example.marker", {{"path", f.marker.string()}, {"hold_ms", 60000}});
+    auto result =
+        runner.run("org.drillhost.example.marker", {{"path", f.marker.string()}, {"hold_ms", 60000}});
     CHECK(result.outcome == Outcome::timed_out);
     CHECK(result.duration_ms < 5000);
     CHECK(result.faults_injected == 1);
@@ -74,7 +75,8 @@ TEST_CASE("cancellation stops the drill, reverts its fault and refuses the next 
         while (!fs::exists(f.marker)) std::this_thread::sleep_for(5ms);
         runner.cancel("SIGINT");
     });
-    auto result = runner.run("org.drillhost.example.marker", {{"path", f.marker.string()}, {"hold_ms", 60000}});
+    auto result =
+        runner.run("org.drillhost.example.marker", {{"path", f.marker.string()}, {"hold_ms", 60000}});
     canceller.join();
     CHECK(result.outcome == Outcome::cancelled);
     CHECK(result.message == "SIGINT");
@@ -87,7 +89,8 @@ TEST_CASE("cancellation stops the drill, reverts its fault and refuses the next 
 TEST_CASE("a drill that ignores cancellation still has its fault reverted") {
     Fixture f;
     auto runner = f.runner(300ms, 200ms);
-    auto result = runner.run("org.drillhost.test.stubborn-drill", {{"path", f.marker.string()}, {"stuck_ms", 1500}});
+    auto result =
+        runner.run("org.drillhost.test.stubborn-drill", {{"path", f.marker.string()}, {"stuck_ms", 1500}});
     CHECK(result.outcome == Outcome::timed_out);
     CHECK(result.abandoned);
     CHECK(result.faults_left_open == 0);

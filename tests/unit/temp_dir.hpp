@@ -6,7 +6,7 @@
 #include <string>
 
 class TempDir {
-public:
+  public:
     TempDir() {
         std::string pattern = (std::filesystem::temp_directory_path() / "drillhost-test-XXXXXX").string();
         path_ = mkdtemp(pattern.data());
@@ -19,6 +19,6 @@ public:
     TempDir &operator=(const TempDir &) = delete;
     const std::filesystem::path &path() const { return path_; }
 
-private:
+  private:
     std::filesystem::path path_;
 };

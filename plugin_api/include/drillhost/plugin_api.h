@@ -118,8 +118,8 @@ struct dh_host {
 
     /* Records an assertion verdict with what was observed and the bound it was held to
      * (both free text, e.g. "10412 ms" and "<= 13000 ms (ttl + loop_wait + 2 s)"). */
-    dh_status (*emit_verdict)(const dh_host *host, const char *name, dh_verdict verdict,
-                              const char *observed, const char *bound);
+    dh_status (*emit_verdict)(const dh_host *host, const char *name, dh_verdict verdict, const char *observed,
+                              const char *bound);
 
     /* The target under test as a JSON object (the embedded cluster's state file or --target).
      * The string is owned by the host and valid for the whole call into the plugin. */
@@ -169,8 +169,7 @@ typedef struct dh_component {
                         const char **record_json);
     /* Injectors: undoes a fault. Must be idempotent: reverting twice, or reverting a fault that was
      * never applied (flag DH_REVERT_UNCONFIRMED), succeeds and changes nothing more. */
-    dh_status (*revert)(dh_instance *instance, const dh_host *host, const char *record_json,
-                        uint32_t flags);
+    dh_status (*revert)(dh_instance *instance, const dh_host *host, const char *record_json, uint32_t flags);
 
     /* Probes: one observation; *result_json (owned by the instance) receives a JSON document. */
     dh_status (*sample)(dh_instance *instance, const dh_host *host, const char *params_json,
@@ -180,8 +179,8 @@ typedef struct dh_component {
 /* ---- The table the entry symbol returns. Static data: reading it must have no side effects. ---- */
 typedef struct dh_plugin {
     uint32_t struct_size;
-    uint32_t abi_major; /* DH_ABI_VERSION_MAJOR the plugin was built with */
-    uint32_t abi_minor; /* DH_ABI_VERSION_MINOR the plugin was built with */
+    uint32_t abi_major;  /* DH_ABI_VERSION_MAJOR the plugin was built with */
+    uint32_t abi_minor;  /* DH_ABI_VERSION_MINOR the plugin was built with */
     const char *name;    /* the plugin (file-level) name */
     const char *version; /* the plugin's version */
     uint32_t component_count;

@@ -9,7 +9,7 @@
 namespace drillhost {
 
 class Cancellation {
-public:
+  public:
     // The first reason wins; later calls change nothing. Safe from any thread (not from a signal
     // handler: the CLI forwards signals from a sigwait thread).
     void cancel(const std::string &reason);
@@ -19,7 +19,7 @@ public:
     // Sleeps up to `duration`; returns false when woken by cancellation.
     bool sleep_for(std::chrono::milliseconds duration) const;
 
-private:
+  private:
     mutable std::mutex mutex_;
     mutable std::condition_variable wake_;
     bool cancelled_ = false;

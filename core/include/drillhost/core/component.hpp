@@ -1,15 +1,14 @@
 // A component (drill, injector or probe) read from a loaded plugin's descriptor.
 #pragma once
 
-#include <drillhost/core/param_schema.hpp>
 #include <drillhost/plugin_api.h>
+#include <drillhost/core/param_schema.hpp>
 
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <string>
 
 namespace drillhost {
-
 
 // Human name of a kind: "drill", "injector", "probe" ("unknown" otherwise).
 const char *kind_name(dh_kind kind);
@@ -20,10 +19,10 @@ struct Component {
     std::string version;
     std::string summary;
     dh_kind kind = 0;
-    nlohmann::json schema;               // the parameters' JSON Schema, as the plugin declared it
+    nlohmann::json schema;  // the parameters' JSON Schema, as the plugin declared it
     std::shared_ptr<const ParamSchema> validator;
-    std::string plugin_path;             // the .so it came from
-    const dh_component *table = nullptr; // valid while the plugin stays loaded (always, see loader)
+    std::string plugin_path;              // the .so it came from
+    const dh_component *table = nullptr;  // valid while the plugin stays loaded (always, see loader)
 };
 
 }  // namespace drillhost

@@ -11,13 +11,13 @@ enum class ExitCode : int { passed = 0, drill_failed = 1, usage = 2, infrastruct
 
 // Bad input from the user: an unknown id, a parameter that breaks the schema, a malformed file.
 class UsageError : public std::runtime_error {
-public:
+  public:
     using std::runtime_error::runtime_error;
 };
 
 // Something the drill depends on is broken: a plugin, the ledger, the cluster.
 class InfraError : public std::runtime_error {
-public:
+  public:
     using std::runtime_error::runtime_error;
 };
 

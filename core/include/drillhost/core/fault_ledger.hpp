@@ -21,9 +21,9 @@ struct FaultEntry {
     std::string plugin_path;  // where the injector came from, to name it in errors
     std::string drill;        // the drill that injected it
     nlohmann::json params;
-    nlohmann::json record;    // the injector's record once applied
+    nlohmann::json record;  // the injector's record once applied
     State state = State::intent;
-    std::string last_error;   // the last failed revert, if any
+    std::string last_error;  // the last failed revert, if any
 
     // Applied, or possibly applied (the process died before the injector returned).
     bool open() const { return state == State::intent || state == State::applied; }
@@ -34,7 +34,7 @@ struct FaultEntry {
 std::vector<FaultEntry> replay_ledger(const std::string &text, const std::string &origin);
 
 class FaultLedger {
-public:
+  public:
     // Creates `<dir>/<run_id>.jsonl` and locks it for this process's lifetime.
     static FaultLedger create(const std::filesystem::path &dir, const std::string &run_id);
 
@@ -51,8 +51,8 @@ public:
     const std::filesystem::path &path() const { return path_; }
 
     // Each call appends one line and fsyncs before returning. Thread-safe.
-    uint64_t record_intent(const std::string &injector, const std::string &plugin_path, const std::string &drill,
-                           const nlohmann::json &params);
+    uint64_t record_intent(const std::string &injector, const std::string &plugin_path,
+                           const std::string &drill, const nlohmann::json &params);
     void record_applied(uint64_t id, const nlohmann::json &record);
     void record_failed(uint64_t id, const std::string &error);  // the injector refused: not open
     void record_reverted(uint64_t id);
@@ -65,7 +65,7 @@ public:
     // With nothing open, marks the ledger closed and moves it to `<dir>/closed/`. Returns whether it did.
     bool close_if_clean();
 
-private:
+  private:
     FaultLedger(std::filesystem::path path, int fd, std::vector<FaultEntry> entries);
     void append(const nlohmann::json &line);
     FaultEntry &find_locked(uint64_t id);

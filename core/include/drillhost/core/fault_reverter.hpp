@@ -25,7 +25,7 @@ struct RevertOutcome {
 };
 
 class FaultReverter {
-public:
+  public:
     using Logger = std::function<void(bool is_error, const std::string &message)>;
 
     FaultReverter(const Registry &registry, FaultLedger &ledger, const dh_host *host, Logger log,
@@ -35,7 +35,7 @@ public:
     // Reverts every open fault (of `drill`, or all), newest first.
     std::vector<RevertOutcome> revert_open(const std::string &drill = {});
 
-private:
+  private:
     const Registry &registry_;
     FaultLedger &ledger_;
     const dh_host *host_;

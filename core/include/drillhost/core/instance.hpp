@@ -19,7 +19,7 @@ struct CallResult {
 const char *status_name(dh_status status);
 
 class ComponentInstance {
-public:
+  public:
     // Throws InfraError (naming component and plugin) when create() fails.
     ComponentInstance(const Component &component, const dh_host *host);
     ~ComponentInstance();
@@ -34,7 +34,7 @@ public:
     CallResult revert(const std::string &record_json, uint32_t flags);
     CallResult sample(const std::string &params_json);
 
-private:
+  private:
     template <class Call>
     CallResult guarded(const char *what, Call &&call);
 

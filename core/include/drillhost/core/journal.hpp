@@ -12,7 +12,7 @@
 namespace drillhost {
 
 class Journal {
-public:
+  public:
     // Opens (creates) the file; throws InfraError when it cannot.
     Journal(const std::filesystem::path &path, std::string run_id);
     ~Journal();
@@ -27,7 +27,7 @@ public:
     const std::filesystem::path &path() const { return path_; }
     const std::string &run_id() const { return run_id_; }
 
-private:
+  private:
     std::filesystem::path path_;
     std::string run_id_;
     std::FILE *file_ = nullptr;

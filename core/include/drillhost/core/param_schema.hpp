@@ -9,7 +9,7 @@
 namespace drillhost {
 
 class ParamSchema {
-public:
+  public:
     // Compiles a JSON Schema (draft 7). Throws std::invalid_argument saying what is wrong with it.
     static std::shared_ptr<const ParamSchema> compile(const nlohmann::json &schema);
     ~ParamSchema();
@@ -21,7 +21,7 @@ public:
     // `params` with every top-level property the schema gives a "default" and `params` lacks.
     nlohmann::json with_defaults(nlohmann::json params) const;
 
-private:
+  private:
     struct Impl;
     explicit ParamSchema(std::unique_ptr<Impl> impl);
     std::unique_ptr<Impl> impl_;

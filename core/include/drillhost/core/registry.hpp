@@ -10,7 +10,7 @@
 namespace drillhost {
 
 class Registry {
-public:
+  public:
     // Adds the plugins' components; a duplicate id is appended to `problems` and left out.
     void add(const LoadResult &result, std::vector<LoadProblem> &problems);
     void add(const LoadedPlugin &plugin, std::vector<LoadProblem> &problems);
@@ -24,7 +24,7 @@ public:
     std::vector<const Component *> list(dh_kind kind = 0) const;
     bool empty() const { return components_.empty(); }
 
-private:
+  private:
     std::map<std::string, Component> components_;
 };
 

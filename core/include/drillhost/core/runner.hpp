@@ -49,16 +49,16 @@ struct DrillResult {
 };
 
 struct RunnerOptions {
-    std::filesystem::path state_dir;        // holds ledger/ and runs/
+    std::filesystem::path state_dir;                    // holds ledger/ and runs/
     std::optional<std::filesystem::path> journal_path;  // default: <state_dir>/runs/<run id>.jsonl
     nlohmann::json target = nlohmann::json::object();
     std::chrono::milliseconds timeout{std::chrono::minutes(10)};  // per drill
-    std::chrono::milliseconds grace{std::chrono::seconds(10)};   // to stop after cancel/timeout
+    std::chrono::milliseconds grace{std::chrono::seconds(10)};    // to stop after cancel/timeout
     std::function<void(dh_severity, const std::string &component, const std::string &message)> log;
 };
 
 class Runner {
-public:
+  public:
     // Creates the run's ledger and journal. Throws InfraError if the state dir is unusable.
     Runner(const Registry &registry, RunnerOptions options);
     ~Runner();
@@ -77,7 +77,7 @@ public:
     // Marks the ledger closed if nothing is left open. Call once after the last drill.
     void finish();
 
-private:
+  private:
     struct Impl;
     std::unique_ptr<Impl> impl_;
 };

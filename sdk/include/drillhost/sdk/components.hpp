@@ -24,7 +24,7 @@ struct Info {
 };
 
 class Drill {
-public:
+  public:
     static constexpr dh_kind kind = DH_KIND_DRILL;
     virtual ~Drill() = default;
     // Throw Skip for a failed precondition; let Cancelled propagate; report results with
@@ -33,7 +33,7 @@ public:
 };
 
 class Injector {
-public:
+  public:
     static constexpr dh_kind kind = DH_KIND_INJECTOR;
     virtual ~Injector() = default;
     // Applies the fault and returns a record enough to revert it from another process.
@@ -45,7 +45,7 @@ public:
 };
 
 class Probe {
-public:
+  public:
     static constexpr dh_kind kind = DH_KIND_PROBE;
     virtual ~Probe() = default;
     virtual json sample(Host &host, const json &params) = 0;

@@ -46,7 +46,9 @@ dh_status guarded(dh_instance *handle, Body &&body) noexcept {
     }
 }
 
-inline json parse_params(const char *text) { return json::parse(text && *text ? text : "{}"); }
+inline json parse_params(const char *text) {
+    return json::parse(text && *text ? text : "{}");
+}
 
 template <class T>
 struct Adapter {
@@ -102,13 +104,14 @@ struct Adapter {
         *result = nullptr;
         dh_status status = guarded<T>(handle, [&](T &impl, Instance<T> &self) {
             Host host(raw);
-            if constexpr (std::is_base_of_v<Probe, T>) self.output = impl.sample(host, parse_params(params)).dump();
+            if constexpr (std::is_base_of_v<Probe, T>)
+                self.output = impl.sample(host, parse_params(params)).dump();
         });
         if (status == DH_OK) *result = reinterpret_cast<Instance<T> *>(handle)->output.c_str();
         return status;
     }
 
-    static constexpr dh_descriptor descriptor{sizeof(dh_descriptor), T::kind,        T::info.id,
+    static constexpr dh_descriptor descriptor{sizeof(dh_descriptor), T::kind,         T::info.id,
                                               T::info.name,          T::info.version, T::info.summary,
                                               T::info.schema};
 
@@ -135,11 +138,11 @@ struct ComponentTable {
 }  // namespace drillhost::sdk::detail
 
 // Exports a plugin made of the listed component classes. Use once per .so, at namespace scope.
-#define DRILLHOST_PLUGIN(plugin_name, plugin_version, ...)                                          \
-    extern "C" DH_EXPORT const dh_plugin *drillhost_plugin_entry(void) {                           \
-        using drillhost_table = ::drillhost::sdk::detail::ComponentTable<__VA_ARGS__>;             \
-        static const dh_plugin plugin{sizeof(dh_plugin),   DH_ABI_VERSION_MAJOR, DH_ABI_VERSION_MINOR, \
-                                      plugin_name,         plugin_version,       drillhost_table::count, \
-                                      drillhost_table::items};                                     \
-        return &plugin;                                                                            \
+#define DRILLHOST_PLUGIN(plugin_name, plugin_version, ...)                                                 \
+    extern "C" DH_EXPORT const dh_plugin *drillhost_plugin_entry(void) {                                   \
+        using drillhost_table = ::drillhost::sdk::detail::ComponentTable<__VA_ARGS__>;                     \
+        static const dh_plugin plugin{sizeof(dh_plugin),     DH_ABI_VERSION_MAJOR, DH_ABI_VERSION_MINOR,   \
+                                      plugin_name,           plugin_version,       drillhost_table::count, \
+                                      drillhost_table::items};                                             \
+        return &plugin;                                                                                    \
     }

@@ -19,23 +19,23 @@ using json = nlohmann::json;
 // A failure with the ABI status to report. Thrown by Host on a failed host call; throw it from a
 // component to choose the status the host sees (any other std::exception reports DH_ERR_FAILED).
 class Error : public std::runtime_error {
-public:
+  public:
     Error(dh_status status, const std::string &message) : std::runtime_error(message), status_(status) {}
     dh_status status() const noexcept { return status_; }
 
-private:
+  private:
     dh_status status_;
 };
 
 // Thrown when the run was cancelled (timeout, SIGINT); let it propagate out of run().
 class Cancelled : public Error {
-public:
+  public:
     explicit Cancelled(const std::string &what = "cancelled") : Error(DH_ERR_CANCELLED, what) {}
 };
 
 // Thrown by a drill whose precondition does not hold: the verdict is "skipped", not "failed".
 class Skip : public Error {
-public:
+  public:
     explicit Skip(const std::string &reason) : Error(DH_ERR_SKIPPED, reason) {}
 };
 
@@ -49,7 +49,7 @@ struct Fault {
 
 // Thin, copyable wrapper over the host table. Thread-safe, like the table itself.
 class Host {
-public:
+  public:
     explicit Host(const dh_host *host) : host_(host) {}
 
     const dh_host *raw() const noexcept { return host_; }
@@ -109,7 +109,8 @@ public:
     }
 
     // Emits pass or fail from `holds` and returns it, so a drill can go on or stop.
-    bool check(const std::string &name, bool holds, const std::string &observed, const std::string &bound) const {
+    bool check(const std::string &name, bool holds, const std::string &observed,
+               const std::string &bound) const {
         verdict(name, holds ? Verdict::pass : Verdict::fail, observed, bound);
         return holds;
     }
@@ -119,7 +120,7 @@ public:
         return json::parse(text && *text ? text : "{}");
     }
 
-private:
+  private:
     struct Releaser {
         const dh_host *host;
         void operator()(char *p) const { host->free_string(host, p); }

@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# The whole test suite on a fresh Debian 12 machine, as root: installs what it needs, builds with
+# -Wall -Wextra -Werror, checks formatting, runs every ctest test. Safe to run again.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+./scripts/install-deps.sh
+./scripts/check-format.sh
+cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo -DDRILLHOST_WERROR=ON > /dev/null
+cmake --build build -j"$(nproc)"
+ctest --test-dir build --output-on-failure
+# Benchmarks print numbers against an anchor measured in the same run; they do not pass or fail.
+cmake --build build --target bench
