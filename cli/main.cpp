@@ -82,6 +82,9 @@ int main(int argc, char **argv) {
     global.format = format == "json" ? Format::json : Format::table;
     global.state_dir = state_dir.empty() ? default_state_dir() : std::filesystem::path(state_dir);
     init_logging(global.log_level);
+    // Only `run` turns signals into an orderly stop; elsewhere Ctrl-C simply ends the command
+    // (an interrupted `recover` is safe: reverts are idempotent and the ledger stays open).
+    if (!*run_cmd) SignalForwarder::unblock_signals();
     try {
         if (*list_cmd) return list_command(global, list);
         if (*describe_cmd) return describe_command(global, describe_id);

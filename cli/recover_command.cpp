@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <iostream>
 #include <nlohmann/json.hpp>
 
@@ -12,11 +13,10 @@ namespace drillhost::cli {
 int recover_command(const GlobalOptions &global) {
     Registry registry;
     load_registry(global, registry);
-    auto report = recover(registry, global.state_dir, [](bool is_error, const std::string &message) {
-        if (is_error)
-            spdlog::error("{}", message);
-        else
-            spdlog::info("{}", message);
+    auto report = recover(registry, global.state_dir, [](dh_severity severity, const std::string &message) {
+        static const spdlog::level::level_enum levels[] = {spdlog::level::debug, spdlog::level::info,
+                                                           spdlog::level::warn, spdlog::level::err};
+        spdlog::log(levels[std::clamp(severity, 0, 3)], "{}", message);
     });
     if (global.format == Format::json) {
         nlohmann::json failures = nlohmann::json::array();

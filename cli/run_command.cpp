@@ -116,7 +116,10 @@ int run_command(const GlobalOptions &global, const RunOptions &options) {
         spdlog::info("[{}/{}] {}: {} in {:.1f} s{}{}", i + 1, drills.size(), r.drill, outcome_name(r.outcome),
                      r.duration_ms / 1000.0, r.message.empty() ? "" : ": ", r.message);
     }
-    runner.finish();
+    size_t still_open = runner.finish();
+    if (still_open > 0)
+        spdlog::error("{} fault(s) are still open in {}: fix the cause and run `drillhost recover`",
+                      still_open, runner.ledger_path().string());
 
     print_summary(std::cout, results, global.format == Format::json, runner.run_id(), runner.journal_path());
     if (!options.report.empty()) {
@@ -127,7 +130,7 @@ int run_command(const GlobalOptions &global, const RunOptions &options) {
         else
             spdlog::info("report written to {}", options.report);
     }
-    int code = exit_code_for(results);
+    int code = still_open > 0 ? static_cast<int>(ExitCode::infrastructure) : exit_code_for(results);
     if (abandoned) {
         // A drill thread ignored cancellation; its faults are reverted, do not wait for it.
         std::cout.flush();

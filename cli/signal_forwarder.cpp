@@ -19,6 +19,11 @@ void SignalForwarder::block_signals() {
     pthread_sigmask(SIG_BLOCK, &set, nullptr);
 }
 
+void SignalForwarder::unblock_signals() {
+    sigset_t set = stop_signals();
+    pthread_sigmask(SIG_UNBLOCK, &set, nullptr);
+}
+
 SignalForwarder::SignalForwarder(std::function<void(int, int)> on_signal)
     : thread_([this, on_signal = std::move(on_signal)] {
           sigset_t set = stop_signals();

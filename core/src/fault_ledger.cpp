@@ -123,10 +123,14 @@ std::optional<FaultLedger> FaultLedger::adopt(const fs::path &file) {
         throw InfraError("fault ledger " + file.string() + ": cannot lock: " + errno_text());
     }
     std::ifstream in(file, std::ios::binary);
-    std::stringstream text;
-    text << in.rdbuf();
+    std::stringstream buffer;
+    buffer << in.rdbuf();
+    std::string text = buffer.str();
     try {
-        return FaultLedger(file, fd, replay_ledger(text.str(), file.string()));
+        auto entries = replay_ledger(text, file.string());
+        FaultLedger ledger(file, fd, std::move(entries));
+        ledger.repair_torn_tail(text);
+        return ledger;
     } catch (...) {
         ::close(fd);
         throw;
@@ -140,6 +144,23 @@ std::vector<fs::path> FaultLedger::pending(const fs::path &dir) {
         if (entry.is_regular_file() && entry.path().extension() == ".jsonl") files.push_back(entry.path());
     std::sort(files.begin(), files.end());
     return files;
+}
+
+void FaultLedger::repair_torn_tail(const std::string &text) {
+    if (text.empty() || text.back() == '\n') return;
+    auto last_newline = text.rfind('\n');
+    std::string tail = text.substr(last_newline == std::string::npos ? 0 : last_newline + 1);
+    if (!nlohmann::json::parse(tail, nullptr, false).is_discarded()) {
+        // A whole line that only lost its newline: keep it, end it.
+        if (::write(fd_, "\n", 1) != 1 || ::fdatasync(fd_) != 0)
+            throw InfraError("fault ledger " + path_.string() + ": cannot repair: " + errno_text());
+        return;
+    }
+    // A fragment of a line the crash interrupted: that step never happened, drop it so the next
+    // line does not land after it.
+    off_t keep = last_newline == std::string::npos ? 0 : static_cast<off_t>(last_newline + 1);
+    if (::ftruncate(fd_, keep) != 0 || ::fdatasync(fd_) != 0)
+        throw InfraError("fault ledger " + path_.string() + ": cannot drop a torn line: " + errno_text());
 }
 
 void FaultLedger::append(const nlohmann::json &line) {

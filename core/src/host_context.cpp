@@ -6,6 +6,7 @@
 #include <chrono>
 #include <cstdlib>
 #include <cstring>
+#include <thread>
 
 namespace drillhost {
 namespace {
@@ -79,6 +80,9 @@ HostContext::HostContext(const Registry &registry, FaultLedger &ledger, Journal 
     table_.target_json = &host_target_json;
     table_.last_error = &host_last_error;
     table_.free_string = &host_free_string;
+    cleanup_table_ = table_;
+    cleanup_table_.is_cancelled = &cleanup_is_cancelled;
+    cleanup_table_.sleep_ms = &cleanup_sleep_ms;
 }
 
 HostContext::~HostContext() = default;
@@ -112,16 +116,15 @@ std::vector<Measurement> HostContext::measurements() const {
     return measurements_;
 }
 
+FaultReverter HostContext::reverter() {
+    return FaultReverter(registry_, ledger_, &cleanup_table_,
+                         [this](bool is_error, const std::string &message) {
+                             log(is_error ? DH_LOG_ERROR : DH_LOG_INFO, "drillhost", message);
+                         });
+}
+
 std::vector<RevertOutcome> HostContext::revert_open_faults() {
-    // Injectors must not see the drill's cancellation while they clean up.
-    HostContext cleanup(registry_, ledger_, journal_, std::make_shared<Cancellation>(), drill_, target_json_,
-                        log_);
-    cleanup.seal();
-    FaultReverter reverter(registry_, ledger_, cleanup.table(),
-                           [this](bool is_error, const std::string &message) {
-                               log(is_error ? DH_LOG_ERROR : DH_LOG_INFO, "drillhost", message);
-                           });
-    auto outcomes = reverter.revert_open(drill_);
+    auto outcomes = reverter().revert_open(drill_);
     for (const auto &o : outcomes)
         journal_.write({{"type", o.reverted ? "fault.reverted" : "fault.revert_failed"},
                         {"drill", drill_},
@@ -189,7 +192,6 @@ dh_status HostContext::inject_fault(const std::string &id, const std::string &pa
     }
     // The ledger first: if this process dies from here on, `recover` knows about the fault.
     uint64_t id_in_ledger = ledger_.record_intent(id, injector->plugin_path, drill_, params);
-    ++faults_injected_;
     CallResult injected;
     try {
         ComponentInstance instance(*injector, &table_);
@@ -210,6 +212,7 @@ dh_status HostContext::inject_fault(const std::string &id, const std::string &pa
         return injected.status;
     }
     auto record = nlohmann::json::parse(injected.text, nullptr, false);
+    ++faults_injected_;  // applied, whatever its record is worth
     if (record.is_discarded() || !record.is_object()) {
         // Applied, but its record is useless: it stays an unconfirmed intent, reverted from its params.
         fail(id +
@@ -235,10 +238,7 @@ dh_status HostContext::revert_fault(uint64_t fault_id) {
         return DH_ERR_NOT_FOUND;
     }
     if (!entry->open()) return DH_OK;  // reverting twice changes nothing
-    FaultReverter reverter(registry_, ledger_, &table_, [this](bool is_error, const std::string &message) {
-        log(is_error ? DH_LOG_ERROR : DH_LOG_INFO, "drillhost", message);
-    });
-    RevertOutcome outcome = reverter.revert(*entry);
+    RevertOutcome outcome = reverter().revert(*entry);
     journal_.write({{"type", outcome.reverted ? "fault.reverted" : "fault.revert_failed"},
                     {"drill", drill_},
                     {"fault", fault_id},
@@ -256,7 +256,8 @@ void HostContext::host_log(const dh_host *host, dh_severity severity, const char
                            const char *message) {
     guarded([&] {
         auto &ctx = self(host);
-        ctx.log(severity, component ? component : ctx.drill_, text_or_empty(message));
+        std::string who = component && *component ? component : ctx.drill_.empty() ? "drillhost" : ctx.drill_;
+        ctx.log(severity, who, text_or_empty(message));
         return DH_OK;
     });
 }
@@ -267,6 +268,15 @@ uint64_t HostContext::host_monotonic_ns(const dh_host *host) {
 
 int32_t HostContext::host_is_cancelled(const dh_host *host) {
     return self(host).cancellation_->cancelled() ? 1 : 0;
+}
+
+int32_t HostContext::cleanup_is_cancelled(const dh_host *) {
+    return 0;
+}
+
+dh_status HostContext::cleanup_sleep_ms(const dh_host *, uint64_t ms) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(ms));
+    return DH_OK;
 }
 
 dh_status HostContext::host_sleep_ms(const dh_host *host, uint64_t ms) {
@@ -292,14 +302,20 @@ dh_status HostContext::host_record_event(const dh_host *host, const char *name, 
 
 dh_status HostContext::host_call_probe(const dh_host *host, const char *id, const char *params,
                                        char **result) {
-    if (result == nullptr) return DH_ERR_INVALID_ARGUMENT;
+    if (result == nullptr) {
+        fail("call_probe: result_json must not be NULL");
+        return DH_ERR_INVALID_ARGUMENT;
+    }
     *result = nullptr;
     return guarded([&] { return self(host).call_probe(text_or_empty(id), text_or_empty(params), result); });
 }
 
 dh_status HostContext::host_inject_fault(const dh_host *host, const char *id, const char *params,
                                          uint64_t *fault_id) {
-    if (fault_id == nullptr) return DH_ERR_INVALID_ARGUMENT;
+    if (fault_id == nullptr) {
+        fail("inject_fault: fault_id must not be NULL");
+        return DH_ERR_INVALID_ARGUMENT;
+    }
     *fault_id = 0;
     return guarded(
         [&] { return self(host).inject_fault(text_or_empty(id), text_or_empty(params), fault_id); });

@@ -39,7 +39,7 @@ class HostContext {
     std::vector<Measurement> measurements() const;
     int faults_injected() const { return faults_injected_; }
 
-    // Reverts this drill's open faults, newest first, with a context that is not cancelled.
+    // Reverts this drill's open faults, newest first, with a host table that is never cancelled.
     std::vector<RevertOutcome> revert_open_faults();
 
     void log(dh_severity severity, const std::string &component, const std::string &message) const;
@@ -53,6 +53,9 @@ class HostContext {
     static uint64_t host_monotonic_ns(const dh_host *);
     static int32_t host_is_cancelled(const dh_host *);
     static dh_status host_sleep_ms(const dh_host *, uint64_t);
+    static int32_t cleanup_is_cancelled(const dh_host *);
+    static dh_status cleanup_sleep_ms(const dh_host *, uint64_t);
+    FaultReverter reverter();
     static dh_status host_record_event(const dh_host *, const char *, const char *);
     static dh_status host_call_probe(const dh_host *, const char *, const char *, char **);
     static dh_status host_inject_fault(const dh_host *, const char *, const char *, uint64_t *);
@@ -78,6 +81,8 @@ class HostContext {
     std::string target_json_;
     LogSink log_;
     dh_host table_{};
+    // The same table for injectors reverting faults: never cancelled, so cleanup always runs whole.
+    dh_host cleanup_table_{};
     std::atomic<bool> sealed_{false};
     std::atomic<int> faults_injected_{0};
 

@@ -93,7 +93,8 @@ Component read_component(const std::string &path, const dh_component *table, uin
                     (d->kind == DH_KIND_INJECTOR && table->inject && table->revert) ||
                     (d->kind == DH_KIND_PROBE && table->sample);
     if (!complete)
-        refuse(path, where + ": a " + std::string(kind_name(d->kind)) + " must implement " +
+        refuse(path, where + ": " + std::string(d->kind == DH_KIND_INJECTOR ? "an " : "a ") +
+                         kind_name(d->kind) + " must implement " +
                          (d->kind == DH_KIND_DRILL      ? "run"
                           : d->kind == DH_KIND_INJECTOR ? "inject and revert"
                                                         : "sample"));

@@ -4,6 +4,9 @@
 
 #include <cstdlib>
 
+#ifndef DRILLHOST_RELATIVE_PLUGIN_DIR
+#define DRILLHOST_RELATIVE_PLUGIN_DIR "lib/drillhost/plugins"
+#endif
 #ifndef DRILLHOST_INSTALL_PLUGIN_DIR
 #define DRILLHOST_INSTALL_PLUGIN_DIR "/usr/local/lib/drillhost/plugins"
 #endif
@@ -25,7 +28,7 @@ fs::path default_plugin_dir() {
     // A relocated install: <prefix>/bin/drillhost next to <prefix>/lib/drillhost/plugins.
     fs::path self = fs::read_symlink("/proc/self/exe", ec);
     if (!ec) {
-        fs::path beside = self.parent_path().parent_path() / "lib" / "drillhost" / "plugins";
+        fs::path beside = self.parent_path().parent_path() / DRILLHOST_RELATIVE_PLUGIN_DIR;
         if (fs::is_directory(beside, ec)) return beside;
     }
     return DRILLHOST_INSTALL_PLUGIN_DIR;

@@ -6,45 +6,67 @@
 
 namespace drillhost {
 
+namespace {
+
+// Reverts what one dead run left open, newest first, and closes its ledger when nothing is left.
+void recover_ledger(const Registry &registry, FaultLedger &ledger, Journal &journal, const RecoveryLog &log,
+                    RevertPolicy policy, RecoveryReport &report) {
+    const auto file = ledger.path();
+    auto open = ledger.open_faults();
+    if (!open.empty())
+        log(DH_LOG_WARN, file.string() + ": " + std::to_string(open.size()) +
+                             " fault(s) left open by a run that is gone; reverting newest first");
+    HostContext context(registry, ledger, journal, std::make_shared<Cancellation>(), "", "{}",
+                        [&](dh_severity severity, const std::string &component, const std::string &message) {
+                            log(severity, "[" + component + "] " + message);
+                        });
+    FaultReverter reverter(
+        registry, ledger, context.table(),
+        [&](bool is_error, const std::string &message) {
+            log(is_error ? DH_LOG_ERROR : DH_LOG_INFO, message);
+        },
+        policy);
+    for (const auto &entry : open) {
+        RevertOutcome outcome = reverter.revert(entry);
+        journal.write({{"type", outcome.reverted ? "fault.reverted" : "fault.revert_failed"},
+                       {"ledger", file.string()},
+                       {"fault", entry.id},
+                       {"injector", entry.injector},
+                       {"by", "recover"},
+                       {"error", outcome.error}});
+        if (outcome.reverted) {
+            ++report.reverted;
+            log(DH_LOG_INFO, "reverted fault " + std::to_string(entry.id) + " (" + entry.injector + ") of " +
+                                 file.filename().string());
+        } else {
+            report.failures.push_back(outcome);
+        }
+    }
+    ledger.close_if_clean();
+}
+
+}  // namespace
+
 RecoveryReport recover(const Registry &registry, const std::filesystem::path &state_dir,
-                       const FaultReverter::Logger &log, RevertPolicy policy) {
+                       const RecoveryLog &log, RevertPolicy policy) {
     RecoveryReport report;
-    auto ledger_dir = state_dir / "ledger";
     Journal journal(state_dir / "runs" / ("recover-" + make_run_id() + ".jsonl"), "recover");
-    for (const auto &file : FaultLedger::pending(ledger_dir)) {
+    for (const auto &file : FaultLedger::pending(state_dir / "ledger")) {
         ++report.ledgers_seen;
-        auto ledger = FaultLedger::adopt(file);
-        if (!ledger) {
-            ++report.ledgers_busy;
-            log(false, file.string() + ": its run is still alive (the ledger is locked); leaving it alone");
-            continue;
-        }
-        auto open = ledger->open_faults();
-        if (!open.empty())
-            log(false, file.string() + ": " + std::to_string(open.size()) +
-                           " fault(s) left open; reverting newest first");
-        HostContext context(registry, *ledger, journal, std::make_shared<Cancellation>(), "", "{}",
-                            [&](dh_severity severity, const std::string &, const std::string &message) {
-                                log(severity >= DH_LOG_WARN, message);
-                            });
-        FaultReverter reverter(registry, *ledger, context.table(), log, policy);
-        for (const auto &entry : open) {
-            RevertOutcome outcome = reverter.revert(entry);
-            journal.write({{"type", outcome.reverted ? "fault.reverted" : "fault.revert_failed"},
-                           {"ledger", file.string()},
-                           {"fault", entry.id},
-                           {"injector", entry.injector},
-                           {"by", "recover"},
-                           {"error", outcome.error}});
-            if (outcome.reverted) {
-                ++report.reverted;
-                log(false, "reverted fault " + std::to_string(entry.id) + " (" + entry.injector + ") of " +
-                               file.filename().string());
-            } else {
-                report.failures.push_back(outcome);
+        try {
+            auto ledger = FaultLedger::adopt(file);
+            if (!ledger) {
+                ++report.ledgers_busy;
+                log(DH_LOG_INFO,
+                    file.string() + ": its run is still alive (the ledger is locked); leaving it alone");
+                continue;
             }
+            recover_ledger(registry, *ledger, journal, log, policy, report);
+        } catch (const InfraError &e) {
+            // One unreadable ledger must not keep the others' faults in place.
+            log(DH_LOG_ERROR, e.what());
+            report.failures.push_back({0, "", false, e.what()});
         }
-        ledger->close_if_clean();
     }
     return report;
 }

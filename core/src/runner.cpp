@@ -105,9 +105,11 @@ bool Runner::cancelled() const {
     return impl_->stopped;
 }
 
-void Runner::finish() {
+size_t Runner::finish() {
+    size_t still_open = impl_->ledger.open_faults().size();
     bool closed = impl_->ledger.close_if_clean();
-    impl_->journal.write({{"type", "run.end"}, {"ledger_closed", closed}});
+    impl_->journal.write({{"type", "run.end"}, {"ledger_closed", closed}, {"faults_open", still_open}});
+    return still_open;
 }
 
 DrillResult Runner::run(const std::string &drill_id, const nlohmann::json &params) {

@@ -5,6 +5,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 
 namespace dh = drillhost::sdk;
 namespace fs = std::filesystem;
@@ -33,8 +34,19 @@ struct FileInjector : dh::Injector {
         return {{"path", path.string()}};
     }
 
+    static bool holds(const fs::path &path, const std::string &content) {
+        std::ifstream in(path, std::ios::binary);
+        std::string actual((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+        return actual == content;
+    }
+
     void revert(dh::Host &host, const dh::json &record, bool unconfirmed) override {
         fs::path path = record.at("path").get<std::string>();
+        // Without a record we may not have made this file: only remove it if it holds our content.
+        if (unconfirmed && fs::exists(path) && !holds(path, record.value("content", ""))) {
+            host.warn("left " + path.string() + " alone: not the file this injector would have made");
+            return;
+        }
         std::error_code ec;
         bool removed = fs::remove(path, ec);
         if (ec) throw dh::Error(DH_ERR_FAILED, "cannot remove " + path.string() + ": " + ec.message());

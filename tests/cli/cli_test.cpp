@@ -125,18 +125,22 @@ TEST_CASE("a drill error exits 1 and says why") {
     CHECK(contains(r.err, "the fixture failed on purpose"));
 }
 
-TEST_CASE("SIGINT stops the drill and reverts its fault before exiting") {
-    Sandbox s;
-    DrillhostProcess p(s.with_state({"--load", examples, "run", "org.drillhost.example.marker", "-p",
-                                     "hold_ms=60000", "-p", "path=" + s.marker.string()}),
-                       s.dir.path());
-    REQUIRE(eventually([&] { return fs::exists(s.marker); }));
-    p.send(SIGINT);
-    auto r = p.wait(std::chrono::seconds(20));
-    CHECK(r.exit_code == 1);
-    CHECK(contains(r.out, "cancelled"));
-    CHECK_FALSE(fs::exists(s.marker));
-    CHECK(s.pending_ledgers() == 0);
+TEST_CASE("SIGINT or SIGTERM stops the drill and reverts its fault before exiting") {
+    for (int signo : {SIGINT, SIGTERM}) {
+        CAPTURE(signo);
+        Sandbox s;
+        DrillhostProcess p(s.with_state({"--load", examples, "run", "org.drillhost.example.marker", "-p",
+                                         "hold_ms=60000", "-p", "path=" + s.marker.string()}),
+                           s.dir.path());
+        REQUIRE(eventually([&] { return fs::exists(s.marker); }));
+        p.send(signo);
+        auto r = p.wait(std::chrono::seconds(20));
+        CHECK(r.exit_code == 1);
+        CHECK(contains(r.out, "cancelled"));
+        CHECK(contains(r.err, signo == SIGINT ? "SIGINT" : "SIGTERM"));
+        CHECK_FALSE(fs::exists(s.marker));
+        CHECK(s.pending_ledgers() == 0);
+    }
 }
 
 TEST_CASE("a per-drill timeout reverts the fault") {

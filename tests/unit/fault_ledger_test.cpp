@@ -87,3 +87,24 @@ TEST_CASE("a live run's ledger is locked; a dead run's can be adopted") {
     CHECK(FaultLedger::pending(dir.path()).empty());
     CHECK(std::filesystem::exists(dir.path() / "closed" / file.filename()));
 }
+
+TEST_CASE("after a crash mid-write, recovery appends on a fresh line and the ledger stays readable") {
+    TempDir dir;
+    std::filesystem::path file;
+    {
+        auto ledger = FaultLedger::create(dir.path(), "run-5");
+        file = ledger.path();
+        ledger.record_applied(ledger.record_intent("i", "", "d", {}), {{"x", 1}});
+    }
+    { std::ofstream(file, std::ios::app) << R"({"op":"reverted","fau)"; }  // the crash cut this line
+    {
+        auto adopted = FaultLedger::adopt(file);
+        REQUIRE(adopted.has_value());
+        REQUIRE(adopted->open_faults().size() == 1);
+        adopted->record_revert_failed(1, "still failing");
+    }
+    auto again = FaultLedger::adopt(file);  // would be "malformed" had the fragment stayed
+    REQUIRE(again.has_value());
+    CHECK(again->open_faults().size() == 1);
+    CHECK(again->open_faults()[0].last_error == "still failing");
+}

@@ -64,9 +64,10 @@ enum { DH_VERDICT_PASS = 0, DH_VERDICT_FAIL = 1, DH_VERDICT_SKIP = 2 };
 
 /* Flags of dh_component.revert. */
 enum {
-    /* The process that injected died between writing the ledger and the injector's return, so
-     * there is no record: `record_json` holds the inject parameters instead, and the fault may or
-     * may not have been applied. revert must then undo whatever of it may exist. */
+    /* There is no usable record: the process that injected died between writing the ledger and
+     * the injector's return, or inject returned a record that is not a JSON object. `record_json`
+     * holds the inject parameters instead, and the fault may or may not have been applied. revert
+     * must then undo whatever of it may exist, and nothing that the injector did not make. */
     DH_REVERT_UNCONFIRMED = 1u << 0
 };
 
@@ -82,7 +83,8 @@ struct dh_host {
     uint32_t abi_minor;
     void *host_data; /* the host's private context; plugins must not touch it */
 
-    /* Writes one log line attributed to `component` (a component id, or NULL for the caller). */
+    /* Writes one log line attributed to `component` (a component id; NULL attributes it to the
+     * drill being run, or to "drillhost" outside a drill). The C++ SDK passes the caller's id. */
     void (*log)(const dh_host *host, dh_severity severity, const char *component, const char *message);
 
     /* Monotonic clock in nanoseconds, the same clock the journal's `mono_ms` comes from. */
@@ -121,7 +123,7 @@ struct dh_host {
     dh_status (*emit_verdict)(const dh_host *host, const char *name, dh_verdict verdict, const char *observed,
                               const char *bound);
 
-    /* The target under test as a JSON object (the embedded cluster's state file or --target).
+    /* The target under test as a JSON object: the `--target` file, or {} when none was given.
      * The string is owned by the host and valid for the whole call into the plugin. */
     const char *(*target_json)(const dh_host *host);
 
@@ -151,9 +153,12 @@ typedef struct dh_component {
     const dh_descriptor *descriptor;
 
     /* Makes an instance. May return an instance in an error state (last_error says why, and the
-     * host destroys it); NULL only when memory ran out. Called from the host's main thread. */
+     * host destroys it); NULL only when memory ran out. Called from any host thread (a drill's
+     * instance on the drill's thread, probes and injectors on the thread of the call that needs
+     * them); one call at a time per component. */
     dh_instance *(*create)(const dh_host *host);
-    /* Frees an instance and everything it returned. Called once, from the thread that created it. */
+    /* Frees an instance and everything it returned. Called once, possibly from another thread
+     * than the one that created it, never while another call on the instance runs. */
     void (*destroy)(dh_instance *instance);
     /* Text for the last failed call on `instance`, "" if none. Owned by the instance. */
     const char *(*last_error)(dh_instance *instance);

@@ -68,6 +68,8 @@ class FaultLedger {
   private:
     FaultLedger(std::filesystem::path path, int fd, std::vector<FaultEntry> entries);
     void append(const nlohmann::json &line);
+    // Ends a ledger whose last line a crash cut short, so appends start on a fresh line.
+    void repair_torn_tail(const std::string &text);
     FaultEntry &find_locked(uint64_t id);
 
     std::filesystem::path path_;

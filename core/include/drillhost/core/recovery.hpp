@@ -18,7 +18,11 @@ struct RecoveryReport {
     bool clean() const { return failures.empty(); }
 };
 
+using RecoveryLog = std::function<void(dh_severity severity, const std::string &message)>;
+
+// Reverts, newest first, every open fault of every ledger in `<state_dir>/ledger` whose run is gone.
+// A ledger that cannot be read is reported in `failures` and the others are still recovered.
 RecoveryReport recover(const Registry &registry, const std::filesystem::path &state_dir,
-                       const FaultReverter::Logger &log, RevertPolicy policy = {});
+                       const RecoveryLog &log, RevertPolicy policy = {});
 
 }  // namespace drillhost

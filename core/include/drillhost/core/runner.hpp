@@ -75,7 +75,8 @@ class Runner {
     bool cancelled() const;
 
     // Marks the ledger closed if nothing is left open. Call once after the last drill.
-    void finish();
+    // Returns how many faults are still open (then `drillhost recover` must finish them).
+    size_t finish();
 
   private:
     struct Impl;

@@ -7,7 +7,9 @@
 //       void run(drillhost::sdk::Host &host, const drillhost::sdk::json &params) override;
 //   };
 //
-// One instance is made per run (or per recover) and is never called from two threads at once.
+// A drill gets one instance per run; a probe one per drill that calls it; an injector a fresh one
+// for every inject and every revert (so a record must be enough on its own). No instance is ever
+// called from two threads at once.
 #pragma once
 
 #include <drillhost/sdk/host.hpp>

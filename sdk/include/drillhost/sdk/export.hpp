@@ -73,7 +73,7 @@ struct Adapter {
 
     static dh_status run(dh_instance *handle, const dh_host *raw, const char *params) noexcept {
         return guarded<T>(handle, [&](T &impl, Instance<T> &) {
-            Host host(raw);
+            Host host(raw, T::info.id);
             if constexpr (std::is_base_of_v<Drill, T>) impl.run(host, parse_params(params));
         });
     }
@@ -82,7 +82,7 @@ struct Adapter {
                             const char **record) noexcept {
         *record = nullptr;
         dh_status status = guarded<T>(handle, [&](T &impl, Instance<T> &self) {
-            Host host(raw);
+            Host host(raw, T::info.id);
             if constexpr (std::is_base_of_v<Injector, T>)
                 self.output = impl.inject(host, parse_params(params)).dump();
         });
@@ -93,7 +93,7 @@ struct Adapter {
     static dh_status revert(dh_instance *handle, const dh_host *raw, const char *record,
                             uint32_t flags) noexcept {
         return guarded<T>(handle, [&](T &impl, Instance<T> &) {
-            Host host(raw);
+            Host host(raw, T::info.id);
             if constexpr (std::is_base_of_v<Injector, T>)
                 impl.revert(host, parse_params(record), (flags & DH_REVERT_UNCONFIRMED) != 0);
         });
@@ -103,7 +103,7 @@ struct Adapter {
                             const char **result) noexcept {
         *result = nullptr;
         dh_status status = guarded<T>(handle, [&](T &impl, Instance<T> &self) {
-            Host host(raw);
+            Host host(raw, T::info.id);
             if constexpr (std::is_base_of_v<Probe, T>)
                 self.output = impl.sample(host, parse_params(params)).dump();
         });

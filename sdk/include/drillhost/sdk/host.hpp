@@ -50,12 +50,14 @@ struct Fault {
 // Thin, copyable wrapper over the host table. Thread-safe, like the table itself.
 class Host {
   public:
-    explicit Host(const dh_host *host) : host_(host) {}
+    // `component`: the id log lines are attributed to (NULL: the drill being run).
+    explicit Host(const dh_host *host, const char *component = nullptr)
+        : host_(host), component_(component) {}
 
     const dh_host *raw() const noexcept { return host_; }
 
     void log(dh_severity severity, const std::string &message) const {
-        host_->log(host_, severity, nullptr, message.c_str());
+        host_->log(host_, severity, component_, message.c_str());
     }
     void debug(const std::string &message) const { log(DH_LOG_DEBUG, message); }
     void info(const std::string &message) const { log(DH_LOG_INFO, message); }
@@ -134,6 +136,7 @@ class Host {
     }
 
     const dh_host *host_;
+    const char *component_;
 };
 
 }  // namespace drillhost::sdk
