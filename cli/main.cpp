@@ -9,6 +9,7 @@
 #include <iostream>
 
 #include "commands.hpp"
+#include "sandbox_command.hpp"
 #include "signal_forwarder.hpp"
 
 using namespace drillhost;
@@ -65,6 +66,8 @@ int main(int argc, char **argv) {
     run_cmd->add_option("--report", run.report, "also write the summary as JSON to this file");
 
     auto *recover_cmd = app.add_subcommand("recover", "revert every fault a crashed or killed run left open");
+    auto run_sandbox = add_sandbox_commands(app, global);
+    auto *sandbox_cmd = app.get_subcommand("sandbox");
 
     try {
         app.parse(argc, argv);
@@ -90,6 +93,7 @@ int main(int argc, char **argv) {
         if (*describe_cmd) return describe_command(global, describe_id);
         if (*run_cmd) return run_command(global, run);
         if (*recover_cmd) return recover_command(global);
+        if (*sandbox_cmd) return run_sandbox();
     } catch (const UsageError &e) {
         spdlog::error("{}", e.what());
         return static_cast<int>(ExitCode::usage);

@@ -1,0 +1,141 @@
+#include "sandbox_command.hpp"
+
+#include <spdlog/spdlog.h>
+#include <drillhost/sandbox/sandbox.hpp>
+
+#include <chrono>
+#include <iostream>
+#include <memory>
+
+#include "table.hpp"
+
+namespace drillhost::cli {
+namespace sb = drillhost::sandbox;
+using nlohmann::json;
+
+namespace {
+
+struct SandboxArgs {
+    sb::SandboxOptions options;
+    double ready_timeout_s = 90;
+    std::string host;
+    std::vector<std::string> command;
+    std::string monitor_member;
+};
+
+std::string role_text(const std::string &role) {
+    if (role == "leader") return "Leader";
+    if (role == "standby_leader") return "Standby Leader";
+    if (role == "sync_standby") return "Sync Standby";
+    if (role == "replica") return "Replica";
+    return role;
+}
+
+std::string lag_text(const json &member) {
+    if (!member.contains("lag")) return "";
+    const auto &lag = member["lag"];
+    if (!lag.is_number()) return lag.is_string() ? lag.get<std::string>() : lag.dump();
+    return std::to_string(lag.get<long long>() / (1024 * 1024));
+}
+
+sb::SandboxState require_state(const GlobalOptions &global) {
+    auto state = sb::load_state(global.state_dir);
+    if (!state)
+        throw UsageError("no sandbox is up (no " + sb::state_file(global.state_dir).string() +
+                         "); start one with `drillhost sandbox up`");
+    return *state;
+}
+
+void print_status(const GlobalOptions &global, const sb::SandboxState &state) {
+    json cluster = sb::cluster_view(state);
+    if (global.format == Format::json) {
+        std::cout << json{{"scope", state.options.scope},
+                          {"mode", state.mode},
+                          {"dcs", state.options.dcs},
+                          {"cluster", cluster}}
+                         .dump(2)
+                  << '\n';
+        return;
+    }
+    std::cout << "Cluster: " << state.options.scope << " (" << state.mode << ", " << state.options.dcs
+              << ", ttl " << state.options.ttl << ")" << (cluster.value("pause", false) ? "  [paused]" : "")
+              << '\n';
+    TextTable table({"Member", "Host", "Role", "State", "TL", "Lag in MB"});
+    for (const auto &m : cluster.value("members", json::array()))
+        table.add({m.value("name", ""), m.value("host", "") + ":" + std::to_string(m.value("port", 0)),
+                   role_text(m.value("role", "")), m.value("state", ""),
+                   m.contains("timeline") ? m["timeline"].dump() : "", lag_text(m)});
+    table.print(std::cout);
+}
+
+}  // namespace
+
+std::function<int()> add_sandbox_commands(CLI::App &app, const GlobalOptions &global) {
+    auto args = std::make_shared<SandboxArgs>();
+    auto *sandbox = app.add_subcommand("sandbox",
+                                       "the embedded cluster: hosts in network namespaces running "
+                                       "etcd + Patroni + PostgreSQL 15");
+    sandbox->require_subcommand(1);
+    auto &o = args->options;
+
+    auto *up = sandbox->add_subcommand(
+        "up", "build the hosts, start every service, wait for one leader and streaming replicas");
+    up->add_option("--members", o.members, "number of hosts")->check(CLI::Range(1, 9))->capture_default_str();
+    up->add_option("--dcs", o.dcs, "Patroni's DCS driver")
+        ->check(CLI::IsMember({"etcd", "etcd3"}))
+        ->capture_default_str();
+    up->add_option("--ttl", o.ttl, "leader key TTL, seconds")->capture_default_str();
+    up->add_option("--loop-wait", o.loop_wait, "Patroni HA loop period, seconds")->capture_default_str();
+    up->add_option("--retry-timeout", o.retry_timeout, "DCS and PostgreSQL retry timeout, seconds")
+        ->capture_default_str();
+    up->add_flag("--sync", o.synchronous_mode, "synchronous_mode on");
+    up->add_flag("--failsafe", o.failsafe_mode, "failsafe_mode on");
+    up->add_flag("--watchdog", o.watchdog,
+                 "Patroni's testing watchdog on a FIFO, read by a monitor that resets the host");
+    up->add_flag("--local-dcs-only", o.local_dcs_only,
+                 "each Patroni talks only to its own host's etcd member");
+    up->add_option("--subnet", o.subnet,
+                   "private IPv4 /24 for the hosts (default: the first free 10.213.X.0/24)");
+    up->add_option("--ready-timeout", args->ready_timeout_s, "seconds to wait for the cluster")
+        ->capture_default_str();
+
+    auto *status = sandbox->add_subcommand("status", "patronictl-style table of the running sandbox");
+    auto *down =
+        sandbox->add_subcommand("down", "remove every process, namespace, veth, bridge, rule and directory");
+    auto *exec = sandbox->add_subcommand("exec", "run a command inside a host: sandbox exec HOST -- CMD...");
+    exec->add_option("host", args->host, "host (member) name, e.g. pg-1")->required();
+    exec->add_option("command", args->command, "the command and its arguments")->required()->expected(-1);
+    auto *monitor = sandbox->add_subcommand("watchdog-monitor", "");  // internal: started by `up --watchdog`
+    monitor->group("");
+    monitor->add_option("member", args->monitor_member)->required();
+
+    return [=, &global]() -> int {
+        auto progress = [](const std::string &message) { spdlog::info("sandbox: {}", message); };
+        if (*up) {
+            auto started = std::chrono::steady_clock::now();
+            auto state = sb::sandbox_up(global.state_dir, args->options, progress,
+                                        std::chrono::seconds(static_cast<long>(args->ready_timeout_s)));
+            double seconds =
+                std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+            spdlog::info("sandbox: up in {:.1f} s; state in {}", seconds,
+                         sb::state_file(global.state_dir).string());
+            print_status(global, state);
+            return 0;
+        }
+        if (*status) {
+            print_status(global, require_state(global));
+            return 0;
+        }
+        if (*down) {
+            if (!sb::sandbox_down(global.state_dir, progress))
+                throw UsageError(
+                    "no sandbox to tear down: no state file, namespace, bridge or directory of one");
+            return 0;
+        }
+        if (*exec) return sb::sandbox_exec(require_state(global), args->host, args->command);
+        if (*monitor) return run_watchdog_monitor_command(global, args->monitor_member);
+        return 2;
+    };
+}
+
+}  // namespace drillhost::cli
