@@ -9,6 +9,7 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <sstream>
+#include <thread>
 
 namespace drillhost::sandbox {
 namespace {
@@ -149,20 +150,44 @@ bool bridge_exists() {
     return run_command({"ip", "link", "show", bridge_name}).ok();
 }
 
+bool network_leftovers() {
+    if (!project_namespaces().empty() || bridge_exists()) return true;
+    if (run_command({"ip", "-o", "link", "show"}).output.find("dhv-") != std::string::npos) return true;
+    return run_command({"iptables-save"}).output.find("--comment drillhost-sandbox") != std::string::npos;
+}
+
 void destroy_network(const SandboxState &state) {
     std::vector<std::string> namespaces = project_namespaces();
     for (const auto &m : state.members)
         if (!m.netns.empty() && std::find(namespaces.begin(), namespaces.end(), m.netns) == namespaces.end())
             namespaces.push_back(m.netns);
+    // Nothing may outlive its host: kill what still runs inside, and wait for it to be gone, since a
+    // namespace (and its veth) lives on while a process is in it.
+    std::vector<pid_t> killed;
     for (const auto &ns : namespaces) {
-        // Nothing may outlive its host: kill what still runs inside, then remove the namespace.
         std::istringstream pids(run_command({"ip", "netns", "pids", ns}).output);
-        for (pid_t pid; pids >> pid;) ::kill(pid, SIGKILL);
-        run_command({"ip", "netns", "del", ns});  // takes its veth pair with it
+        for (pid_t pid; pids >> pid;)
+            if (::kill(pid, SIGKILL) == 0) killed.push_back(pid);
     }
-    for (const auto &rule : state.iptables_rules) {
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(3);
+    for (pid_t pid : killed)
+        while (process_alive(pid) && std::chrono::steady_clock::now() < deadline)
+            std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    for (const auto &ns : namespaces) run_command({"ip", "netns", "del", ns});
+    // Host ends of veths whose namespace is not gone yet: deleting one end deletes the pair.
+    auto links = nlohmann::json::parse(run_command({"ip", "-j", "link", "show"}).output, nullptr, false);
+    if (links.is_array())
+        for (const auto &link : links) {
+            std::string name = link.value("ifname", "");
+            if (name.rfind("dhv-", 0) == 0) run_command({"ip", "link", "del", name});
+        }
+    // Every root-namespace rule of ours, found by its comment (not only those the state lists).
+    std::istringstream rules(run_command({"iptables-save"}).output);
+    for (std::string line; std::getline(rules, line);) {
+        if (line.rfind("-A ", 0) != 0 || line.find("--comment drillhost-sandbox") == std::string::npos)
+            continue;
         std::vector<std::string> argv{"iptables", "-D"};
-        std::istringstream words(rule);
+        std::istringstream words(line.substr(3));
         for (std::string w; words >> w;) argv.push_back(w);
         run_command(argv);
     }

@@ -103,6 +103,13 @@ SandboxState plan(const fs::path &state_dir, const SandboxOptions &options) {
 
 void make_directories(const SandboxState &state) {
     fs::create_directories(state.base_dir);
+    // Services run as postgres: every directory above theirs must let it through.
+    if (::geteuid() == 0)
+        for (fs::path dir = state.base_dir; !dir.empty() && dir != dir.root_path(); dir = dir.parent_path())
+            if ((fs::status(dir).permissions() & fs::perms::others_exec) == fs::perms::none)
+                throw UsageError(dir.string() +
+                                 " is not searchable by other users, so the postgres user cannot reach "
+                                 "the sandbox under it; chmod o+x it or choose another --state-dir");
     struct passwd *postgres = ::getpwnam("postgres");
     for (const auto &m : state.members) {
         for (const auto &dir : {m.dir, m.socket_dir(), m.etcd_dir()}) fs::create_directories(dir);
@@ -178,6 +185,26 @@ void kill_postmasters(const SandboxState &state) {
     }
 }
 
+// The namespaces and the bridge are machine-wide, whatever the state dir: this file says which
+// state dir's sandbox owns them, so one sandbox is never torn down by `up` from another.
+fs::path owner_file() {
+    return ::geteuid() == 0 ? "/run/drillhost-sandbox.owner"
+                            : fs::temp_directory_path() / "drillhost-sandbox.owner";
+}
+
+void claim_network(const fs::path &state_dir) {
+    std::ifstream in(owner_file());
+    std::string owner;
+    if (std::getline(in, owner) && !owner.empty() && fs::path(owner) != state_dir) {
+        auto other = load_state(owner);
+        if (other && sandbox_alive(*other))
+            throw UsageError("a sandbox of another state directory (" + owner +
+                             ") is running on this machine; " + "`drillhost --state-dir " + owner +
+                             " sandbox down` first");
+    }
+    std::ofstream(owner_file()) << state_dir.string() << '\n';
+}
+
 }  // namespace
 
 bool sandbox_alive(const SandboxState &state) {
@@ -193,8 +220,19 @@ bool sandbox_down(const fs::path &state_dir, const Progress &progress) {
     } catch (const InfraError &e) {
         progress(std::string(e.what()) + "; removing what can be found");
     }
-    bool leftovers = !project_namespaces().empty() || bridge_exists() || fs::exists(state_dir / "sandbox");
+    bool leftovers = network_leftovers() || fs::exists(state_dir / "sandbox");
     if (!state && !leftovers) return false;
+    {
+        // Namespaces of a live sandbox that another state dir owns are not leftovers.
+        std::ifstream in(owner_file());
+        std::string owner;
+        if (!state && std::getline(in, owner) && !owner.empty() && fs::path(owner) != state_dir) {
+            auto other = load_state(owner);
+            if (other && sandbox_alive(*other))
+                throw UsageError("the sandbox on this machine belongs to " + owner +
+                                 "; `drillhost --state-dir " + owner + " sandbox down` removes it");
+        }
+    }
     SandboxState known = state.value_or(SandboxState{});
     // Down removes, it does not shut down politely: SIGKILL everything we started, then the hosts.
     for (const auto &[key, pid] : known.pids)
@@ -204,6 +242,7 @@ bool sandbox_down(const fs::path &state_dir, const Progress &progress) {
     std::error_code ec;
     fs::remove_all(state_dir / "sandbox", ec);
     if (ec) throw InfraError("cannot remove " + (state_dir / "sandbox").string() + ": " + ec.message());
+    fs::remove(owner_file(), ec);
     progress("sandbox removed");
     return true;
 }
@@ -214,6 +253,7 @@ SandboxState sandbox_up(const fs::path &state_dir, const SandboxOptions &options
     if (auto existing = load_state(state_dir); existing && sandbox_alive(*existing))
         throw UsageError("a sandbox is already up (" + state_file(state_dir).string() +
                          "); use it, or `drillhost sandbox down` first");
+    claim_network(state_dir);
     if (sandbox_down(state_dir, [](const std::string &) {}))
         progress("removed what an earlier run left behind");
     check_installed();

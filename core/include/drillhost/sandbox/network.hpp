@@ -32,5 +32,7 @@ void destroy_network(const SandboxState &state);
 // Namespaces named like ours ("dh-...") and whether our bridge exists: what a crashed run left.
 std::vector<std::string> project_namespaces();
 bool bridge_exists();
+// Anything of ours in the machine's network: namespaces, the bridge, veths, iptables rules.
+bool network_leftovers();
 
 }  // namespace drillhost::sandbox

@@ -1,0 +1,194 @@
+// The embedded cluster for real: namespaces, etcd, Patroni, PostgreSQL 15, iptables, through the
+// drillhost binary as a user drives it. Every test brings its own sandbox up and down.
+#include <doctest/doctest.h>
+#include <signal.h>
+#include <drillhost/sandbox/http_get.hpp>
+#include <drillhost/sandbox/sandbox_state.hpp>
+
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <thread>
+
+#include "process.hpp"
+#include "temp_dir.hpp"
+
+namespace fs = std::filesystem;
+namespace sb = drillhost::sandbox;
+using nlohmann::json;
+
+namespace {
+
+bool contains(const std::string &text, const std::string &part) {
+    return text.find(part) != std::string::npos;
+}
+
+std::string shell(const std::string &command) {
+    std::string output;
+    if (FILE *pipe = popen(command.c_str(), "r")) {
+        char buffer[4096];
+        while (size_t n = fread(buffer, 1, sizeof buffer, pipe)) output.append(buffer, n);
+        pclose(pipe);
+    }
+    return output;
+}
+
+// What the sandbox may leave behind, machine-wide; all empty after `down`.
+std::string leftovers(const fs::path &state_dir) {
+    std::string found;
+    if (!shell("ip netns list | grep '^dh-'").empty()) found += "namespaces; ";
+    if (!shell("ip -o link show | grep -E 'dhbr0|dhv-'").empty()) found += "links; ";
+    std::string dir = state_dir.string();  // "[/]tmp/..." so pgrep does not find its own shell
+    if (!shell("pgrep -f '[" + dir.substr(0, 1) + "]" + dir.substr(1) + "'").empty()) found += "processes; ";
+    if (!shell("iptables-save 2>/dev/null | grep drillhost-sandbox").empty()) found += "iptables rules; ";
+    if (fs::exists(state_dir / "sandbox")) found += "directory; ";
+    return found;
+}
+
+struct Sandbox {
+    TempDir dir;
+    fs::path state_dir = dir.path() / "state";
+    Sandbox() {
+        fs::permissions(dir.path(), fs::perms::others_exec | fs::perms::group_exec, fs::perm_options::add);
+    }
+
+    Finished drillhost(std::vector<std::string> args) const {
+        args.insert(args.begin(), {"--state-dir", state_dir.string()});
+        return run_drillhost(args, dir.path());
+    }
+    sb::SandboxState up(std::vector<std::string> options = {}) const {
+        std::vector<std::string> args{"sandbox", "up"};
+        args.insert(args.end(), options.begin(), options.end());
+        auto r = drillhost(args);
+        REQUIRE_MESSAGE(r.exit_code == 0, r.err);
+        auto state = sb::load_state(state_dir);
+        REQUIRE(state.has_value());
+        return *state;
+    }
+    ~Sandbox() { drillhost({"sandbox", "down"}); }
+};
+
+}  // namespace
+
+TEST_CASE("up, status, exec and down, with nothing left behind") {
+    Sandbox s;
+    auto state = s.up();
+    CHECK(state.members.size() == 3);
+
+    auto status = s.drillhost({"--format", "json", "sandbox", "status"});
+    REQUIRE(status.exit_code == 0);
+    auto members = json::parse(status.out)["cluster"]["members"];
+    REQUIRE(members.size() == 3);
+    int leaders = 0;
+    for (const auto &m : members) {
+        leaders += m["role"] == "leader";
+        CHECK(m["state"] == "running");
+    }
+    CHECK(leaders == 1);
+
+    auto exec = s.drillhost({"sandbox", "exec", "pg-2", "--", "ip", "-4", "-o", "addr", "show", "eth0"});
+    CHECK(exec.exit_code == 0);
+    CHECK(contains(exec.out, state.member("pg-2").address + "/24"));
+
+    auto down = s.drillhost({"sandbox", "down"});
+    CHECK(down.exit_code == 0);
+    CHECK(leftovers(s.state_dir) == "");
+    auto again = s.drillhost({"sandbox", "down"});
+    CHECK(again.exit_code == 2);
+    CHECK(contains(again.err, "no sandbox to tear down"));
+}
+
+TEST_CASE("every member answers its REST API, and `up` twice is refused") {
+    Sandbox s;
+    auto state = s.up();
+    for (const auto &m : state.members) {
+        auto reply = sb::http_get(m.rest_url() + "/patroni");
+        CHECK_MESSAGE(reply.status == 200, m.name);
+        auto body = json::parse(reply.body, nullptr, false);
+        REQUIRE_FALSE(body.is_discarded());
+        CHECK(body["patroni"]["scope"] == "drillhost");
+    }
+    auto second = s.drillhost({"sandbox", "up"});
+    CHECK(second.exit_code == 2);
+    CHECK(contains(second.err, "already up"));
+}
+
+TEST_CASE("an iptables DROP on one host really cuts it off from another") {
+    Sandbox s;
+    auto state = s.up();
+    const auto &a = state.member("pg-1");
+    const auto &b = state.member("pg-2");
+    const auto &c = state.member("pg-3");
+    auto curl_from = [&](const sb::Member &from, const sb::Member &to) {
+        return s.drillhost({"sandbox", "exec", from.name, "--", "curl", "-s", "-m", "2", "-o", "/dev/null",
+                            "-w", "%{http_code}", to.rest_url() + "/patroni"});
+    };
+    CHECK(curl_from(b, a).out == "200");
+    auto drop = s.drillhost({"sandbox", "exec", a.name, "--", "iptables", "-A", "INPUT", "-s", b.address,
+                             "-j", "DROP", "-m", "comment", "--comment", "drillhost-test"});
+    REQUIRE(drop.exit_code == 0);
+    auto cut = curl_from(b, a);
+    CHECK(cut.exit_code != 0);            // curl: timed out
+    CHECK(curl_from(c, a).out == "200");  // only b is cut off
+    // The rule lives in pg-1's namespace, not in the machine's own tables.
+    CHECK(shell("iptables-save 2>/dev/null | grep drillhost-test").empty());
+}
+
+TEST_CASE("the watchdog monitor fires on a frozen Patroni and not on a healthy one") {
+    Sandbox s;
+    auto state = s.up({"--watchdog"});
+    auto status = json::parse(s.drillhost({"--format", "json", "sandbox", "status"}).out);
+    std::string leader;
+    for (const auto &m : status["cluster"]["members"])
+        if (m["role"] == "leader") leader = m["name"];
+    REQUIRE_FALSE(leader.empty());
+    const auto &m = state.member(leader);
+    auto events = [&](const sb::Member &member) {
+        std::ifstream in(member.dir / "watchdog.events.jsonl");
+        std::string all((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+        return all;
+    };
+    // Healthy for longer than the watchdog timeout (ttl - safety_margin = 5 s): armed, never fired.
+    std::this_thread::sleep_for(std::chrono::seconds(state.options.ttl - 5 + 3));
+    CHECK(contains(events(m), "\"armed\""));
+    for (const auto &member : state.members) CHECK_FALSE(contains(events(member), "\"fired\""));
+
+    pid_t patroni = state.pids.at(m.name + "/patroni");
+    REQUIRE(kill(patroni, SIGSTOP) == 0);
+    bool fired = eventually([&] { return contains(events(m), "\"fired\""); }, std::chrono::seconds(20));
+    CHECK(fired);
+    CHECK(eventually(
+        [&] {
+            return kill(patroni, 0) != 0 ||
+                   shell("ps -o stat= -p " + std::to_string(patroni)).find('Z') != std::string::npos;
+        },
+        std::chrono::seconds(5)));
+}
+
+TEST_CASE("`up` after a crash (kill -9 of everything) cleans up and succeeds") {
+    Sandbox s;
+    auto state = s.up();
+    for (const auto &[service, pid] : state.pids) kill(pid, SIGKILL);
+    std::string dir = s.state_dir.string();
+    shell("pkill -9 -f '[" + dir.substr(0, 1) + "]" + dir.substr(1) + "'");
+    auto again = s.drillhost({"sandbox", "up"});
+    CHECK_MESSAGE(again.exit_code == 0, again.err);
+    CHECK(contains(again.err, "removed what an earlier run left behind"));
+    auto status = s.drillhost({"sandbox", "status"});
+    CHECK(status.exit_code == 0);
+    CHECK(contains(status.out, "Leader"));
+}
+
+TEST_CASE("bad input: a clashing subnet, an illegal ttl, an unknown host") {
+    Sandbox s;
+    auto clash = s.drillhost({"sandbox", "up", "--subnet", "127.0.0.0/24"});
+    CHECK(clash.exit_code == 2);
+    CHECK(contains(clash.err, "overlaps"));
+    auto ttl = s.drillhost({"sandbox", "up", "--ttl", "5", "--loop-wait", "1", "--retry-timeout", "3"});
+    CHECK(ttl.exit_code == 2);
+    CHECK(contains(ttl.err, "loop_wait + 2 * retry_timeout <= ttl"));
+    CHECK(leftovers(s.state_dir) == "");
+    auto status = s.drillhost({"sandbox", "status"});
+    CHECK(status.exit_code == 2);
+    CHECK(contains(status.err, "no sandbox is up"));
+}
