@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The main job on a fresh Debian 12 machine, as root: installs the dependencies, builds, installs
-# drillhost (/usr/local), runs every drill, prints the summary and writes the report.
-# Until the embedded cluster exists (issue 3), the drills are the examples in build/examples.
+# drillhost (/usr/local), brings the embedded cluster up, runs every drill, prints the summary,
+# writes the report and tears the cluster down. The drills loaded are the examples in
+# build/examples plus whatever plugins are installed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -10,9 +11,13 @@ cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo > /dev/null
 cmake --build build -j"$(nproc)"
 cmake --install build > /dev/null
 
+drillhost sandbox down >/dev/null 2>&1 || true  # whatever an earlier, interrupted job left
+trap 'drillhost sandbox down' EXIT
+drillhost sandbox up
+
 mkdir -p reports
 report="reports/drillhost-$(date -u +%Y%m%dT%H%M%SZ).json"
 status=0
-drillhost --load 'build/examples/*.so' run --all --report "$report" || status=$?
+drillhost --load 'build/examples/*.so' --load /usr/local/lib/drillhost/plugins run --all --report "$report" || status=$?
 echo "report: $report (exit code $status: 0 all passed, 1 a drill failed, 2 usage, 3 infrastructure)"
 exit "$status"
