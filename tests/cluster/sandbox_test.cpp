@@ -1,7 +1,10 @@
 // The embedded cluster for real: namespaces, etcd, Patroni, PostgreSQL 15, iptables, through the
 // drillhost binary as a user drives it. Every test brings its own sandbox up and down.
 #include <doctest/doctest.h>
+#include <netinet/in.h>
 #include <signal.h>
+#include <sys/socket.h>
+#include <unistd.h>
 #include <drillhost/sandbox/http_get.hpp>
 #include <drillhost/sandbox/sandbox_state.hpp>
 
@@ -191,4 +194,38 @@ TEST_CASE("bad input: a clashing subnet, an illegal ttl, an unknown host") {
     auto status = s.drillhost({"sandbox", "status"});
     CHECK(status.exit_code == 2);
     CHECK(contains(status.err, "no sandbox is up"));
+}
+
+TEST_CASE("without namespaces (not root) members share 127.0.0.1 with distinct ports, with a notice") {
+    TempDir dir;
+    fs::permissions(dir.path(), fs::perms::all);
+    REQUIRE(chown(dir.path().c_str(), 65534, 65534) == 0);  // nobody:nogroup
+    std::string as_nobody =
+        "cd " + dir.path().string() +
+        " && setpriv --reuid=nobody --regid=nogroup --clear-groups env HOME=" + dir.path().string() + " " +
+        DRILLHOST_BIN + " --state-dir " + dir.path().string() + "/state ";
+    {
+        // A port the sandbox needs is taken: a clear error, nothing made.
+        int holder = socket(AF_INET, SOCK_STREAM, 0);
+        sockaddr_in address{};
+        address.sin_family = AF_INET;
+        address.sin_port = htons(15433);
+        address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        REQUIRE(bind(holder, reinterpret_cast<sockaddr *>(&address), sizeof address) == 0);
+        listen(holder, 1);
+        auto taken = shell(as_nobody + "sandbox up 2>&1; echo rc=$?");
+        close(holder);
+        CHECK(contains(taken, "port 15433 on 127.0.0.1 is already in use"));
+        CHECK(contains(taken, "rc=2"));
+    }
+    auto up = shell(as_nobody + "sandbox up 2>&1; echo rc=$?");
+    CHECK_MESSAGE(contains(up, "rc=0"), up);
+    CHECK(contains(up, "not root: network namespaces need CAP_NET_ADMIN; members share 127.0.0.1"));
+    CHECK(contains(up, "127.0.0.1:15432"));
+    CHECK(contains(up, "127.0.0.1:15434"));
+    CHECK(contains(up, "Leader"));
+    auto down = shell(as_nobody + "sandbox down 2>&1; echo rc=$?");
+    CHECK_MESSAGE(contains(down, "rc=0"), down);
+    CHECK(shell("pgrep -f '[" + dir.path().string().substr(0, 1) + "]" + dir.path().string().substr(1) + "'")
+              .empty());
 }

@@ -49,6 +49,8 @@ void check_installed() {
 
 bool port_free(int port) {
     int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    int reuse = 1;  // as the services themselves do: a TIME_WAIT leftover is not "in use"
+    ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &reuse, sizeof reuse);
     sockaddr_in address{};
     address.sin_family = AF_INET;
     address.sin_port = htons(static_cast<uint16_t>(port));
@@ -253,7 +255,6 @@ SandboxState sandbox_up(const fs::path &state_dir, const SandboxOptions &options
     if (auto existing = load_state(state_dir); existing && sandbox_alive(*existing))
         throw UsageError("a sandbox is already up (" + state_file(state_dir).string() +
                          "); use it, or `drillhost sandbox down` first");
-    claim_network(state_dir);
     if (sandbox_down(state_dir, [](const std::string &) {}))
         progress("removed what an earlier run left behind");
     check_installed();
@@ -261,6 +262,7 @@ SandboxState sandbox_up(const fs::path &state_dir, const SandboxOptions &options
     if (state.mode == "loopback")
         progress("notice: " + state.fallback_reason + "; members share 127.0.0.1 (no partitions)");
     try {
+        claim_network(state_dir);
         if (state.mode == "netns") create_network(state);
         make_directories(state);
         save_state(state_dir, state);
