@@ -207,6 +207,8 @@ TEST_CASE("without namespaces (not root) members share 127.0.0.1 with distinct p
     {
         // A port the sandbox needs is taken: a clear error, nothing made.
         int holder = socket(AF_INET, SOCK_STREAM, 0);
+        int reuse = 1;
+        setsockopt(holder, SOL_SOCKET, SO_REUSEADDR, &reuse, sizeof reuse);
         sockaddr_in address{};
         address.sin_family = AF_INET;
         address.sin_port = htons(15433);
