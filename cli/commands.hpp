@@ -26,6 +26,7 @@ struct RunOptions {
     double grace_s = 10;
     std::string journal;
     std::string report;  // also write the JSON summary to this file
+    bool keep_sandbox = false;
 };
 int run_command(const GlobalOptions &global, const RunOptions &options);
 

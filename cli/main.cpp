@@ -55,7 +55,11 @@ int main(int argc, char **argv) {
     run_cmd->add_option("drills", run.drills, "drill ids");
     run_cmd->add_flag("--all", run.all, "run every loaded drill");
     run_cmd->add_option("--param,-p", run.params, "NAME=VALUE, or DRILL_ID:NAME=VALUE (VALUE may be JSON)");
-    run_cmd->add_option("--target", run.target, "YAML/JSON file describing the cluster under test");
+    run_cmd->add_option("--target", run.target,
+                        "YAML/JSON file describing the cluster under test, or `none`; default: the embedded "
+                        "cluster, brought up for the run if none is running");
+    run_cmd->add_flag("--keep-sandbox", run.keep_sandbox,
+                      "leave a sandbox this run brought up running afterwards");
     run_cmd->add_option("--timeout", run.timeout_s, "per-drill timeout in seconds")
         ->check(CLI::PositiveNumber);
     run_cmd

@@ -3,7 +3,6 @@
 #include <drillhost/core/param_schema.hpp>
 #include <drillhost/core/paths.hpp>
 #include <drillhost/core/runner.hpp>
-#include <drillhost/sandbox/sandbox_state.hpp>
 
 #include <spdlog/spdlog.h>
 
@@ -15,8 +14,8 @@
 
 #include "commands.hpp"
 #include "run_summary.hpp"
+#include "run_target.hpp"
 #include "signal_forwarder.hpp"
-#include "target_file.hpp"
 
 namespace drillhost::cli {
 namespace {
@@ -82,12 +81,8 @@ int run_command(const GlobalOptions &global, const RunOptions &options) {
     RunnerOptions runner_options;
     runner_options.state_dir = global.state_dir;
     if (!options.journal.empty()) runner_options.journal_path = options.journal;
-    if (!options.target.empty()) {
-        runner_options.target = load_target_file(options.target);
-    } else if (auto sandbox = sandbox::load_state(global.state_dir)) {
-        runner_options.target = sandbox->to_json();  // no --target: the embedded cluster
-        spdlog::info("target: the embedded cluster ({})", sandbox::state_file(global.state_dir).string());
-    }
+    RunTarget target(global, options.target, options.keep_sandbox);
+    runner_options.target = target.json();
     runner_options.timeout = to_ms(options.timeout_s);
     runner_options.grace = to_ms(options.grace_s);
     runner_options.log = &log_line;

@@ -80,7 +80,7 @@ TEST_CASE("an example built for ABI major + 1 is refused with both versions name
 
 TEST_CASE("run --all on the examples passes, and the summary matches the journal") {
     Sandbox s;
-    auto r = s.drillhost({"--load", examples, "--format", "json", "run", "--all"});
+    auto r = s.drillhost({"--load", examples, "--format", "json", "run", "--target", "none", "--all"});
     REQUIRE_MESSAGE(r.exit_code == 0, r.err);
     auto summary = json::parse(r.out);
     REQUIRE(summary["drills"].size() == 2);
@@ -102,11 +102,12 @@ TEST_CASE("run --all on the examples passes, and the summary matches the journal
 
 TEST_CASE("usage errors exit 2 with a message saying what and where") {
     Sandbox s;
-    auto unknown = s.drillhost({"--load", examples, "run", "org.drillhost.example.nope"});
+    auto unknown = s.drillhost({"--load", examples, "run", "--target", "none", "org.drillhost.example.nope"});
     CHECK(unknown.exit_code == 2);
     CHECK(contains(unknown.err, "no drill 'org.drillhost.example.nope'"));
 
-    auto bad = s.drillhost({"--load", examples, "run", "org.drillhost.example.marker", "-p", "hold_ms=-1"});
+    auto bad = s.drillhost(
+        {"--load", examples, "run", "--target", "none", "org.drillhost.example.marker", "-p", "hold_ms=-1"});
     CHECK(bad.exit_code == 2);
     CHECK(contains(bad.err, "/hold_ms"));
 
@@ -120,7 +121,7 @@ TEST_CASE("usage errors exit 2 with a message saying what and where") {
 
 TEST_CASE("a drill error exits 1 and says why") {
     Sandbox s;
-    auto r = s.drillhost({"--load", fixtures, "run", "org.drillhost.test.error-drill"});
+    auto r = s.drillhost({"--load", fixtures, "run", "--target", "none", "org.drillhost.test.error-drill"});
     CHECK(r.exit_code == 1);
     CHECK(contains(r.err, "the fixture failed on purpose"));
 }
@@ -129,9 +130,10 @@ TEST_CASE("SIGINT or SIGTERM stops the drill and reverts its fault before exitin
     for (int signo : {SIGINT, SIGTERM}) {
         CAPTURE(signo);
         Sandbox s;
-        DrillhostProcess p(s.with_state({"--load", examples, "run", "org.drillhost.example.marker", "-p",
-                                         "hold_ms=60000", "-p", "path=" + s.marker.string()}),
-                           s.dir.path());
+        DrillhostProcess p(
+            s.with_state({"--load", examples, "run", "--target", "none", "org.drillhost.example.marker", "-p",
+                          "hold_ms=60000", "-p", "path=" + s.marker.string()}),
+            s.dir.path());
         REQUIRE(eventually([&] { return fs::exists(s.marker); }));
         p.send(signo);
         auto r = p.wait(std::chrono::seconds(20));
@@ -145,8 +147,8 @@ TEST_CASE("SIGINT or SIGTERM stops the drill and reverts its fault before exitin
 
 TEST_CASE("a per-drill timeout reverts the fault") {
     Sandbox s;
-    auto r = s.drillhost({"--load", examples, "run", "org.drillhost.example.marker", "--timeout", "0.5", "-p",
-                          "hold_ms=60000", "-p", "path=" + s.marker.string()});
+    auto r = s.drillhost({"--load", examples, "run", "--target", "none", "org.drillhost.example.marker",
+                          "--timeout", "0.5", "-p", "hold_ms=60000", "-p", "path=" + s.marker.string()});
     CHECK(r.exit_code == 1);
     CHECK(contains(r.out, "timed out"));
     CHECK_FALSE(fs::exists(s.marker));
@@ -154,9 +156,10 @@ TEST_CASE("a per-drill timeout reverts the fault") {
 
 TEST_CASE("kill -9 mid-drill, then `drillhost recover` reverts what was left") {
     Sandbox s;
-    DrillhostProcess p(s.with_state({"--load", examples, "run", "org.drillhost.example.marker", "-p",
-                                     "hold_ms=60000", "-p", "path=" + s.marker.string()}),
-                       s.dir.path());
+    DrillhostProcess p(
+        s.with_state({"--load", examples, "run", "--target", "none", "org.drillhost.example.marker", "-p",
+                      "hold_ms=60000", "-p", "path=" + s.marker.string()}),
+        s.dir.path());
     REQUIRE(eventually([&] { return fs::exists(s.marker); }));
 
     // While the run lives, recover must leave its faults alone.
@@ -179,9 +182,10 @@ TEST_CASE("kill -9 mid-drill, then `drillhost recover` reverts what was left") {
 
 TEST_CASE("recover without the injector keeps the fault open and exits 3, and with it finishes") {
     Sandbox s;
-    DrillhostProcess p(s.with_state({"--load", examples, "run", "org.drillhost.example.marker", "-p",
-                                     "hold_ms=60000", "-p", "path=" + s.marker.string()}),
-                       s.dir.path());
+    DrillhostProcess p(
+        s.with_state({"--load", examples, "run", "--target", "none", "org.drillhost.example.marker", "-p",
+                      "hold_ms=60000", "-p", "path=" + s.marker.string()}),
+        s.dir.path());
     REQUIRE(eventually([&] { return fs::exists(s.marker); }));
     p.send(SIGKILL);
     p.wait();

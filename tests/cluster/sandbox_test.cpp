@@ -231,3 +231,12 @@ TEST_CASE("without namespaces (not root) members share 127.0.0.1 with distinct p
     CHECK(shell("pgrep -f '[" + dir.path().string().substr(0, 1) + "]" + dir.path().string().substr(1) + "'")
               .empty());
 }
+
+TEST_CASE("`run` with no target brings a default cluster up, drills against it, and removes it") {
+    Sandbox s;
+    auto r = s.drillhost({"--load", std::string(EXAMPLES_DIR) + "/*.so", "run", "org.drillhost.example.c-hello"});
+    CHECK_MESSAGE(r.exit_code == 0, r.err);
+    CHECK(contains(r.err, "bringing a default one up"));
+    CHECK(contains(r.err, "target: the embedded cluster"));
+    CHECK(leftovers(s.state_dir) == "");
+}

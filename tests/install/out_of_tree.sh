@@ -32,5 +32,5 @@ echo "$listing"
 for id in org.drillhost.example.c-hello org.drillhost.example.marker org.drillhost.example.file; do
   grep -q "$id" <<< "$listing" || { echo "FAIL: $id not listed by the installed drillhost" >&2; exit 1; }
 done
-"$drillhost" "${plugins[@]}" --state-dir "$work/state" run --all -p "org.drillhost.example.marker:path=$work/marker"
+"$drillhost" "${plugins[@]}" --state-dir "$work/state" run --target none --all -p "org.drillhost.example.marker:path=$work/marker"
 echo "out-of-tree plugins built and ran against the installed package"
