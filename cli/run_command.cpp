@@ -135,6 +135,7 @@ int run_command(const GlobalOptions &global, const RunOptions &options) {
     if (abandoned) {
         // A drill thread ignored cancellation; its faults are reverted, do not wait for it.
         std::cout.flush();
+        target.release();  // _Exit runs no destructor: remove a sandbox we brought up now
         std::_Exit(code);
     }
     return code;

@@ -27,7 +27,12 @@ RunTarget::RunTarget(const GlobalOptions &global, const std::string &target, boo
 }
 
 RunTarget::~RunTarget() {
+    release();
+}
+
+void RunTarget::release() {
     if (!brought_up_) return;
+    brought_up_ = false;
     if (keep_) {
         spdlog::info("sandbox: kept running (--keep-sandbox); `drillhost sandbox down` removes it");
         return;

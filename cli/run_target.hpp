@@ -19,6 +19,8 @@ class RunTarget {
     RunTarget &operator=(const RunTarget &) = delete;
 
     const nlohmann::json &json() const { return target_; }
+    // Removes the sandbox this run brought up (unless kept), now rather than at destruction.
+    void release();
 
   private:
     const GlobalOptions &global_;

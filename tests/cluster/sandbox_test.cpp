@@ -182,7 +182,7 @@ TEST_CASE("`up` after a crash (kill -9 of everything) cleans up and succeeds") {
     CHECK(contains(status.out, "Leader"));
 }
 
-TEST_CASE("bad input: a clashing subnet, an illegal ttl, an unknown host") {
+TEST_CASE("bad input: a clashing subnet, an illegal ttl, status or exec with no sandbox") {
     Sandbox s;
     auto clash = s.drillhost({"sandbox", "up", "--subnet", "127.0.0.0/24"});
     CHECK(clash.exit_code == 2);
@@ -194,6 +194,9 @@ TEST_CASE("bad input: a clashing subnet, an illegal ttl, an unknown host") {
     auto status = s.drillhost({"sandbox", "status"});
     CHECK(status.exit_code == 2);
     CHECK(contains(status.err, "no sandbox is up"));
+    auto exec = s.drillhost({"sandbox", "exec", "pg-1", "--", "true"});
+    CHECK(exec.exit_code == 2);
+    CHECK(contains(exec.err, "no sandbox is up"));
 }
 
 TEST_CASE("without namespaces (not root) members share 127.0.0.1 with distinct ports, with a notice") {
@@ -234,7 +237,8 @@ TEST_CASE("without namespaces (not root) members share 127.0.0.1 with distinct p
 
 TEST_CASE("`run` with no target brings a default cluster up, drills against it, and removes it") {
     Sandbox s;
-    auto r = s.drillhost({"--load", std::string(EXAMPLES_DIR) + "/*.so", "run", "org.drillhost.example.c-hello"});
+    auto r =
+        s.drillhost({"--load", std::string(EXAMPLES_DIR) + "/*.so", "run", "org.drillhost.example.c-hello"});
     CHECK_MESSAGE(r.exit_code == 0, r.err);
     CHECK(contains(r.err, "bringing a default one up"));
     CHECK(contains(r.err, "target: the embedded cluster"));

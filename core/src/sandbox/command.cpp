@@ -22,6 +22,7 @@ std::string package_for(const std::string &program) {
                                                                 {"patroni", "patroni"},
                                                                 {"ip", "iproute2"},
                                                                 {"iptables", "iptables"},
+                                                                {"iptables-save", "iptables"},
                                                                 {"setpriv", "util-linux"},
                                                                 {"setsid", "util-linux"},
                                                                 {"pg_ctl", "postgresql-15"},

@@ -222,20 +222,34 @@ bool sandbox_down(const fs::path &state_dir, const Progress &progress) {
     } catch (const InfraError &e) {
         progress(std::string(e.what()) + "; removing what can be found");
     }
-    bool leftovers = network_leftovers() || fs::exists(state_dir / "sandbox");
-    if (!state && !leftovers) return false;
+    // The network (namespaces, bridge, veths, rules) is machine-wide: when a live sandbox of another
+    // state dir owns it, it is not ours to remove, whatever stale state we may hold.
+    std::string other_owner;
     {
-        // Namespaces of a live sandbox that another state dir owns are not leftovers.
         std::ifstream in(owner_file());
         std::string owner;
-        if (!state && std::getline(in, owner) && !owner.empty() && fs::path(owner) != state_dir) {
+        if (std::getline(in, owner) && !owner.empty() && fs::path(owner) != state_dir) {
             auto other = load_state(owner);
-            if (other && sandbox_alive(*other))
-                throw UsageError("the sandbox on this machine belongs to " + owner +
-                                 "; `drillhost --state-dir " + owner + " sandbox down` removes it");
+            if (other && sandbox_alive(*other)) other_owner = owner;
         }
     }
+    bool own_directory = fs::exists(state_dir / "sandbox");
+    if (!other_owner.empty() && !own_directory)
+        throw UsageError("the sandbox on this machine belongs to " + other_owner +
+                         "; `drillhost --state-dir " + other_owner + " sandbox down` removes it");
+    bool leftovers = (other_owner.empty() && network_leftovers()) || own_directory;
+    if (!state && !leftovers) return false;
     SandboxState known = state.value_or(SandboxState{});
+    if (!other_owner.empty()) {
+        // Stale state of ours while another sandbox runs: remove only our own directory.
+        for (const auto &[key, pid] : known.pids)
+            if (process_alive(pid)) ::kill(pid, SIGKILL);
+        std::error_code ec;
+        fs::remove_all(state_dir / "sandbox", ec);
+        progress("removed this state dir's stale sandbox files; the running sandbox belongs to " +
+                 other_owner);
+        return true;
+    }
     // Down removes, it does not shut down politely: SIGKILL everything we started, then the hosts.
     for (const auto &[key, pid] : known.pids)
         if (process_alive(pid)) ::kill(pid, SIGKILL);
@@ -284,12 +298,21 @@ SandboxState sandbox_up(const fs::path &state_dir, const SandboxOptions &options
         }
         // Twice in a row: a replica that was just bootstrapped may still restart once.
         int ready_in_a_row = 0;
-        wait_for("the cluster", deadline, [&] {
-            std::string why_not = cluster_ready(state, supervisor);
-            ready_in_a_row = why_not.empty() ? ready_in_a_row + 1 : 0;
-            if (ready_in_a_row == 1) std::this_thread::sleep_for(std::chrono::milliseconds(400));
-            return ready_in_a_row >= 2 ? std::string() : why_not.empty() ? "settling" : why_not;
-        });
+        try {
+            wait_for("the cluster", deadline, [&] {
+                std::string why_not = cluster_ready(state, supervisor);
+                ready_in_a_row = why_not.empty() ? ready_in_a_row + 1 : 0;
+                if (ready_in_a_row == 1) std::this_thread::sleep_for(std::chrono::milliseconds(400));
+                return ready_in_a_row >= 2 ? std::string() : why_not.empty() ? "settling" : why_not;
+            });
+        } catch (const InfraError &e) {
+            // Not ready in time: what each Patroni last said is where the reason is.
+            std::string logs;
+            for (const auto &m : state.members)
+                logs +=
+                    "\n" + m.name + " (" + m.log("patroni").string() + "):\n" + tail_of(m.log("patroni"), 6);
+            throw InfraError(e.what() + logs);
+        }
         progress("one leader, every replica streaming, in " +
                  std::to_string(
                      std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - start).count()) +

@@ -138,6 +138,7 @@ void save_state(const fs::path &state_dir, const SandboxState &state) {
         out << state.to_json().dump(2) << '\n';
         if (!out) throw InfraError("cannot write " + temporary.string());
     }
+    fs::permissions(temporary, fs::perms::owner_read | fs::perms::owner_write);  // it holds passwords
     fs::rename(temporary, file);  // readers never see half a file
 }
 
