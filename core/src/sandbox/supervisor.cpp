@@ -29,7 +29,10 @@ std::string patroni_config(const SandboxState &state, const Member &member) {
         {"restapi",
          {{"listen", member.address + ":" + std::to_string(member.rest_port)},
           {"connect_address", member.address + ":" + std::to_string(member.rest_port)}}},
-        {o.dcs, {{"hosts", dcs_hosts}}},
+        // use_proxies: Patroni must not learn the other etcd members and fail over to them when it
+        // may only talk to its own host's member.
+        {o.dcs,
+         o.local_dcs_only ? json{{"hosts", dcs_hosts}, {"use_proxies", true}} : json{{"hosts", dcs_hosts}}},
         {"bootstrap",
          {{"dcs",
            {{"ttl", o.ttl},
