@@ -63,6 +63,16 @@ void ip(const std::vector<std::string> &args, const std::string &what) {
     run_checked(argv, what);
 }
 
+// The root namespace's rules as iptables-save prints them; "" where iptables is not installed
+// (then no rule of ours can exist either).
+std::string project_rules() {
+    try {
+        return run_command({"iptables-save"}).output;
+    } catch (const InfraError &) {
+        return "";
+    }
+}
+
 }  // namespace
 
 bool cidr_overlap(const std::string &a, const std::string &b) {
@@ -153,7 +163,7 @@ bool bridge_exists() {
 bool network_leftovers() {
     if (!project_namespaces().empty() || bridge_exists()) return true;
     if (run_command({"ip", "-o", "link", "show"}).output.find("dhv-") != std::string::npos) return true;
-    return run_command({"iptables-save"}).output.find("--comment drillhost-sandbox") != std::string::npos;
+    return project_rules().find("--comment drillhost-sandbox") != std::string::npos;
 }
 
 void destroy_network(const SandboxState &state) {
@@ -182,7 +192,7 @@ void destroy_network(const SandboxState &state) {
             if (name.rfind("dhv-", 0) == 0) run_command({"ip", "link", "del", name});
         }
     // Every root-namespace rule of ours, found by its comment (not only those the state lists).
-    std::istringstream rules(run_command({"iptables-save"}).output);
+    std::istringstream rules(project_rules());
     for (std::string line; std::getline(rules, line);) {
         if (line.rfind("-A ", 0) != 0 || line.find("--comment drillhost-sandbox") == std::string::npos)
             continue;
