@@ -1,0 +1,159 @@
+#include "patroni_reply.hpp"
+
+#include <simdjson.h>
+
+namespace drillhost::probes {
+namespace {
+
+using nlohmann::json;
+
+[[noreturn]] void refuse(std::string_view body, const ReplyOrigin &origin, const std::string &why) {
+    std::string start(body.substr(0, 80));
+    for (char &c : start)
+        if (c == '\n' || c == '\r') c = ' ';
+    throw ReplyError(origin.endpoint + " (HTTP " + std::to_string(origin.status) + "): " + why +
+                     "; reply starts with '" + start + "'" + (body.size() > 80 ? "..." : ""));
+}
+
+// simdjson's DOM, converted once to nlohmann for the checks and the output.
+json to_json(simdjson::dom::element element) {
+    switch (element.type()) {
+        case simdjson::dom::element_type::OBJECT: {
+            json out = json::object();
+            for (auto field : simdjson::dom::object(element))
+                out[std::string(field.key)] = to_json(field.value);
+            return out;
+        }
+        case simdjson::dom::element_type::ARRAY: {
+            json out = json::array();
+            for (auto item : simdjson::dom::array(element)) out.push_back(to_json(item));
+            return out;
+        }
+        case simdjson::dom::element_type::STRING:
+            return std::string(std::string_view(element));
+        case simdjson::dom::element_type::INT64:
+            return int64_t(element);
+        case simdjson::dom::element_type::UINT64:
+            return uint64_t(element);
+        case simdjson::dom::element_type::DOUBLE:
+            return double(element);
+        case simdjson::dom::element_type::BOOL:
+            return bool(element);
+        case simdjson::dom::element_type::NULL_VALUE:
+            return nullptr;
+    }
+    return nullptr;
+}
+
+json parse(std::string_view body, const ReplyOrigin &origin) {
+    thread_local simdjson::dom::parser parser;
+    simdjson::padded_string padded(body);
+    simdjson::dom::element root;
+    if (auto error = parser.parse(padded).get(root))
+        refuse(body, origin, std::string("not JSON (") + simdjson::error_message(error) + ")");
+    return to_json(root);
+}
+
+// Field checks: each names the path that broke.
+const json &need(const json &object, const char *key, json::value_t type, const std::string &path,
+                 std::string_view body, const ReplyOrigin &origin) {
+    if (!object.contains(key)) refuse(body, origin, "missing " + path + key);
+    const json &value = object[key];
+    bool ok = value.type() == type || (type == json::value_t::number_integer && value.is_number_integer());
+    if (!ok)
+        refuse(body, origin,
+               path + key + " is " + value.type_name() + ", expected " + json(type).type_name());
+    return value;
+}
+
+void copy_if(const json &from, json &to, const char *key) {
+    if (from.contains(key)) to[key] = from[key];
+}
+
+}  // namespace
+
+std::string normalise_role(const std::string &role) {
+    return role == "master" ? "primary" : role;
+}
+
+json parse_cluster(std::string_view body, const ReplyOrigin &origin) {
+    json reply = parse(body, origin);
+    if (!reply.is_object()) refuse(body, origin, "expected an object");
+    const json &members = need(reply, "members", json::value_t::array, "", body, origin);
+    json out = {{"members", json::array()}, {"pause", reply.value("pause", false)}};
+    for (size_t i = 0; i < members.size(); ++i) {
+        const json &m = members[i];
+        std::string path = "members[" + std::to_string(i) + "].";
+        if (!m.is_object()) refuse(body, origin, path.substr(0, path.size() - 1) + " is not an object");
+        json member = {
+            {"name", need(m, "name", json::value_t::string, path, body, origin)},
+            {"role", normalise_role(need(m, "role", json::value_t::string, path, body, origin))},
+            {"state", need(m, "state", json::value_t::string, path, body, origin)},
+            {"host", m.value("host", "")},
+            {"port", m.value("port", 0)},
+            {"api_url", m.value("api_url", "")},
+            {"tags", m.value("tags", json::object())},
+        };
+        if (m.contains("timeline"))
+            member["timeline"] = need(m, "timeline", json::value_t::number_integer, path, body, origin);
+        if (m.contains("lag"))
+            member["lag_bytes"] = m["lag"].is_number() ? m["lag"] : json(nullptr);  // "unknown"
+        for (const char *lsn : {"lsn", "receive_lsn", "replay_lsn", "pending_restart"})
+            copy_if(m, member, lsn);
+        out["members"].push_back(std::move(member));
+    }
+    copy_if(reply, out, "scheduled_switchover");
+    return out;
+}
+
+json parse_patroni(std::string_view body, const ReplyOrigin &origin) {
+    json reply = parse(body, origin);
+    if (!reply.is_object()) refuse(body, origin, "expected an object");
+    json out = {{"state", need(reply, "state", json::value_t::string, "", body, origin)},
+                {"role", normalise_role(need(reply, "role", json::value_t::string, "", body, origin))},
+                {"pause", reply.value("pause", false)},
+                {"replication", reply.value("replication", json::array())},
+                {"xlog", reply.value("xlog", json::object())}};
+    if (!out["xlog"].is_object()) refuse(body, origin, "xlog is not an object");
+    if (reply.contains("timeline"))
+        out["timeline"] = need(reply, "timeline", json::value_t::number_integer, "", body, origin);
+    for (const char *key :
+         {"server_version", "postmaster_start_time", "database_system_identifier", "dcs_last_seen",
+          "failsafe_mode_is_active", "patroni", "sync_standby", "pending_restart"})
+        copy_if(reply, out, key);
+    return out;
+}
+
+json parse_history(std::string_view body, const ReplyOrigin &origin) {
+    json reply = parse(body, origin);
+    if (!reply.is_array()) refuse(body, origin, "expected an array of timeline switches");
+    json out = json::array();
+    for (size_t i = 0; i < reply.size(); ++i) {
+        const json &row = reply[i];
+        if (!row.is_array() || row.size() < 3 || !row[0].is_number_integer() || !row[1].is_number_integer())
+            refuse(body, origin, "history[" + std::to_string(i) + "] is not [timeline, lsn, reason, ...]");
+        out.push_back({{"timeline", row[0]},
+                       {"lsn", row[1]},
+                       {"reason", row[2]},
+                       {"timestamp", row.size() > 3 ? row[3] : json(nullptr)},
+                       {"new_leader", row.size() > 4 ? row[4] : json(nullptr)}});
+    }
+    return out;
+}
+
+json parse_config(std::string_view body, const ReplyOrigin &origin) {
+    json reply = parse(body, origin);
+    if (!reply.is_object()) refuse(body, origin, "expected an object");
+    // Patroni's defaults (patroni/config.py) for what the dynamic config leaves out.
+    const std::pair<const char *, int> defaults[] = {
+        {"ttl", 30}, {"loop_wait", 10}, {"retry_timeout", 10}, {"maximum_lag_on_failover", 1048576}};
+    for (const auto &[key, fallback] : defaults) {
+        if (!reply.contains(key))
+            reply[key] = fallback;
+        else if (!reply[key].is_number())
+            refuse(body, origin, std::string(key) + " is not a number");
+    }
+    return reply;
+}
+
+}  // namespace drillhost::probes

@@ -1,0 +1,111 @@
+#include <doctest/doctest.h>
+
+#include <fstream>
+#include <functional>
+#include <sstream>
+
+#include "patroni_reply.hpp"
+
+using namespace drillhost::probes;
+using nlohmann::json;
+
+namespace {
+
+std::string recorded(const std::string &name) {
+    std::ifstream in(std::string(REPLIES_DIR) + "/patroni-3.0.2/" + name);
+    std::stringstream text;
+    text << in.rdbuf();
+    REQUIRE_FALSE(text.str().empty());
+    return text.str();
+}
+
+const ReplyOrigin origin{"GET http://10.213.7.11:8008/x", 200};
+
+bool contains(const std::string &text, const std::string &part) {
+    return text.find(part) != std::string::npos;
+}
+
+std::string error_of(const std::function<void()> &parse) {
+    try {
+        parse();
+    } catch (const ReplyError &e) {
+        return e.what();
+    }
+    return "";
+}
+
+}  // namespace
+
+TEST_CASE("GET /cluster of Patroni 3.0.2, recorded from the embedded cluster") {
+    auto cluster = parse_cluster(recorded("cluster.json"), origin);
+    REQUIRE(cluster["members"].size() == 3);
+    CHECK(cluster["members"][0]["role"] == "leader");
+    CHECK(cluster["members"][0]["timeline"] == 1);
+    CHECK_FALSE(cluster["members"][0].contains("lag_bytes"));
+    CHECK(cluster["members"][1]["lag_bytes"] == 0);
+    CHECK(cluster["pause"] == false);
+
+    auto after = parse_cluster(recorded("cluster-after-switchover.json"), origin);
+    CHECK(after["members"][1]["role"] == "leader");
+    CHECK(after["members"][2]["lag_bytes"] == 224);
+}
+
+TEST_CASE("GET /patroni: 3.x 'master' becomes 'primary'; replica xlog fields kept") {
+    auto primary = parse_patroni(recorded("patroni-primary.json"), origin);
+    CHECK(primary["role"] == "primary");
+    CHECK(primary["xlog"]["location"] == 67108864);
+    CHECK(primary["replication"].size() == 2);
+    CHECK(primary["patroni"]["version"] == "3.0.2");
+    auto replica = parse_patroni(recorded("patroni-replica.json"), origin);
+    CHECK(replica["role"] == "replica");
+    CHECK(replica["xlog"]["paused"] == false);
+    CHECK(replica["xlog"]["replayed_location"] == 67108864);
+}
+
+TEST_CASE("hand-made Patroni 4.x replies: 'primary', lsn fields, 'unknown' lag") {
+    auto cluster = parse_cluster(R"({"members": [
+        {"name": "a", "role": "leader", "state": "running", "host": "h", "port": 5432, "timeline": 3, "lsn": "0/5000060"},
+        {"name": "b", "role": "sync_standby", "state": "streaming", "host": "h", "port": 5432, "timeline": 3,
+         "lag": "unknown", "receive_lsn": "0/5000060", "replay_lsn": "0/5000060"}]})",
+                                 origin);
+    CHECK(cluster["members"][0]["lsn"] == "0/5000060");
+    CHECK(cluster["members"][1]["state"] == "streaming");
+    CHECK(cluster["members"][1]["lag_bytes"].is_null());
+    auto patroni = parse_patroni(
+        R"({"state": "running", "role": "primary", "timeline": 3, "xlog": {"location": 1}})", origin);
+    CHECK(patroni["role"] == "primary");
+}
+
+TEST_CASE("GET /history and GET /config") {
+    auto history = parse_history(recorded("history.json"), origin);
+    REQUIRE(history.size() == 1);
+    CHECK(history[0]["timeline"] == 1);
+    CHECK(history[0]["new_leader"] == "pg-2");
+    auto config = parse_config(recorded("config.json"), origin);
+    CHECK(config["ttl"] == 10);
+    CHECK(config["loop_wait"] == 1);
+    CHECK(config["retry_timeout"] == 3);
+    CHECK(parse_config("{}", origin)["ttl"] == 30);  // Patroni's default
+}
+
+TEST_CASE("a reply that is not the expected JSON names the endpoint, the status and the first bytes") {
+    std::string html = error_of([] {
+        parse_cluster("<html><body>502 Bad Gateway</body></html>", {"GET http://x:8008/cluster", 502});
+    });
+    CHECK(contains(html, "GET http://x:8008/cluster"));
+    CHECK(contains(html, "HTTP 502"));
+    CHECK(contains(html, "not JSON"));
+    CHECK(contains(html, "<html><body>502 Bad Gateway"));
+
+    auto truncated = recorded("cluster.json").substr(0, 120);
+    CHECK(contains(error_of([&] { parse_cluster(truncated, origin); }), "not JSON"));
+
+    CHECK(contains(error_of([] { parse_cluster(R"({"members": {}})", origin); }),
+                   "members is object, expected array"));
+    CHECK(contains(
+        error_of([] { parse_cluster(R"({"members": [{"name": "a", "role": 7, "state": "x"}]})", origin); }),
+        "members[0].role is number"));
+    CHECK(contains(error_of([] { parse_patroni(R"({"state": "running"})", origin); }), "missing role"));
+    CHECK(contains(error_of([] { parse_history(R"([[1]])", origin); }), "history[0]"));
+    CHECK(contains(error_of([] { parse_config(R"({"ttl": "ten"})", origin); }), "ttl is not a number"));
+}
