@@ -32,4 +32,12 @@ int run_command(const GlobalOptions &global, const RunOptions &options);
 
 int recover_command(const GlobalOptions &global);
 
+struct ProbeOptions {
+    std::string probe;    // id or short name
+    std::string request;  // shorthand for --param request=...
+    std::vector<std::string> params;
+    std::string target;
+};
+int probe_command(const GlobalOptions &global, const ProbeOptions &options);
+
 }  // namespace drillhost::cli

@@ -70,6 +70,15 @@ int main(int argc, char **argv) {
     run_cmd->add_option("--report", run.report, "also write the summary as JSON to this file");
 
     auto *recover_cmd = app.add_subcommand("recover", "revert every fault a crashed or killed run left open");
+
+    ProbeOptions probe;
+    auto *probe_cmd =
+        app.add_subcommand("probe", "take one sample of a probe and print it: probe patroni-rest cluster");
+    probe_cmd->add_option("probe", probe.probe, "probe id or short name")->required();
+    probe_cmd->add_option("request", probe.request, "shorthand for --param request=REQUEST");
+    probe_cmd->add_option("--param,-p", probe.params, "NAME=VALUE (VALUE may be JSON)");
+    probe_cmd->add_option("--target", probe.target,
+                          "YAML/JSON target file, or `none`; default: the embedded cluster");
     auto run_sandbox = add_sandbox_commands(app, global);
     auto *sandbox_cmd = app.get_subcommand("sandbox");
 
@@ -97,6 +106,7 @@ int main(int argc, char **argv) {
         if (*describe_cmd) return describe_command(global, describe_id);
         if (*run_cmd) return run_command(global, run);
         if (*recover_cmd) return recover_command(global);
+        if (*probe_cmd) return probe_command(global, probe);
         if (*sandbox_cmd) return run_sandbox();
     } catch (const UsageError &e) {
         spdlog::error("{}", e.what());

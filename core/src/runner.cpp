@@ -6,6 +6,7 @@
 #include <atomic>
 #include <thread>
 
+#include <drillhost/core/instance.hpp>
 #include "host_context.hpp"
 
 namespace drillhost {
@@ -103,6 +104,22 @@ void Runner::cancel(const std::string &reason) {
 bool Runner::cancelled() const {
     std::lock_guard lock(impl_->mutex);
     return impl_->stopped;
+}
+
+nlohmann::json Runner::sample(const std::string &probe_id, const nlohmann::json &params) {
+    impl_->registry.require(probe_id, DH_KIND_PROBE);
+    HostContext context(impl_->registry, impl_->ledger, impl_->journal, std::make_shared<Cancellation>(), "",
+                        impl_->options.target.dump(), impl_->options.log);
+    context.seal();  // a probe observes; it never injects
+    const dh_host *host = context.table();
+    char *result = nullptr;
+    dh_status status = host->call_probe(host, probe_id.c_str(), params.dump().c_str(), &result);
+    if (status == DH_ERR_INVALID_ARGUMENT || status == DH_ERR_NOT_FOUND)
+        throw UsageError(host->last_error(host));
+    if (status != DH_OK) throw InfraError(std::string(status_name(status)) + ": " + host->last_error(host));
+    auto parsed = nlohmann::json::parse(result ? result : "null", nullptr, false);
+    host->free_string(host, result);
+    return parsed;
 }
 
 size_t Runner::finish() {

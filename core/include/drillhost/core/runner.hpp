@@ -70,6 +70,10 @@ class Runner {
     // Validates `params` (throws UsageError with the first violation and its JSON path), then runs.
     DrillResult run(const std::string &drill_id, const nlohmann::json &params);
 
+    // One sample of a probe, outside any drill (`drillhost probe`). Throws UsageError for an unknown
+    // probe or parameters its schema refuses, InfraError with the probe's error text otherwise.
+    nlohmann::json sample(const std::string &probe_id, const nlohmann::json &params);
+
     // Stops the current drill and refuses new ones. Thread-safe.
     void cancel(const std::string &reason);
     bool cancelled() const;

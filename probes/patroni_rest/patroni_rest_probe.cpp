@@ -1,0 +1,190 @@
+// The patroni-rest probe: every read and write of Patroni's REST API a drill needs, against the
+// target's members (the embedded cluster's state file or --target), asking the next member when
+// one does not answer. Replies are checked and normalised by patroni_reply.cpp.
+#include <drillhost/sdk.hpp>
+
+#include "patroni_reply.hpp"
+#include "rest_client.hpp"
+
+namespace dh = drillhost::sdk;
+using drillhost::probes::ReplyOrigin;
+using drillhost::probes::RestOptions;
+using drillhost::probes::RestReply;
+
+namespace {
+
+struct TargetMember {
+    std::string name;
+    std::string url;  // "http://10.213.7.11:8008"
+};
+
+std::vector<TargetMember> members_of(const dh::json &target) {
+    std::vector<TargetMember> members;
+    for (const auto &m : target.value("members", dh::json::array())) {
+        std::string url = m.value("rest_url", "");
+        if (url.empty()) {  // a --target file may give Patroni's own api_url ("…/patroni")
+            url = m.value("api_url", "");
+            if (auto at = url.rfind("/patroni"); at != std::string::npos) url.resize(at);
+        }
+        if (!url.empty()) members.push_back({m.value("name", url), url});
+    }
+    if (members.empty())
+        throw dh::Error(DH_ERR_INVALID_ARGUMENT,
+                        "the target lists no member with a REST URL (members[].rest_url or api_url); "
+                        "bring the sandbox up or pass --target");
+    return members;
+}
+
+RestOptions rest_options(const dh::json &target, const dh::json &params) {
+    RestOptions options;
+    const auto restapi = target.value("restapi", dh::json::object());
+    options.username = restapi.value("username", "");
+    options.password = restapi.value("password", "");
+    options.cacert = restapi.value("cacert", "");
+    options.cert = restapi.value("cert", "");
+    options.key = restapi.value("key", "");
+    options.insecure = restapi.value("insecure", false);
+    options.timeout_ms = params.value("timeout_ms", 3000);
+    options.connect_timeout_ms = std::min<long>(options.timeout_ms, 1000);
+    return options;
+}
+
+struct Call {
+    std::string method;
+    std::string path;
+    std::vector<long> success;  // the documented codes of a write that did what was asked
+};
+
+Call call_for(const std::string &request, const dh::json &params) {
+    if (request == "health") {
+        std::string path = "/" + params.value("check", std::string("health"));
+        std::string query;
+        if (params.contains("lag"))
+            query += "lag=" +
+                     (params["lag"].is_string() ? params["lag"].get<std::string>() : params["lag"].dump());
+        for (const auto &[k, v] : params.value("tags", dh::json::object()).items())
+            query += (query.empty() ? "" : "&") + std::string("tag_") + k + "=" +
+                     (v.is_string() ? v.get<std::string>() : v.dump());
+        return {"GET", path + (query.empty() ? "" : "?" + query), {200}};
+    }
+    if (request == "switchover") return {"POST", "/switchover", {200, 202}};
+    if (request == "cancel_switchover") return {"DELETE", "/switchover", {200}};
+    if (request == "failover") return {"POST", "/failover", {200}};
+    if (request == "patch_config") return {"PATCH", "/config", {200}};
+    if (request == "restart") return {"POST", "/restart", {200, 202}};
+    if (request == "reinitialize") return {"POST", "/reinitialize", {200}};
+    if (request == "reload") return {"POST", "/reload", {200, 202}};
+    return {"GET", "/" + request, {200}};  // cluster, patroni, history, config, metrics
+}
+
+// Patroni's documented meaning of a write call's status code.
+std::string outcome_of(long status) {
+    switch (status) {
+        case 200:
+            return "done";
+        case 202:
+            return "scheduled";
+        case 400:
+            return "bad request";
+        case 401:
+            return "unauthorized: set restapi username/password in the target";
+        case 404:
+            return "nothing to do";
+        case 412:
+            return "not possible";
+        case 503:
+            return "failed";
+        default:
+            return "unexpected status";
+    }
+}
+
+dh::json parsed(const std::string &request, const RestReply &reply, const ReplyOrigin &origin) {
+    if (request == "cluster") return drillhost::probes::parse_cluster(reply.body, origin);
+    if (request == "patroni") return drillhost::probes::parse_patroni(reply.body, origin);
+    if (request == "history") return drillhost::probes::parse_history(reply.body, origin);
+    if (request == "config" || request == "patch_config")
+        return drillhost::probes::parse_config(reply.body, origin);
+    return reply.body;  // metrics: Prometheus text
+}
+
+}  // namespace
+
+struct PatroniRestProbe : dh::Probe {
+    static constexpr dh::Info info{"org.drillhost.probe.patroni-rest", "patroni-rest", "0.1.0",
+                                   "Patroni's REST API: cluster, member, history, config, health checks and the write calls",
+                                   R"json({
+        "type": "object",
+        "properties": {
+            "request": {"enum": ["cluster", "patroni", "history", "config", "metrics", "health", "switchover",
+                                 "cancel_switchover", "failover", "patch_config", "restart", "reinitialize", "reload"],
+                        "default": "cluster"},
+            "member": {"type": "string", "description": "ask this member only (default: the first that answers; health: every member)"},
+            "check": {"enum": ["primary", "master", "read-write", "leader", "standby-leader", "replica", "read-only",
+                               "sync", "async", "health", "liveness", "readiness"], "default": "health"},
+            "lag": {"type": ["string", "integer"], "description": "health: max replication lag, e.g. 1MB"},
+            "tags": {"type": "object", "description": "health: tag filters, e.g. {\"nofailover\": false}"},
+            "body": {"type": "object", "description": "write calls: the JSON body, e.g. {\"leader\": \"pg-1\", \"candidate\": \"pg-2\"}"},
+            "timeout_ms": {"type": "integer", "minimum": 10, "default": 3000}
+        },
+        "additionalProperties": false
+    })json"};
+
+    dh::json sample(dh::Host &host, const dh::json &params) override {
+    dh::json target = host.target();
+    auto members = members_of(target);
+    RestOptions options = rest_options(target, params);
+    std::string request = params.value("request", "cluster");
+    Call call = call_for(request, params);
+    std::string body = params.contains("body") ? params["body"].dump() : "";
+    std::string only = params.value("member", "");
+    if (!only.empty()) {
+        std::erase_if(members, [&](const TargetMember &m) { return m.name != only; });
+        if (members.empty())
+            throw dh::Error(DH_ERR_INVALID_ARGUMENT, "no member '" + only + "' in the target");
+    }
+
+    if (request == "health") {  // a health check is about each member: ask them all
+        dh::json results = dh::json::object();
+        for (const auto &m : members) {
+            RestReply reply = drillhost::probes::rest_call(call.method, m.url + call.path, "", options);
+            results[m.name] = {{"status", reply.status}, {"ok", reply.status == 200}, {"error", reply.error}};
+        }
+        return {{"request", "health"}, {"check", params.value("check", "health")}, {"members", results}};
+    }
+
+    std::string unreachable;
+    for (const auto &m : members) {
+        RestReply reply = drillhost::probes::rest_call(call.method, m.url + call.path, body, options);
+        if (reply.status == 0) {  // did not answer: ask the next member
+            unreachable += "\n  " + m.url + call.path + ": " + reply.error;
+            continue;
+        }
+        ReplyOrigin origin{call.method + " " + m.url + call.path, reply.status};
+        dh::json result = {{"request", request}, {"member", m.name}, {"status", reply.status}};
+        if (call.method != "GET") {
+            bool ok = std::find(call.success.begin(), call.success.end(), reply.status) != call.success.end();
+            result["ok"] = ok;
+            result["outcome"] = outcome_of(reply.status);
+            result["message"] = reply.body;
+            if (ok && request == "patch_config") result["data"] = parsed(request, reply, origin);
+            return result;
+        }
+        if (reply.status != 200)  // a read that answered badly is a finding, not a reason to move on
+            throw dh::Error(DH_ERR_FAILED, origin.endpoint + " answered HTTP " +
+                                               std::to_string(reply.status) + ": " +
+                                               reply.body.substr(0, 200));
+        try {
+            result["data"] = parsed(request, reply, origin);
+        } catch (const drillhost::probes::ReplyError &e) {
+            throw dh::Error(DH_ERR_FAILED, e.what());
+        }
+        return result;
+    }
+    throw dh::Error(DH_ERR_UNAVAILABLE,
+                    "no member answered " + call.method + " " + call.path + ":" + unreachable);
+}
+}
+;
+
+DRILLHOST_PLUGIN("patroni-rest", "0.1.0", PatroniRestProbe)

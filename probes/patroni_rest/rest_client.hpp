@@ -1,0 +1,30 @@
+// Patroni REST calls over libcurl: basic auth, TLS (CA, client cert, insecure), connect and total
+// timeouts. No proxy is ever used: the probe talks to the cluster's own addresses only.
+#pragma once
+
+#include <string>
+
+namespace drillhost::probes {
+
+struct RestOptions {
+    std::string username;  // restapi.authentication, for write calls
+    std::string password;
+    std::string cacert;  // TLS: CA bundle, client certificate and key
+    std::string cert;
+    std::string key;
+    bool insecure = false;  // TLS without verifying the server
+    long connect_timeout_ms = 1000;
+    long timeout_ms = 3000;
+};
+
+struct RestReply {
+    long status = 0;  // 0: nothing answered (see error)
+    std::string body;
+    std::string error;  // curl's message when nothing answered
+};
+
+// method: GET, HEAD, POST, PATCH, PUT, DELETE. `body` is sent as JSON when not empty.
+RestReply rest_call(const std::string &method, const std::string &url, const std::string &body,
+                    const RestOptions &options);
+
+}  // namespace drillhost::probes

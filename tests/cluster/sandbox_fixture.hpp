@@ -1,0 +1,70 @@
+// What every cluster test needs: a sandbox of its own (state dir in a temp dir, torn down at the
+// end), the drillhost binary driven as a user drives it, and a check for leftovers.
+#pragma once
+
+#include <doctest/doctest.h>
+#include <drillhost/sandbox/sandbox_state.hpp>
+
+#include <cstdio>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "process.hpp"
+#include "temp_dir.hpp"
+
+namespace fs = std::filesystem;
+namespace sb = drillhost::sandbox;
+
+inline namespace cluster_fixture {
+
+inline bool contains(const std::string &text, const std::string &part) {
+    return text.find(part) != std::string::npos;
+}
+
+inline std::string shell(const std::string &command) {
+    std::string output;
+    if (FILE *pipe = popen(command.c_str(), "r")) {
+        char buffer[4096];
+        while (size_t n = fread(buffer, 1, sizeof buffer, pipe)) output.append(buffer, n);
+        pclose(pipe);
+    }
+    return output;
+}
+
+// What the sandbox may leave behind, machine-wide; all empty after `down`.
+inline std::string leftovers(const fs::path &state_dir) {
+    std::string found;
+    if (!shell("ip netns list | grep '^dh-'").empty()) found += "namespaces; ";
+    if (!shell("ip -o link show | grep -E 'dhbr0|dhv-'").empty()) found += "links; ";
+    std::string dir = state_dir.string();  // "[/]tmp/..." so pgrep does not find its own shell
+    if (!shell("pgrep -f '[" + dir.substr(0, 1) + "]" + dir.substr(1) + "'").empty()) found += "processes; ";
+    if (!shell("iptables-save 2>/dev/null | grep drillhost-sandbox").empty()) found += "iptables rules; ";
+    if (fs::exists(state_dir / "sandbox")) found += "directory; ";
+    return found;
+}
+
+struct Sandbox {
+    TempDir dir;
+    fs::path state_dir = dir.path() / "state";
+    Sandbox() {
+        fs::permissions(dir.path(), fs::perms::others_exec | fs::perms::group_exec, fs::perm_options::add);
+    }
+
+    Finished drillhost(std::vector<std::string> args) const {
+        args.insert(args.begin(), {"--state-dir", state_dir.string()});
+        return run_drillhost(args, dir.path());
+    }
+    sb::SandboxState up(std::vector<std::string> options = {}) const {
+        std::vector<std::string> args{"sandbox", "up"};
+        args.insert(args.end(), options.begin(), options.end());
+        auto r = drillhost(args);
+        REQUIRE_MESSAGE(r.exit_code == 0, r.err);
+        auto state = sb::load_state(state_dir);
+        REQUIRE(state.has_value());
+        return *state;
+    }
+    ~Sandbox() { drillhost({"sandbox", "down"}); }
+};
+
+}  // namespace cluster_fixture
