@@ -111,9 +111,10 @@ dh::json parsed(const std::string &request, const RestReply &reply, const ReplyO
 }  // namespace
 
 struct PatroniRestProbe : dh::Probe {
-    static constexpr dh::Info info{"org.drillhost.probe.patroni-rest", "patroni-rest", "0.1.0",
-                                   "Patroni's REST API: cluster, member, history, config, health checks and the write calls",
-                                   R"json({
+    static constexpr dh::Info info{
+        "org.drillhost.probe.patroni-rest", "patroni-rest", "0.1.0",
+        "Patroni's REST API: cluster, member, history, config, health checks and the write calls",
+        R"json({
         "type": "object",
         "properties": {
             "request": {"enum": ["cluster", "patroni", "history", "config", "metrics", "health", "switchover",
@@ -131,60 +132,61 @@ struct PatroniRestProbe : dh::Probe {
     })json"};
 
     dh::json sample(dh::Host &host, const dh::json &params) override {
-    dh::json target = host.target();
-    auto members = members_of(target);
-    RestOptions options = rest_options(target, params);
-    std::string request = params.value("request", "cluster");
-    Call call = call_for(request, params);
-    std::string body = params.contains("body") ? params["body"].dump() : "";
-    std::string only = params.value("member", "");
-    if (!only.empty()) {
-        std::erase_if(members, [&](const TargetMember &m) { return m.name != only; });
-        if (members.empty())
-            throw dh::Error(DH_ERR_INVALID_ARGUMENT, "no member '" + only + "' in the target");
-    }
+        dh::json target = host.target();
+        auto members = members_of(target);
+        RestOptions options = rest_options(target, params);
+        std::string request = params.value("request", "cluster");
+        Call call = call_for(request, params);
+        std::string body = params.contains("body") ? params["body"].dump() : "";
+        std::string only = params.value("member", "");
+        if (!only.empty()) {
+            std::erase_if(members, [&](const TargetMember &m) { return m.name != only; });
+            if (members.empty())
+                throw dh::Error(DH_ERR_INVALID_ARGUMENT, "no member '" + only + "' in the target");
+        }
 
-    if (request == "health") {  // a health check is about each member: ask them all
-        dh::json results = dh::json::object();
+        if (request == "health") {  // a health check is about each member: ask them all
+            dh::json results = dh::json::object();
+            for (const auto &m : members) {
+                RestReply reply = drillhost::probes::rest_call(call.method, m.url + call.path, "", options);
+                results[m.name] = {
+                    {"status", reply.status}, {"ok", reply.status == 200}, {"error", reply.error}};
+            }
+            return {{"request", "health"}, {"check", params.value("check", "health")}, {"members", results}};
+        }
+
+        std::string unreachable;
         for (const auto &m : members) {
-            RestReply reply = drillhost::probes::rest_call(call.method, m.url + call.path, "", options);
-            results[m.name] = {{"status", reply.status}, {"ok", reply.status == 200}, {"error", reply.error}};
-        }
-        return {{"request", "health"}, {"check", params.value("check", "health")}, {"members", results}};
-    }
-
-    std::string unreachable;
-    for (const auto &m : members) {
-        RestReply reply = drillhost::probes::rest_call(call.method, m.url + call.path, body, options);
-        if (reply.status == 0) {  // did not answer: ask the next member
-            unreachable += "\n  " + m.url + call.path + ": " + reply.error;
-            continue;
-        }
-        ReplyOrigin origin{call.method + " " + m.url + call.path, reply.status};
-        dh::json result = {{"request", request}, {"member", m.name}, {"status", reply.status}};
-        if (call.method != "GET") {
-            bool ok = std::find(call.success.begin(), call.success.end(), reply.status) != call.success.end();
-            result["ok"] = ok;
-            result["outcome"] = outcome_of(reply.status);
-            result["message"] = reply.body;
-            if (ok && request == "patch_config") result["data"] = parsed(request, reply, origin);
+            RestReply reply = drillhost::probes::rest_call(call.method, m.url + call.path, body, options);
+            if (reply.status == 0) {  // did not answer: ask the next member
+                unreachable += "\n  " + m.url + call.path + ": " + reply.error;
+                continue;
+            }
+            ReplyOrigin origin{call.method + " " + m.url + call.path, reply.status};
+            dh::json result = {{"request", request}, {"member", m.name}, {"status", reply.status}};
+            if (call.method != "GET") {
+                bool ok =
+                    std::find(call.success.begin(), call.success.end(), reply.status) != call.success.end();
+                result["ok"] = ok;
+                result["outcome"] = outcome_of(reply.status);
+                result["message"] = reply.body;
+                if (ok && request == "patch_config") result["data"] = parsed(request, reply, origin);
+                return result;
+            }
+            if (reply.status != 200)  // a read that answered badly is a finding, not a reason to move on
+                throw dh::Error(DH_ERR_FAILED, origin.endpoint + " answered HTTP " +
+                                                   std::to_string(reply.status) + ": " +
+                                                   reply.body.substr(0, 200));
+            try {
+                result["data"] = parsed(request, reply, origin);
+            } catch (const drillhost::probes::ReplyError &e) {
+                throw dh::Error(DH_ERR_FAILED, e.what());
+            }
             return result;
         }
-        if (reply.status != 200)  // a read that answered badly is a finding, not a reason to move on
-            throw dh::Error(DH_ERR_FAILED, origin.endpoint + " answered HTTP " +
-                                               std::to_string(reply.status) + ": " +
-                                               reply.body.substr(0, 200));
-        try {
-            result["data"] = parsed(request, reply, origin);
-        } catch (const drillhost::probes::ReplyError &e) {
-            throw dh::Error(DH_ERR_FAILED, e.what());
-        }
-        return result;
+        throw dh::Error(DH_ERR_UNAVAILABLE,
+                        "no member answered " + call.method + " " + call.path + ":" + unreachable);
     }
-    throw dh::Error(DH_ERR_UNAVAILABLE,
-                    "no member answered " + call.method + " " + call.path + ":" + unreachable);
-}
-}
-;
+};
 
 DRILLHOST_PLUGIN("patroni-rest", "0.1.0", PatroniRestProbe)

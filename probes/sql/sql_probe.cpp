@@ -1,0 +1,144 @@
+// The sql probe: what PostgreSQL itself says, over libpq. Recovery state, timeline, replay pause,
+// LSNs and lag, system identifier, synchronous_standby_names, pg_stat_replication, or any query's
+// rows as JSON. Connection and statement timeouts keep a hung server from hanging a drill.
+#include <libpq-fe.h>
+#include <drillhost/sdk.hpp>
+
+#include <memory>
+
+namespace dh = drillhost::sdk;
+
+namespace {
+
+// One round trip; PostgreSQL builds the JSON, so its types survive.
+constexpr const char *status_sql = R"sql(
+SELECT json_build_object(
+  'in_recovery', pg_is_in_recovery(),
+  'timeline', CASE WHEN pg_is_in_recovery()
+                   THEN coalesce((SELECT received_tli FROM pg_stat_wal_receiver),
+                                 (SELECT timeline_id FROM pg_control_checkpoint()))
+                   ELSE ('x' || substr(pg_walfile_name(pg_current_wal_lsn()), 1, 8))::bit(32)::int END,
+  'wal_replay_paused', CASE WHEN pg_is_in_recovery() THEN pg_is_wal_replay_paused() END,
+  'current_lsn', CASE WHEN NOT pg_is_in_recovery() THEN pg_current_wal_lsn() END,
+  'receive_lsn', pg_last_wal_receive_lsn(),
+  'replay_lsn', pg_last_wal_replay_lsn(),
+  'replay_lag_bytes', pg_wal_lsn_diff(pg_last_wal_receive_lsn(), pg_last_wal_replay_lsn()),
+  'system_identifier', (SELECT system_identifier::text FROM pg_control_system()),
+  'synchronous_standby_names', current_setting('synchronous_standby_names'),
+  'replication', (SELECT coalesce(json_agg(r ORDER BY r.application_name), '[]'::json) FROM (
+      SELECT application_name, client_addr, state, sync_state, sent_lsn, write_lsn, flush_lsn, replay_lsn,
+             pg_wal_lsn_diff(sent_lsn, replay_lsn) AS replay_lag_bytes
+      FROM pg_stat_replication) r),
+  'server', inet_server_addr()::text || ':' || inet_server_port())
+)sql";
+
+using Connection = std::unique_ptr<PGconn, decltype(&PQfinish)>;
+using Result = std::unique_ptr<PGresult, decltype(&PQclear)>;
+
+struct ConnectParams {
+    std::vector<std::string> keys, values;
+    void set(const std::string &k, const std::string &v) {
+        keys.push_back(k);
+        values.push_back(v);
+    }
+};
+
+// From the target: every member (or one), as a multi-host conninfo; a "conninfo" param wins.
+ConnectParams connect_params(const dh::json &target, const dh::json &params) {
+    ConnectParams p;
+    if (params.contains("conninfo")) {
+        p.set("dbname", params["conninfo"].get<std::string>());  // libpq expands a conninfo given as dbname
+    } else {
+        std::string hosts, ports, only = params.value("member", "");
+        for (const auto &m : target.value("members", dh::json::array())) {
+            if (!only.empty() && m.value("name", "") != only) continue;
+            hosts += (hosts.empty() ? "" : ",") + m.value("address", m.value("host", ""));
+            ports += (ports.empty() ? "" : ",") + std::to_string(m.value("pg_port", m.value("port", 5432)));
+        }
+        if (hosts.empty())
+            throw dh::Error(DH_ERR_INVALID_ARGUMENT,
+                            only.empty() ? "the target lists no PostgreSQL member; pass conninfo or --target"
+                                         : "no member '" + only + "' in the target");
+        const auto credentials = target.value("credentials", dh::json::object());
+        p.set("host", hosts);
+        p.set("port", ports);
+        p.set("user", credentials.value("superuser", "postgres"));
+        if (credentials.contains("superuser_password")) p.set("password", credentials["superuser_password"]);
+        p.set("dbname", params.value("dbname", "postgres"));
+    }
+    p.set("target_session_attrs", params.value("target_session_attrs", "any"));
+    p.set("connect_timeout", std::to_string(params.value("connect_timeout_s", 2)));
+    p.set("options", "-c statement_timeout=" + std::to_string(params.value("statement_timeout_ms", 2000)));
+    p.set("application_name", "drillhost-sql-probe");
+    return p;
+}
+
+Connection connect(const ConnectParams &p) {
+    std::vector<const char *> keys, values;
+    for (size_t i = 0; i < p.keys.size(); ++i) {
+        keys.push_back(p.keys[i].c_str());
+        values.push_back(p.values[i].c_str());
+    }
+    keys.push_back(nullptr);
+    values.push_back(nullptr);
+    Connection conn(PQconnectdbParams(keys.data(), values.data(), /*expand_dbname=*/1), &PQfinish);
+    if (PQstatus(conn.get()) != CONNECTION_OK) {
+        std::string error = conn ? PQerrorMessage(conn.get()) : "out of memory";
+        while (!error.empty() && error.back() == '\n') error.pop_back();
+        throw dh::Error(DH_ERR_UNAVAILABLE, "cannot connect: " + error);
+    }
+    return conn;
+}
+
+// Runs SQL that returns one JSON value in one row.
+dh::json query_json(PGconn *conn, const std::string &sql) {
+    Result result(PQexec(conn, sql.c_str()), &PQclear);
+    if (PQresultStatus(result.get()) != PGRES_TUPLES_OK) {
+        std::string error = PQresultErrorMessage(result.get());
+        while (!error.empty() && error.back() == '\n') error.pop_back();
+        throw dh::Error(DH_ERR_FAILED, "query failed: " + error);
+    }
+    if (PQntuples(result.get()) != 1 || PQnfields(result.get()) != 1)
+        throw dh::Error(DH_ERR_INTERNAL, "expected one JSON value");
+    return dh::json::parse(PQgetvalue(result.get(), 0, 0));
+}
+
+}  // namespace
+
+struct SqlProbe : dh::Probe {
+    static constexpr dh::Info info{
+        "org.drillhost.probe.sql", "sql", "0.1.0",
+        "PostgreSQL over libpq: recovery, timeline, replay, LSNs, replication, or any query",
+        R"json({
+        "type": "object",
+        "properties": {
+            "request": {"enum": ["status", "rows"], "default": "status",
+                      "description": "status: the member's HA view; rows: the rows of `sql` as JSON"},
+            "sql": {"type": "string", "description": "for request=rows"},
+            "member": {"type": "string", "description": "connect to this member only (default: any, multi-host)"},
+            "conninfo": {"type": "string", "description": "a libpq connection string instead of the target's members"},
+            "dbname": {"type": "string", "default": "postgres"},
+            "target_session_attrs": {"enum": ["any", "read-write", "read-only", "primary", "standby", "prefer-standby"],
+                                     "default": "any"},
+            "connect_timeout_s": {"type": "integer", "minimum": 1, "default": 2},
+            "statement_timeout_ms": {"type": "integer", "minimum": 1, "default": 2000}
+        },
+        "additionalProperties": false
+    })json"};
+
+    dh::json sample(dh::Host &host, const dh::json &params) override {
+        auto conn = connect(connect_params(host.target(), params));
+        std::string server = std::string(PQhost(conn.get())) + ":" + PQport(conn.get());
+        if (params.value("request", "status") == "rows") {
+            if (!params.contains("sql")) throw dh::Error(DH_ERR_INVALID_ARGUMENT, "request=rows needs sql");
+            auto rows = query_json(conn.get(), "SELECT coalesce(json_agg(t), '[]'::json) FROM (" +
+                                                   params["sql"].get<std::string>() + ") t");
+            return {{"server", server}, {"rows", rows}};
+        }
+        auto status = query_json(conn.get(), status_sql);
+        status["connected_to"] = server;
+        return status;
+    }
+};
+
+DRILLHOST_PLUGIN("sql", "0.1.0", SqlProbe)
