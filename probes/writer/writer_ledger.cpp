@@ -1,0 +1,31 @@
+#include "writer_ledger.hpp"
+
+#include <algorithm>
+
+namespace drillhost::probes {
+
+Availability analyse(std::vector<Ack> acks, const std::vector<FailedCommit> &failures, double fault_ms) {
+    Availability result;
+    result.acknowledged = acks.size();
+    for (const auto &f : failures) (f.t_ms >= fault_ms ? result.failed : result.failed_before_fault)++;
+    std::sort(acks.begin(), acks.end(), [](const Ack &a, const Ack &b) { return a.t_ms < b.t_ms; });
+    for (size_t i = 0; i < acks.size(); ++i) {
+        if (!result.rto_ms && acks[i].t_ms >= fault_ms) result.rto_ms = acks[i].t_ms - fault_ms;
+        if (i > 0 && acks[i].t_ms - acks[i - 1].t_ms > result.longest_gap_ms) {
+            result.longest_gap_ms = acks[i].t_ms - acks[i - 1].t_ms;
+            result.longest_gap_start_ms = acks[i - 1].t_ms;
+        }
+    }
+    return result;
+}
+
+std::vector<uint64_t> lost_ids(const std::vector<Ack> &acks, std::vector<uint64_t> present) {
+    std::sort(present.begin(), present.end());
+    std::vector<uint64_t> lost;
+    for (const auto &ack : acks)
+        if (!std::binary_search(present.begin(), present.end(), ack.id)) lost.push_back(ack.id);
+    std::sort(lost.begin(), lost.end());
+    return lost;
+}
+
+}  // namespace drillhost::probes

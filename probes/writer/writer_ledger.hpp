@@ -1,0 +1,42 @@
+// The writer's ledger of acknowledged commits and what it measures, as pure functions: RTO (fault to
+// the first acknowledged commit after it), the longest gap between acknowledged commits (the
+// unavailability window), failed commits, and the acknowledged ids a final primary does not have.
+// The writer probe (libpq clients) fills the ledger; drills and tests read these numbers.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace drillhost::probes {
+
+struct Ack {
+    uint64_t id = 0;  // the row's sequence number, unique across clients
+    int client = 0;
+    double t_ms = 0;  // monotonic time the COMMIT was acknowledged
+};
+
+struct FailedCommit {
+    int client = 0;
+    double t_ms = 0;
+    std::string error;
+};
+
+struct Availability {
+    size_t acknowledged = 0;
+    size_t failed = 0;  // failed commits after the fault (before it: in failed_before_fault)
+    size_t failed_before_fault = 0;
+    std::optional<double> rto_ms;     // nullopt: no commit was acknowledged after the fault
+    double longest_gap_ms = 0;        // between consecutive acknowledged commits, any client
+    double longest_gap_start_ms = 0;  // when that gap began (the last ack before it)
+};
+
+// `acks` and `failures` in any order; times on the same monotonic clock as `fault_ms`.
+Availability analyse(std::vector<Ack> acks, const std::vector<FailedCommit> &failures, double fault_ms);
+
+// Acknowledged ids missing from `present` (the ids the final primary holds, any order), sorted.
+// Read `present` only once promotion is complete, or loss is over-reported.
+std::vector<uint64_t> lost_ids(const std::vector<Ack> &acks, std::vector<uint64_t> present);
+
+}  // namespace drillhost::probes
