@@ -56,10 +56,17 @@ TEST_CASE("the REST view agrees with patronictl list and history, across a switc
     auto before = agree();
     std::string old_leader = leader_of(before);
     std::string candidate = old_leader == "pg-1" ? "pg-2" : "pg-1";
-    auto switched = probe(
-        s,
-        {"switchover", "-p", "body={\"leader\":\"" + old_leader + "\",\"candidate\":\"" + candidate + "\"}"});
-    CHECK(switched["ok"] == true);
+    // Right after bring-up Patroni may still refuse (412) until the candidate has reported in; retry.
+    json switched;
+    eventually(
+        [&] {
+            switched =
+                probe(s, {"switchover", "-p",
+                          "body={\"leader\":\"" + old_leader + "\",\"candidate\":\"" + candidate + "\"}"});
+            return switched["ok"] == true;
+        },
+        std::chrono::seconds(30));
+    CHECK_MESSAGE(switched["ok"] == true, switched.dump());
     CHECK(switched["outcome"] == "done");
     bool settled = eventually(
         [&] {
