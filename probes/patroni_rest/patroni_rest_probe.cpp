@@ -126,7 +126,9 @@ struct PatroniRestProbe : dh::Probe {
             "lag": {"type": ["string", "integer"], "description": "health: max replication lag, e.g. 1MB"},
             "tags": {"type": "object", "description": "health: tag filters, e.g. {\"nofailover\": false}"},
             "body": {"type": "object", "description": "write calls: the JSON body, e.g. {\"leader\": \"pg-1\", \"candidate\": \"pg-2\"}"},
-            "timeout_ms": {"type": "integer", "minimum": 10, "default": 3000}
+            "timeout_ms": {"type": "integer", "minimum": 10, "default": 3000, "description": "reads and health checks"},
+            "write_timeout_ms": {"type": "integer", "minimum": 10, "default": 60000,
+                                 "description": "write calls: Patroni answers a switchover only once it is over"}
         },
         "additionalProperties": false
     })json"};
@@ -137,6 +139,7 @@ struct PatroniRestProbe : dh::Probe {
         RestOptions options = rest_options(target, params);
         std::string request = params.value("request", "cluster");
         Call call = call_for(request, params);
+        if (call.method != "GET") options.timeout_ms = params.value("write_timeout_ms", 60000);
         std::string body = params.contains("body") ? params["body"].dump() : "";
         std::string only = params.value("member", "");
         if (!only.empty()) {
@@ -158,8 +161,13 @@ struct PatroniRestProbe : dh::Probe {
         std::string unreachable;
         for (const auto &m : members) {
             RestReply reply = drillhost::probes::rest_call(call.method, m.url + call.path, body, options);
-            if (reply.status == 0) {  // did not answer: ask the next member
-                unreachable += "\n  " + m.url + call.path + ": " + reply.error;
+            if (reply.status == 0) {
+                // A write that reached a member may have been acted on: never repeat it elsewhere.
+                if (call.method != "GET" && reply.connected)
+                    throw dh::Error(DH_ERR_FAILED, call.method + " " + m.url + call.path +
+                                                       " sent, but no answer (" + reply.error +
+                                                       "); check the cluster before retrying");
+                unreachable += "\n  " + m.url + call.path + ": " + reply.error;  // ask the next member
                 continue;
             }
             ReplyOrigin origin{call.method + " " + m.url + call.path, reply.status};

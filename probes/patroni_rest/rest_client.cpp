@@ -50,8 +50,12 @@ RestReply rest_call(const std::string &method, const std::string &url, const std
         curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 0L);
         curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 0L);
     }
-    if (curl_easy_perform(c) != CURLE_OK) {
-        reply.error = error[0] ? error : "request failed";
+    CURLcode code = curl_easy_perform(c);
+    double connect_time = 0;
+    curl_easy_getinfo(c, CURLINFO_CONNECT_TIME, &connect_time);
+    reply.connected = code == CURLE_OK || connect_time > 0;
+    if (code != CURLE_OK) {
+        reply.error = error[0] ? error : curl_easy_strerror(code);
         return reply;
     }
     curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &reply.status);

@@ -20,7 +20,8 @@ struct RestOptions {
 struct RestReply {
     long status = 0;  // 0: nothing answered (see error)
     std::string body;
-    std::string error;  // curl's message when nothing answered
+    std::string error;       // curl's message when nothing answered
+    bool connected = false;  // the request reached the member (it may have acted on it)
 };
 
 // method: GET, HEAD, POST, PATCH, PUT, DELETE. `body` is sent as JSON when not empty.

@@ -1,0 +1,241 @@
+// The writer probe: libpq clients that commit small sequenced rows through a multi-host connection
+// with target_session_attrs=read-write, reconnect at once on any error, and record every
+// acknowledged commit with its monotonic time. From that ledger: RTO, longest gap, failed commits,
+// and (verify) the acknowledged ids missing on the final primary.
+#include <libpq-fe.h>
+#include <drillhost/sdk.hpp>
+
+#include <atomic>
+#include <chrono>
+#include <memory>
+#include <mutex>
+#include <random>
+#include <thread>
+
+#include "writer_ledger.hpp"
+
+namespace dh = drillhost::sdk;
+using drillhost::probes::Ack;
+using drillhost::probes::FailedCommit;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+using Connection = std::unique_ptr<PGconn, decltype(&PQfinish)>;
+using Result = std::unique_ptr<PGresult, decltype(&PQclear)>;
+
+// The target's members as one read-write multi-host connection (libpq picks the primary).
+Connection connect_primary(const dh::json &target, int connect_timeout_s) {
+    std::string hosts, ports;
+    for (const auto &m : target.value("members", dh::json::array())) {
+        hosts += (hosts.empty() ? "" : ",") + m.value("address", m.value("host", ""));
+        ports += (ports.empty() ? "" : ",") + std::to_string(m.value("pg_port", m.value("port", 5432)));
+    }
+    const auto credentials = target.value("credentials", dh::json::object());
+    std::string user = credentials.value("superuser", "postgres");
+    std::string password = credentials.value("superuser_password", "");
+    std::string timeout = std::to_string(connect_timeout_s);
+    const char *keys[] = {"host",
+                          "port",
+                          "user",
+                          "password",
+                          "dbname",
+                          "target_session_attrs",
+                          "connect_timeout",
+                          "application_name",
+                          nullptr};
+    const char *values[] = {hosts.c_str(), ports.c_str(),   user.c_str(),       password.c_str(), "postgres",
+                            "read-write",  timeout.c_str(), "drillhost-writer", nullptr};
+    return Connection(PQconnectdbParams(keys, values, 0), &PQfinish);
+}
+
+std::string error_text(PGconn *conn) {
+    std::string text = conn ? PQerrorMessage(conn) : "out of memory";
+    while (!text.empty() && text.back() == '\n') text.pop_back();
+    return text;
+}
+
+void exec_or_throw(PGconn *conn, const std::string &sql) {
+    Result r(PQexec(conn, sql.c_str()), &PQclear);
+    auto status = PQresultStatus(r.get());
+    if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK)
+        throw dh::Error(DH_ERR_FAILED, sql.substr(0, 60) + ": " + PQresultErrorMessage(r.get()));
+}
+
+}  // namespace
+
+struct WriterProbe : dh::Probe {
+    static constexpr dh::Info info{
+        "org.drillhost.probe.writer", "writer", "0.1.0",
+        "Commits sequenced rows and keeps a ledger of acknowledged commits: RTO, gaps, lost writes",
+        R"json({
+        "type": "object",
+        "properties": {
+            "request": {"enum": ["start", "stop", "verify", "run"], "default": "run",
+                        "description": "start the clients; stop them and analyse; verify acknowledged rows on the final primary; run = start, wait duration_s, stop, verify"},
+            "clients": {"type": "integer", "minimum": 1, "maximum": 64, "default": 2},
+            "rate_hz": {"type": "number", "minimum": 0, "default": 200, "description": "commits per second per client; 0: as fast as possible"},
+            "duration_s": {"type": "number", "minimum": 0, "default": 10},
+            "fault_ms": {"type": "number", "description": "stop: the fault's time on the drill's clock (host.now_ms), for RTO"},
+            "verify_timeout_s": {"type": "number", "minimum": 1, "default": 60}
+        },
+        "additionalProperties": false
+    })json"};
+
+    ~WriterProbe() override { stop_clients(); }
+
+    dh::json sample(dh::Host &host, const dh::json &params) override {
+        std::string request = params.value("request", "run");
+        if (request == "start") return start(host, params);
+        if (request == "stop") return stop(params);
+        if (request == "verify") return verify(host, params);
+        dh::json started = start(host, params);
+        host.sleep(std::chrono::milliseconds(static_cast<int64_t>(params.value("duration_s", 10.0) * 1000)));
+        dh::json result = stop(params);
+        result["verify"] = verify(host, params);
+        result["table"] = started["table"];
+        return result;
+    }
+
+  private:
+    dh::json start(dh::Host &host, const dh::json &params) {
+        if (running_)
+            throw dh::Error(DH_ERR_INVALID_ARGUMENT, "the writer is already running; stop it first");
+        target_ = host.target();
+        std::random_device random;
+        table_ = "drillhost_writer_" + std::to_string(random() % 1000000000);
+        auto conn = connect_primary(target_, 5);
+        if (PQstatus(conn.get()) != CONNECTION_OK)
+            throw dh::Error(DH_ERR_UNAVAILABLE, "writer: no writable member: " + error_text(conn.get()));
+        exec_or_throw(conn.get(),
+                      "CREATE TABLE " + table_ +
+                          " (id bigint PRIMARY KEY, client int NOT NULL, t_client_ms double precision)");
+        acks_.clear();
+        failures_.clear();
+        next_id_ = 0;
+        origin_host_ms_ = host.now_ms();
+        origin_ = Clock::now();
+        running_ = true;
+        int clients = params.value("clients", 2);
+        double rate = params.value("rate_hz", 200.0);
+        for (int c = 0; c < clients; ++c) threads_.emplace_back([this, c, rate] { client_loop(c, rate); });
+        return {{"table", table_}, {"clients", clients}, {"started_ms", origin_host_ms_}};
+    }
+
+    double now_ms() const {
+        return origin_host_ms_ + std::chrono::duration<double, std::milli>(Clock::now() - origin_).count();
+    }
+
+    void client_loop(int client, double rate_hz) {
+        Connection conn(nullptr, &PQfinish);
+        auto period =
+            rate_hz > 0 ? std::chrono::duration<double>(1.0 / rate_hz) : std::chrono::duration<double>(0);
+        auto next = Clock::now();
+        while (running_) {
+            if (!conn || PQstatus(conn.get()) != CONNECTION_OK) {
+                conn = connect_primary(target_, 2);
+                if (PQstatus(conn.get()) != CONNECTION_OK) {
+                    record_failure(client, "connect: " + error_text(conn.get()));
+                    conn.reset();
+                    std::this_thread::sleep_for(
+                        std::chrono::milliseconds(5));  // no hot spin while nobody answers
+                    continue;
+                }
+            }
+            uint64_t id = ++next_id_;
+            std::string sql = "INSERT INTO " + table_ + " VALUES (" + std::to_string(id) + ", " +
+                              std::to_string(client) + ", " + std::to_string(now_ms()) + ")";
+            Result r(PQexec(conn.get(), sql.c_str()), &PQclear);
+            if (PQresultStatus(r.get()) == PGRES_COMMAND_OK) {
+                std::lock_guard lock(mutex_);
+                acks_.push_back({id, client, now_ms()});
+            } else {
+                record_failure(client, PQresultErrorMessage(r.get()));
+                conn.reset();  // reconnect at once: the primary may have moved
+            }
+            if (rate_hz > 0) {
+                next += std::chrono::duration_cast<Clock::duration>(period);
+                std::this_thread::sleep_until(next);
+            }
+        }
+    }
+
+    void record_failure(int client, std::string error) {
+        while (!error.empty() && error.back() == '\n') error.pop_back();
+        std::lock_guard lock(mutex_);
+        failures_.push_back({client, now_ms(), error});
+    }
+
+    void stop_clients() {
+        running_ = false;
+        for (auto &t : threads_) t.join();
+        threads_.clear();
+    }
+
+    dh::json stop(const dh::json &params) {
+        stop_clients();
+        std::lock_guard lock(mutex_);
+        double fault_ms = params.value("fault_ms", origin_host_ms_);
+        auto a = drillhost::probes::analyse(acks_, failures_, fault_ms);
+        dh::json first_errors = dh::json::array();
+        for (size_t i = 0; i < failures_.size() && i < 5; ++i) first_errors.push_back(failures_[i].error);
+        return {{"acknowledged", a.acknowledged},
+                {"failed_commits", a.failed},
+                {"failed_before_fault", a.failed_before_fault},
+                {"rto_ms", a.rto_ms ? dh::json(*a.rto_ms) : dh::json(nullptr)},
+                {"longest_gap_ms", a.longest_gap_ms},
+                {"longest_gap_start_ms", a.longest_gap_start_ms},
+                {"fault_ms", fault_ms},
+                {"first_errors", first_errors}};
+    }
+
+    // Reads the final primary only once it is out of recovery, or loss would be over-reported.
+    dh::json verify(dh::Host &host, const dh::json &params) {
+        if (table_.empty()) throw dh::Error(DH_ERR_INVALID_ARGUMENT, "the writer has not run");
+        auto deadline =
+            Clock::now() +
+            std::chrono::milliseconds(static_cast<int64_t>(params.value("verify_timeout_s", 60.0) * 1000));
+        std::string last_error;
+        while (Clock::now() < deadline) {
+            auto conn = connect_primary(target_, 2);
+            if (PQstatus(conn.get()) == CONNECTION_OK) {
+                Result r(PQexec(conn.get(),
+                                ("SELECT id FROM " + table_ + " WHERE NOT pg_is_in_recovery()").c_str()),
+                         &PQclear);
+                if (PQresultStatus(r.get()) == PGRES_TUPLES_OK) {
+                    std::vector<uint64_t> present;
+                    for (int i = 0; i < PQntuples(r.get()); ++i)
+                        present.push_back(std::stoull(PQgetvalue(r.get(), i, 0)));
+                    std::lock_guard lock(mutex_);
+                    auto lost = drillhost::probes::lost_ids(acks_, present);
+                    dh::json sample = dh::json::array();
+                    for (size_t i = 0; i < lost.size() && i < 100; ++i) sample.push_back(lost[i]);
+                    std::string server = std::string(PQhost(conn.get())) + ":" + PQport(conn.get());
+                    return {{"lost", lost.size()},
+                            {"lost_ids", sample},
+                            {"rows_on_primary", present.size()},
+                            {"acknowledged", acks_.size()},
+                            {"primary", server}};
+                }
+                last_error = PQresultErrorMessage(r.get());
+            } else {
+                last_error = error_text(conn.get());
+            }
+            host.sleep(std::chrono::milliseconds(200));
+        }
+        throw dh::Error(DH_ERR_UNAVAILABLE, "verify: no promoted primary answered in time: " + last_error);
+    }
+
+    dh::json target_;
+    std::string table_;
+    std::atomic<bool> running_{false};
+    std::atomic<uint64_t> next_id_{0};
+    std::vector<std::thread> threads_;
+    std::mutex mutex_;
+    std::vector<Ack> acks_;
+    std::vector<FailedCommit> failures_;
+    double origin_host_ms_ = 0;
+    Clock::time_point origin_;
+};
+
+DRILLHOST_PLUGIN("writer", "0.1.0", WriterProbe)
