@@ -5,6 +5,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <memory>
 #include <nlohmann/json.hpp>
 #include <sstream>
 
@@ -29,6 +30,13 @@ struct Sandbox {
     std::vector<std::string> with_state(std::vector<std::string> args) const {
         args.insert(args.begin(), {"--state-dir", (dir.path() / "state").string()});
         return args;
+    }
+    // A drill that injects the marker fault and holds it for a minute: the fault to crash or cancel.
+    std::unique_ptr<DrillhostProcess> hold_marker_fault() const {
+        return std::make_unique<DrillhostProcess>(
+            with_state({"--load", examples, "run", "--target", "none", "org.drillhost.example.marker", "-p",
+                        "hold_ms=60000", "-p", "path=" + marker.string()}),
+            dir.path());
     }
     Finished drillhost(const std::vector<std::string> &args) const {
         return run_drillhost(with_state(args), dir.path());
@@ -130,13 +138,10 @@ TEST_CASE("SIGINT or SIGTERM stops the drill and reverts its fault before exitin
     for (int signo : {SIGINT, SIGTERM}) {
         CAPTURE(signo);
         Sandbox s;
-        DrillhostProcess p(
-            s.with_state({"--load", examples, "run", "--target", "none", "org.drillhost.example.marker", "-p",
-                          "hold_ms=60000", "-p", "path=" + s.marker.string()}),
-            s.dir.path());
+        auto p = s.hold_marker_fault();
         REQUIRE(eventually([&] { return fs::exists(s.marker); }));
-        p.send(signo);
-        auto r = p.wait(std::chrono::seconds(20));
+        p->send(signo);
+        auto r = p->wait(std::chrono::seconds(20));
         CHECK(r.exit_code == 1);
         CHECK(contains(r.out, "cancelled"));
         CHECK(contains(r.err, signo == SIGINT ? "SIGINT" : "SIGTERM"));
@@ -156,10 +161,7 @@ TEST_CASE("a per-drill timeout reverts the fault") {
 
 TEST_CASE("kill -9 mid-drill, then `drillhost recover` reverts what was left") {
     Sandbox s;
-    DrillhostProcess p(
-        s.with_state({"--load", examples, "run", "--target", "none", "org.drillhost.example.marker", "-p",
-                      "hold_ms=60000", "-p", "path=" + s.marker.string()}),
-        s.dir.path());
+    auto p = s.hold_marker_fault();
     REQUIRE(eventually([&] { return fs::exists(s.marker); }));
 
     // While the run lives, recover must leave its faults alone.
@@ -168,8 +170,8 @@ TEST_CASE("kill -9 mid-drill, then `drillhost recover` reverts what was left") {
     CHECK(contains(early.out, "1 live run(s) left alone"));
     CHECK(fs::exists(s.marker));
 
-    p.send(SIGKILL);
-    CHECK(p.wait().signal == SIGKILL);
+    p->send(SIGKILL);
+    CHECK(p->wait().signal == SIGKILL);
     CHECK(fs::exists(s.marker));  // the crash left the fault in place
     CHECK(s.pending_ledgers() == 1);
 
@@ -182,13 +184,10 @@ TEST_CASE("kill -9 mid-drill, then `drillhost recover` reverts what was left") {
 
 TEST_CASE("recover without the injector keeps the fault open and exits 3, and with it finishes") {
     Sandbox s;
-    DrillhostProcess p(
-        s.with_state({"--load", examples, "run", "--target", "none", "org.drillhost.example.marker", "-p",
-                      "hold_ms=60000", "-p", "path=" + s.marker.string()}),
-        s.dir.path());
+    auto p = s.hold_marker_fault();
     REQUIRE(eventually([&] { return fs::exists(s.marker); }));
-    p.send(SIGKILL);
-    p.wait();
+    p->send(SIGKILL);
+    p->wait();
 
     auto without = s.drillhost({"--load", std::string(EXAMPLES_DIR) + "/example_c_hello.so", "recover"});
     CHECK(without.exit_code == 3);
