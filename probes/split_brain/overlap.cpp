@@ -33,4 +33,19 @@ std::vector<OverlapWindow> overlaps(std::vector<WritableSample> samples) {
     return windows;
 }
 
+std::vector<WritableSample> merge(std::vector<Observation> observations, double stale_ms) {
+    std::stable_sort(observations.begin(), observations.end(),
+                     [](const Observation &a, const Observation &b) { return a.t_ms < b.t_ms; });
+    std::map<std::string, Observation> latest;
+    std::vector<WritableSample> samples;
+    for (const auto &o : observations) {
+        latest[o.member] = o;
+        WritableSample sample{o.t_ms, {}};
+        for (const auto &[member, last] : latest)
+            if (last.writable && o.t_ms - last.t_ms <= stale_ms) sample.writable[member] = *last.writable;
+        samples.push_back(std::move(sample));
+    }
+    return samples;
+}
+
 }  // namespace drillhost::probes

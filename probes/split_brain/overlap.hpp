@@ -3,6 +3,7 @@
 #pragma once
 
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -24,5 +25,18 @@ struct OverlapWindow {
 
 // Samples in any order. A window still open at the last sample ends there.
 std::vector<OverlapWindow> overlaps(std::vector<WritableSample> samples);
+
+// What one member answered at one time; nullopt: it did not answer (refused, timed out).
+struct Observation {
+    std::string member;
+    double t_ms = 0;
+    std::optional<bool> writable;
+};
+
+// Members are sampled independently, so their answers interleave. This replays them in time order
+// and, at each answer, takes every member's latest state: a member counts only if its latest answer
+// is at most `stale_ms` old (a member stuck in a hung query is not assumed still writable forever,
+// nor assumed gone at once).
+std::vector<WritableSample> merge(std::vector<Observation> observations, double stale_ms);
 
 }  // namespace drillhost::probes

@@ -1,10 +1,7 @@
 // The sql probe: what PostgreSQL itself says, over libpq. Recovery state, timeline, replay pause,
 // LSNs and lag, system identifier, synchronous_standby_names, pg_stat_replication, or any query's
 // rows as JSON. Connection and statement timeouts keep a hung server from hanging a drill.
-#include <libpq-fe.h>
-#include <drillhost/sdk.hpp>
-
-#include <memory>
+#include "pg_connect.hpp"
 
 namespace dh = drillhost::sdk;
 
@@ -32,72 +29,34 @@ SELECT json_build_object(
   'server', inet_server_addr()::text || ':' || inet_server_port())
 )sql";
 
-using Connection = std::unique_ptr<PGconn, decltype(&PQfinish)>;
-using Result = std::unique_ptr<PGresult, decltype(&PQclear)>;
-
-struct ConnectParams {
-    std::vector<std::string> keys, values;
-    void set(const std::string &k, const std::string &v) {
-        keys.push_back(k);
-        values.push_back(v);
-    }
-};
+using namespace drillhost::probes;
 
 // From the target: every member (or one), as a multi-host conninfo; a "conninfo" param wins.
 ConnectParams connect_params(const dh::json &target, const dh::json &params) {
     ConnectParams p;
-    if (params.contains("conninfo")) {
+    if (params.contains("conninfo"))
         p.set("dbname", params["conninfo"].get<std::string>());  // libpq expands a conninfo given as dbname
-    } else {
-        std::string hosts, ports, only = params.value("member", "");
-        for (const auto &m : target.value("members", dh::json::array())) {
-            if (!only.empty() && m.value("name", "") != only) continue;
-            hosts += (hosts.empty() ? "" : ",") + m.value("address", m.value("host", ""));
-            ports += (ports.empty() ? "" : ",") + std::to_string(m.value("pg_port", m.value("port", 5432)));
-        }
-        if (hosts.empty())
-            throw dh::Error(DH_ERR_INVALID_ARGUMENT,
-                            only.empty() ? "the target lists no PostgreSQL member; pass conninfo or --target"
-                                         : "no member '" + only + "' in the target");
-        const auto credentials = target.value("credentials", dh::json::object());
-        p.set("host", hosts);
-        p.set("port", ports);
-        p.set("user", credentials.value("superuser", "postgres"));
-        if (credentials.contains("superuser_password")) p.set("password", credentials["superuser_password"]);
-        p.set("dbname", params.value("dbname", "postgres"));
-    }
+    else
+        p = members_params(target, target_members(target, params.value("member", "")),
+                           params.value("dbname", "postgres"));
     p.set("target_session_attrs", params.value("target_session_attrs", "any"));
     p.set("connect_timeout", std::to_string(params.value("connect_timeout_s", 2)));
     p.set("options", "-c statement_timeout=" + std::to_string(params.value("statement_timeout_ms", 2000)));
-    p.set("application_name", "drillhost-sql-probe");
-    return p;
+    return p.set("application_name", "drillhost-sql-probe");
 }
 
-Connection connect(const ConnectParams &p) {
-    std::vector<const char *> keys, values;
-    for (size_t i = 0; i < p.keys.size(); ++i) {
-        keys.push_back(p.keys[i].c_str());
-        values.push_back(p.values[i].c_str());
-    }
-    keys.push_back(nullptr);
-    values.push_back(nullptr);
-    Connection conn(PQconnectdbParams(keys.data(), values.data(), /*expand_dbname=*/1), &PQfinish);
-    if (PQstatus(conn.get()) != CONNECTION_OK) {
-        std::string error = conn ? PQerrorMessage(conn.get()) : "out of memory";
-        while (!error.empty() && error.back() == '\n') error.pop_back();
-        throw dh::Error(DH_ERR_UNAVAILABLE, "cannot connect: " + error);
-    }
+PgConnection connect(const ConnectParams &p) {
+    auto conn = pg_connect(p);
+    if (PQstatus(conn.get()) != CONNECTION_OK)
+        throw dh::Error(DH_ERR_UNAVAILABLE, "cannot connect: " + pg_error(conn.get()));
     return conn;
 }
 
 // Runs SQL that returns one JSON value in one row.
 dh::json query_json(PGconn *conn, const std::string &sql) {
-    Result result(PQexec(conn, sql.c_str()), &PQclear);
-    if (PQresultStatus(result.get()) != PGRES_TUPLES_OK) {
-        std::string error = PQresultErrorMessage(result.get());
-        while (!error.empty() && error.back() == '\n') error.pop_back();
-        throw dh::Error(DH_ERR_FAILED, "query failed: " + error);
-    }
+    PgResult result(PQexec(conn, sql.c_str()), &PQclear);
+    if (PQresultStatus(result.get()) != PGRES_TUPLES_OK)
+        throw dh::Error(DH_ERR_FAILED, "query failed: " + pg_error(result.get()));
     if (PQntuples(result.get()) != 1 || PQnfields(result.get()) != 1)
         throw dh::Error(DH_ERR_INTERNAL, "expected one JSON value");
     return dh::json::parse(PQgetvalue(result.get(), 0, 0));
@@ -128,7 +87,7 @@ struct SqlProbe : dh::Probe {
 
     dh::json sample(dh::Host &host, const dh::json &params) override {
         auto conn = connect(connect_params(host.target(), params));
-        std::string server = std::string(PQhost(conn.get())) + ":" + PQport(conn.get());
+        std::string server = pg_server(conn.get());
         if (params.value("request", "status") == "rows") {
             if (!params.contains("sql")) throw dh::Error(DH_ERR_INVALID_ARGUMENT, "request=rows needs sql");
             auto rows = query_json(conn.get(), "SELECT coalesce(json_agg(t), '[]'::json) FROM (" +

@@ -9,12 +9,20 @@ Availability analyse(std::vector<Ack> acks, const std::vector<FailedCommit> &fai
     result.acknowledged = acks.size();
     for (const auto &f : failures) (f.t_ms >= fault_ms ? result.failed : result.failed_before_fault)++;
     std::sort(acks.begin(), acks.end(), [](const Ack &a, const Ack &b) { return a.t_ms < b.t_ms; });
+    std::vector<double> intervals;
     for (size_t i = 0; i < acks.size(); ++i) {
         if (!result.rto_ms && acks[i].t_ms >= fault_ms) result.rto_ms = acks[i].t_ms - fault_ms;
-        if (i > 0 && acks[i].t_ms - acks[i - 1].t_ms > result.longest_gap_ms) {
-            result.longest_gap_ms = acks[i].t_ms - acks[i - 1].t_ms;
+        if (i == 0) continue;
+        intervals.push_back(acks[i].t_ms - acks[i - 1].t_ms);
+        if (intervals.back() > result.longest_gap_ms) {
+            result.longest_gap_ms = intervals.back();
             result.longest_gap_start_ms = acks[i - 1].t_ms;
         }
+    }
+    if (!intervals.empty()) {
+        std::sort(intervals.begin(), intervals.end());
+        result.ack_interval_p50_ms = intervals[(intervals.size() - 1) / 2];
+        result.ack_interval_p99_ms = intervals[(intervals.size() - 1) * 99 / 100];
     }
     return result;
 }

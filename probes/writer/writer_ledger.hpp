@@ -30,6 +30,9 @@ struct Availability {
     std::optional<double> rto_ms;     // nullopt: no commit was acknowledged after the fault
     double longest_gap_ms = 0;        // between consecutive acknowledged commits, any client
     double longest_gap_start_ms = 0;  // when that gap began (the last ack before it)
+    // The probe's time resolution: intervals between consecutive acknowledged commits.
+    double ack_interval_p50_ms = 0;
+    double ack_interval_p99_ms = 0;
 };
 
 // `acks` and `failures` in any order; times on the same monotonic clock as `fault_ms`.

@@ -2,7 +2,6 @@
 // with target_session_attrs=read-write, reconnect at once on any error, and record every
 // acknowledged commit with its monotonic time. From that ledger: RTO, longest gap, failed commits,
 // and (verify) the acknowledged ids missing on the final primary.
-#include <libpq-fe.h>
 #include <drillhost/sdk.hpp>
 
 #include <atomic>
@@ -12,51 +11,26 @@
 #include <random>
 #include <thread>
 
+#include "pg_connect.hpp"
 #include "writer_ledger.hpp"
 
 namespace dh = drillhost::sdk;
-using drillhost::probes::Ack;
-using drillhost::probes::FailedCommit;
 using Clock = std::chrono::steady_clock;
+
+using namespace drillhost::probes;
 
 namespace {
 
-using Connection = std::unique_ptr<PGconn, decltype(&PQfinish)>;
-using Result = std::unique_ptr<PGresult, decltype(&PQclear)>;
-
 // The target's members as one read-write multi-host connection (libpq picks the primary).
-Connection connect_primary(const dh::json &target, int connect_timeout_s) {
-    std::string hosts, ports;
-    for (const auto &m : target.value("members", dh::json::array())) {
-        hosts += (hosts.empty() ? "" : ",") + m.value("address", m.value("host", ""));
-        ports += (ports.empty() ? "" : ",") + std::to_string(m.value("pg_port", m.value("port", 5432)));
-    }
-    const auto credentials = target.value("credentials", dh::json::object());
-    std::string user = credentials.value("superuser", "postgres");
-    std::string password = credentials.value("superuser_password", "");
-    std::string timeout = std::to_string(connect_timeout_s);
-    const char *keys[] = {"host",
-                          "port",
-                          "user",
-                          "password",
-                          "dbname",
-                          "target_session_attrs",
-                          "connect_timeout",
-                          "application_name",
-                          nullptr};
-    const char *values[] = {hosts.c_str(), ports.c_str(),   user.c_str(),       password.c_str(), "postgres",
-                            "read-write",  timeout.c_str(), "drillhost-writer", nullptr};
-    return Connection(PQconnectdbParams(keys, values, 0), &PQfinish);
-}
-
-std::string error_text(PGconn *conn) {
-    std::string text = conn ? PQerrorMessage(conn) : "out of memory";
-    while (!text.empty() && text.back() == '\n') text.pop_back();
-    return text;
+PgConnection connect_primary(const dh::json &target, int connect_timeout_s) {
+    auto params = members_params(target, target_members(target));
+    params.set("target_session_attrs", "read-write")
+        .set("connect_timeout", std::to_string(connect_timeout_s));
+    return pg_connect(params.set("application_name", "drillhost-writer"));
 }
 
 void exec_or_throw(PGconn *conn, const std::string &sql) {
-    Result r(PQexec(conn, sql.c_str()), &PQclear);
+    PgResult r(PQexec(conn, sql.c_str()), &PQclear);
     auto status = PQresultStatus(r.get());
     if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK)
         throw dh::Error(DH_ERR_FAILED, sql.substr(0, 60) + ": " + PQresultErrorMessage(r.get()));
@@ -106,7 +80,7 @@ struct WriterProbe : dh::Probe {
         table_ = "drillhost_writer_" + std::to_string(random() % 1000000000);
         auto conn = connect_primary(target_, 5);
         if (PQstatus(conn.get()) != CONNECTION_OK)
-            throw dh::Error(DH_ERR_UNAVAILABLE, "writer: no writable member: " + error_text(conn.get()));
+            throw dh::Error(DH_ERR_UNAVAILABLE, "writer: no writable member: " + pg_error(conn.get()));
         exec_or_throw(conn.get(),
                       "CREATE TABLE " + table_ +
                           " (id bigint PRIMARY KEY, client int NOT NULL, t_client_ms double precision)");
@@ -127,7 +101,7 @@ struct WriterProbe : dh::Probe {
     }
 
     void client_loop(int client, double rate_hz) {
-        Connection conn(nullptr, &PQfinish);
+        PgConnection conn(nullptr, &PQfinish);
         auto period =
             rate_hz > 0 ? std::chrono::duration<double>(1.0 / rate_hz) : std::chrono::duration<double>(0);
         auto next = Clock::now();
@@ -135,7 +109,7 @@ struct WriterProbe : dh::Probe {
             if (!conn || PQstatus(conn.get()) != CONNECTION_OK) {
                 conn = connect_primary(target_, 2);
                 if (PQstatus(conn.get()) != CONNECTION_OK) {
-                    record_failure(client, "connect: " + error_text(conn.get()));
+                    record_failure(client, "connect: " + pg_error(conn.get()));
                     conn.reset();
                     std::this_thread::sleep_for(
                         std::chrono::milliseconds(5));  // no hot spin while nobody answers
@@ -145,7 +119,7 @@ struct WriterProbe : dh::Probe {
             uint64_t id = ++next_id_;
             std::string sql = "INSERT INTO " + table_ + " VALUES (" + std::to_string(id) + ", " +
                               std::to_string(client) + ", " + std::to_string(now_ms()) + ")";
-            Result r(PQexec(conn.get(), sql.c_str()), &PQclear);
+            PgResult r(PQexec(conn.get(), sql.c_str()), &PQclear);
             if (PQresultStatus(r.get()) == PGRES_COMMAND_OK) {
                 std::lock_guard lock(mutex_);
                 acks_.push_back({id, client, now_ms()});
@@ -185,6 +159,8 @@ struct WriterProbe : dh::Probe {
                 {"rto_ms", a.rto_ms ? dh::json(*a.rto_ms) : dh::json(nullptr)},
                 {"longest_gap_ms", a.longest_gap_ms},
                 {"longest_gap_start_ms", a.longest_gap_start_ms},
+                {"ack_interval_p50_ms", a.ack_interval_p50_ms},
+                {"ack_interval_p99_ms", a.ack_interval_p99_ms},
                 {"fault_ms", fault_ms},
                 {"first_errors", first_errors}};
     }
@@ -199,9 +175,9 @@ struct WriterProbe : dh::Probe {
         while (Clock::now() < deadline) {
             auto conn = connect_primary(target_, 2);
             if (PQstatus(conn.get()) == CONNECTION_OK) {
-                Result r(PQexec(conn.get(),
-                                ("SELECT id FROM " + table_ + " WHERE NOT pg_is_in_recovery()").c_str()),
-                         &PQclear);
+                PgResult r(PQexec(conn.get(),
+                                  ("SELECT id FROM " + table_ + " WHERE NOT pg_is_in_recovery()").c_str()),
+                           &PQclear);
                 if (PQresultStatus(r.get()) == PGRES_TUPLES_OK) {
                     std::vector<uint64_t> present;
                     for (int i = 0; i < PQntuples(r.get()); ++i)
@@ -210,7 +186,7 @@ struct WriterProbe : dh::Probe {
                     auto lost = drillhost::probes::lost_ids(acks_, present);
                     dh::json sample = dh::json::array();
                     for (size_t i = 0; i < lost.size() && i < 100; ++i) sample.push_back(lost[i]);
-                    std::string server = std::string(PQhost(conn.get())) + ":" + PQport(conn.get());
+                    std::string server = pg_server(conn.get());
                     return {{"lost", lost.size()},
                             {"lost_ids", sample},
                             {"rows_on_primary", present.size()},
@@ -219,7 +195,7 @@ struct WriterProbe : dh::Probe {
                 }
                 last_error = PQresultErrorMessage(r.get());
             } else {
-                last_error = error_text(conn.get());
+                last_error = pg_error(conn.get());
             }
             host.sleep(std::chrono::milliseconds(200));
         }

@@ -37,3 +37,23 @@ TEST_CASE("separate windows stay separate, and one still open at the end ends at
     CHECK(windows[1].end_ms == 300);
     CHECK(windows[1].members == std::vector<std::string>{"b", "c"});
 }
+
+TEST_CASE("independent member samples merge into rounds; a stale answer stops counting") {
+    // a is the primary throughout; b is promoted at 250 and answers every 100 ms until it stops
+    // answering after 450 (frozen): its last "writable" counts for stale_ms, then no longer.
+    std::vector<Observation> observations = {
+        {"a", 0, true},   {"b", 50, false}, {"a", 100, true}, {"b", 150, false},       {"a", 200, true},
+        {"b", 250, true}, {"a", 300, true}, {"b", 350, true}, {"a", 400, true},        {"b", 450, true},
+        {"a", 500, true}, {"a", 600, true}, {"a", 700, true}, {"b", 800, std::nullopt}};
+    auto windows = overlaps(merge(observations, 150));
+    REQUIRE(windows.size() == 1);
+    CHECK(windows[0].start_ms == 250);
+    CHECK(windows[0].end_ms == 700);  // at 700, b's answer from 450 is older than 150 ms
+    CHECK(windows[0].members == std::vector<std::string>{"a", "b"});
+}
+
+TEST_CASE("a member that did not answer is never counted writable") {
+    std::vector<Observation> observations = {
+        {"a", 0, true}, {"b", 10, std::nullopt}, {"a", 100, true}, {"b", 110, std::nullopt}};
+    CHECK(overlaps(merge(observations, 1000)).empty());
+}

@@ -19,6 +19,8 @@ TEST_CASE("RTO is fault to the first acknowledged commit after it; the longest g
     CHECK(a.failed == 1);
     CHECK(a.failed_before_fault == 1);
     CHECK(a.acknowledged == acks.size());
+    CHECK(a.ack_interval_p50_ms == doctest::Approx(10));  // the resolution, outside the outage
+    CHECK(a.ack_interval_p99_ms == doctest::Approx(10));
 }
 
 TEST_CASE("no acknowledgement after the fault: no RTO, not zero") {

@@ -1,0 +1,93 @@
+// libpq connections to a target's members, shared by the probes that speak SQL. The target lists
+// members (address, pg_port) and credentials; a connection goes to one member or to all of them as
+// a multi-host conninfo, where libpq picks by target_session_attrs.
+#pragma once
+
+#include <libpq-fe.h>
+#include <drillhost/sdk.hpp>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace drillhost::probes {
+
+using json = nlohmann::json;
+using PgConnection = std::unique_ptr<PGconn, decltype(&PQfinish)>;
+using PgResult = std::unique_ptr<PGresult, decltype(&PQclear)>;
+
+// libpq keywords and values, in order (PQconnectdbParams takes two parallel arrays).
+struct ConnectParams {
+    std::vector<std::string> keys, values;
+    ConnectParams &set(const std::string &key, const std::string &value) {
+        keys.push_back(key);
+        values.push_back(value);
+        return *this;
+    }
+};
+
+inline std::string member_host(const json &member) {
+    return member.value("address", member.value("host", ""));
+}
+inline int member_port(const json &member) {
+    return member.value("pg_port", member.value("port", 5432));
+}
+
+// host/port/user/password/dbname for `members` (one or many); throws when there is none.
+inline ConnectParams members_params(const json &target, const std::vector<json> &members,
+                                    const std::string &dbname = "postgres") {
+    std::string hosts, ports;
+    for (const auto &m : members) {
+        hosts += (hosts.empty() ? "" : ",") + member_host(m);
+        ports += (ports.empty() ? "" : ",") + std::to_string(member_port(m));
+    }
+    if (hosts.empty())
+        throw sdk::Error(DH_ERR_INVALID_ARGUMENT,
+                         "the target lists no PostgreSQL member; pass conninfo or --target");
+    const auto credentials = target.value("credentials", json::object());
+    ConnectParams p;
+    p.set("host", hosts).set("port", ports).set("user", credentials.value("superuser", "postgres"));
+    if (credentials.contains("superuser_password")) p.set("password", credentials["superuser_password"]);
+    return p.set("dbname", dbname);
+}
+
+// The target's members, all of them or the one named `only`.
+inline std::vector<json> target_members(const json &target, const std::string &only = "") {
+    std::vector<json> members;
+    for (const auto &m : target.value("members", json::array()))
+        if (only.empty() || m.value("name", "") == only) members.push_back(m);
+    if (members.empty() && !only.empty())
+        throw sdk::Error(DH_ERR_INVALID_ARGUMENT, "no member '" + only + "' in the target");
+    return members;
+}
+
+inline std::string pg_error(PGconn *conn) {
+    std::string text = conn ? PQerrorMessage(conn) : "out of memory";
+    while (!text.empty() && text.back() == '\n') text.pop_back();
+    return text;
+}
+
+inline std::string pg_error(const PGresult *result) {
+    std::string text = PQresultErrorMessage(result);
+    while (!text.empty() && text.back() == '\n') text.pop_back();
+    return text;
+}
+
+// Blocking connect; check PQstatus (libpq reports failures on the connection object).
+inline PgConnection pg_connect(const ConnectParams &p) {
+    std::vector<const char *> keys, values;
+    for (size_t i = 0; i < p.keys.size(); ++i) {
+        keys.push_back(p.keys[i].c_str());
+        values.push_back(p.values[i].c_str());
+    }
+    keys.push_back(nullptr);
+    values.push_back(nullptr);
+    return PgConnection(PQconnectdbParams(keys.data(), values.data(), /*expand_dbname=*/1), &PQfinish);
+}
+
+// "host:port" of the server a connection reached.
+inline std::string pg_server(PGconn *conn) {
+    return std::string(PQhost(conn)) + ":" + PQport(conn);
+}
+
+}  // namespace drillhost::probes
