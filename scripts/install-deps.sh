@@ -16,7 +16,7 @@ packages=(
   doctest-dev libcli11-dev libyaml-cpp-dev nlohmann-json3-dev libvalijson-dev
   # the systems under test and the tools drills drive
   postgresql-15 postgresql-contrib patroni etcd-server etcd-client python3-etcd
-  iptables iproute2 procps psmisc util-linux bc openssh-server openssh-client curl
+  iptables iproute2 procps psmisc util-linux bc openssl openssh-server openssh-client curl
 )
 
 missing=()

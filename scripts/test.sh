@@ -12,3 +12,4 @@ ctest --test-dir build --output-on-failure
 # Benchmarks print numbers against an anchor measured in the same run; they do not pass or fail.
 cmake --build build --target bench
 cmake --build build --target bench-sandbox
+cmake --build build --target bench-probes

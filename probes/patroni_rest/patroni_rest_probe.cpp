@@ -38,6 +38,12 @@ std::vector<TargetMember> members_of(const dh::json &target) {
 RestOptions rest_options(const dh::json &target, const dh::json &params) {
     RestOptions options;
     const auto restapi = target.value("restapi", dh::json::object());
+    if (!restapi.is_object())
+        throw dh::Error(
+            DH_ERR_INVALID_ARGUMENT,
+            "the target's restapi must be a mapping (username, password, cacert, cert, key, insecure), "
+            "not " +
+                restapi.dump());
     options.username = restapi.value("username", "");
     options.password = restapi.value("password", "");
     options.cacert = restapi.value("cacert", "");

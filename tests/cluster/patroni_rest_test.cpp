@@ -2,6 +2,7 @@
 // the REST API) as an independent oracle.
 #include <drillhost/sandbox/sandbox.hpp>
 
+#include <fstream>
 #include <nlohmann/json.hpp>
 
 #include "sandbox_fixture.hpp"
@@ -129,4 +130,39 @@ TEST_CASE("when one member does not answer, the probe asks the next one") {
     CHECK(only_pg1.exit_code == 3);
     CHECK(contains(only_pg1.err, "no member answered GET /patroni"));
     CHECK(contains(only_pg1.err, state.member("pg-1").rest_url()));
+}
+
+TEST_CASE("over HTTPS with basic auth: the target's CA verifies, writes need its credentials") {
+    Sandbox s;
+    auto state = s.up({"--rest-tls", "--rest-auth"});
+    REQUIRE(contains(state.members[0].rest_url(), "https://"));
+    auto cluster = probe(s, {"cluster"});  // the embedded target carries the CA and credentials
+    CHECK(cluster["data"]["members"].size() == 3);
+    CHECK(contains(cluster["data"]["members"][0]["api_url"], "https://"));
+
+    auto target_with = [&](const json &restapi) {
+        auto target = state.to_json();
+        target["restapi"] = restapi;
+        auto file =
+            s.dir.path() / ("target-" + std::to_string(std::hash<std::string>{}(restapi.dump())) + ".json");
+        std::ofstream(file) << target.dump();
+        return file.string();
+    };
+    auto unverified = s.drillhost(
+        {"--load", plugins, "probe", "patroni-rest", "cluster", "--target", target_with(json::object())});
+    CHECK(unverified.exit_code == 3);
+    CHECK(contains(unverified.err, "SSL certificate problem"));
+    CHECK(probe(s, {"cluster", "--target", target_with({{"insecure", true}})})["status"] == 200);
+
+    auto no_credentials = target_with({{"cacert", state.rest_cacert().string()}});
+    auto refused = probe(
+        s, {"patch_config", "-p", R"(body={"maximum_lag_on_failover":2097152})", "--target", no_credentials});
+    CHECK(refused["ok"] == false);
+    CHECK(refused["status"] == 401);
+    CHECK(contains(refused["outcome"], "unauthorized"));
+    CHECK(probe(s, {"config"})["data"]["maximum_lag_on_failover"] == 1048576);  // unchanged
+
+    auto patched = probe(s, {"patch_config", "-p", R"(body={"maximum_lag_on_failover":2097152})"});
+    CHECK(patched["ok"] == true);
+    CHECK(probe(s, {"config"})["data"]["maximum_lag_on_failover"] == 2097152);
 }

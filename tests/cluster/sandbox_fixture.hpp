@@ -3,10 +3,12 @@
 #pragma once
 
 #include <doctest/doctest.h>
+#include <drillhost/sandbox/http_get.hpp>
 #include <drillhost/sandbox/sandbox_state.hpp>
 
 #include <cstdio>
 #include <filesystem>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
@@ -42,6 +44,23 @@ inline std::string leftovers(const fs::path &state_dir) {
     if (!shell("iptables-save 2>/dev/null | grep drillhost-sandbox").empty()) found += "iptables rules; ";
     if (fs::exists(state_dir / "sandbox")) found += "directory; ";
     return found;
+}
+
+// The member Patroni calls leader, as the first member's REST API says ("" when none is).
+inline std::string current_leader(const sb::SandboxState &state) {
+    auto cluster = nlohmann::json::parse(
+        sb::http_get(state.members[0].rest_url() + "/cluster", std::chrono::seconds(2), state.rest_cacert())
+            .body,
+        nullptr, false);
+    for (const auto &m : cluster.value("members", nlohmann::json::array()))
+        if (m["role"] == "leader") return m["name"];
+    return "";
+}
+
+// The psql command line for one member, as the superuser.
+inline std::string psql(const sb::SandboxState &state, const sb::Member &member) {
+    return "psql 'host=" + member.address +
+           " user=postgres dbname=postgres password=" + state.superuser_password + "' -X -v ON_ERROR_STOP=1";
 }
 
 struct Sandbox {

@@ -1,8 +1,6 @@
 // The split-brain sampler against the embedded cluster: a healthy cluster has one writable member
 // throughout, sampled at 10 Hz or more; a replica promoted behind Patroni's back (cluster paused, so
 // Patroni leaves it alone) must be reported as a second writable member, with the window's length.
-#include <drillhost/sandbox/http_get.hpp>
-
 #include <nlohmann/json.hpp>
 #include <thread>
 
@@ -25,14 +23,6 @@ json finish(DrillhostProcess &sampler) {
     REQUIRE_MESSAGE(r.exit_code == 0, r.err);
     return json::parse(r.out);
 }
-
-std::string leader(const sb::SandboxState &state) {
-    auto cluster = json::parse(sb::http_get(state.members[0].rest_url() + "/cluster").body, nullptr, false);
-    for (const auto &m : cluster.value("members", json::array()))
-        if (m["role"] == "leader") return m["name"];
-    return "";
-}
-
 }  // namespace
 
 TEST_CASE("split-brain sampler: a healthy cluster has one writable member, sampled at 10 Hz or more") {
@@ -42,7 +32,7 @@ TEST_CASE("split-brain sampler: a healthy cluster has one writable member, sampl
     auto result = finish(sampler);
     CHECK(result["split_brain"] == false);
     CHECK(result["overlaps"].empty());
-    std::string primary = leader(state);
+    std::string primary = current_leader(state);
     for (const auto &m : state.members) {
         const auto &seen = result["members"][m.name];
         INFO(m.name << ": " << seen.dump());
@@ -55,7 +45,7 @@ TEST_CASE("split-brain sampler: a healthy cluster has one writable member, sampl
 TEST_CASE("split-brain sampler: a replica promoted outside Patroni is reported with the window") {
     Sandbox s;
     auto state = s.up();
-    std::string primary = leader(state);
+    std::string primary = current_leader(state);
     const auto &replica = state.members[primary == "pg-1" ? 1 : 0];
     auto sampler = start_sampler(s, "6");
     std::this_thread::sleep_for(std::chrono::seconds(1));

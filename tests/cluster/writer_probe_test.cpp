@@ -1,7 +1,5 @@
 // The writer probe against the embedded cluster: a switchover loses no acknowledged write, and a
 // row deleted behind its back is reported lost (the checker can fail).
-#include <drillhost/sandbox/http_get.hpp>
-
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <thread>
@@ -25,14 +23,6 @@ json finish(DrillhostProcess &writer) {
     REQUIRE_MESSAGE(r.exit_code == 0, r.err);
     return json::parse(r.out);
 }
-
-std::string leader(const sb::SandboxState &state) {
-    auto cluster = json::parse(sb::http_get(state.members[0].rest_url() + "/cluster").body, nullptr, false);
-    for (const auto &m : cluster.value("members", json::array()))
-        if (m["role"] == "leader") return m["name"];
-    return "";
-}
-
 }  // namespace
 
 TEST_CASE("writer: a switchover loses no acknowledged write, and the gap is measured") {
@@ -40,7 +30,7 @@ TEST_CASE("writer: a switchover loses no acknowledged write, and the gap is meas
     auto state = s.up();
     auto writer = start_writer(s, "10");
     std::this_thread::sleep_for(std::chrono::seconds(3));
-    std::string old_leader = leader(state);
+    std::string old_leader = current_leader(state);
     std::string candidate = old_leader == "pg-1" ? "pg-2" : "pg-1";
     bool switched = eventually(
         [&] {
@@ -66,7 +56,7 @@ TEST_CASE("writer: an acknowledged row deleted behind its back is reported lost"
     auto state = s.up();
     auto writer = start_writer(s, "4");
     std::this_thread::sleep_for(std::chrono::seconds(2));
-    const auto &primary = state.member(leader(state));
+    const auto &primary = state.member(current_leader(state));
     std::string conninfo =
         "host=" + primary.address + " user=postgres dbname=postgres password=" + state.superuser_password;
     std::string remove =

@@ -5,6 +5,7 @@
 #include <drillhost/sandbox/command.hpp>
 
 #include <boost/process.hpp>
+#include <boost/process/extend.hpp>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -16,21 +17,28 @@ namespace drillhost::sandbox {
 namespace bp = boost::process;
 namespace fs = std::filesystem;
 
+namespace {
+// Children start with default signal handling: `run` blocks SIGINT and SIGTERM in every thread
+// (a thread waits for them), a background shell ignores SIGINT, and both survive exec. A service
+// that cannot be stopped with SIGTERM would only ever be SIGKILLed.
+struct DefaultSignals : bp::extend::handler {
+    template <class Executor>
+    void on_exec_setup(Executor &) const {
+        for (int signo : {SIGINT, SIGTERM, SIGQUIT, SIGHUP}) ::signal(signo, SIG_DFL);
+        sigset_t none;
+        sigemptyset(&none);
+        sigprocmask(SIG_SETMASK, &none, nullptr);
+    }
+};
+}  // namespace
+
 std::string package_for(const std::string &program) {
-    static const std::map<std::string, std::string> packages = {{"etcd", "etcd-server"},
-                                                                {"etcdctl", "etcd-client"},
-                                                                {"patroni", "patroni"},
-                                                                {"ip", "iproute2"},
-                                                                {"iptables", "iptables"},
-                                                                {"iptables-save", "iptables"},
-                                                                {"setpriv", "util-linux"},
-                                                                {"setsid", "util-linux"},
-                                                                {"pg_ctl", "postgresql-15"},
-                                                                {"psql", "postgresql-client-15"},
-                                                                {"pgbench", "postgresql-contrib"},
-                                                                {"sshd", "openssh-server"},
-                                                                {"ssh", "openssh-client"},
-                                                                {"python3", "python3"}};
+    static const std::map<std::string, std::string> packages = {
+        {"etcd", "etcd-server"},     {"etcdctl", "etcd-client"},       {"patroni", "patroni"},
+        {"ip", "iproute2"},          {"iptables", "iptables"},         {"iptables-save", "iptables"},
+        {"setpriv", "util-linux"},   {"setsid", "util-linux"},         {"openssl", "openssl"},
+        {"pg_ctl", "postgresql-15"}, {"psql", "postgresql-client-15"}, {"pgbench", "postgresql-contrib"},
+        {"sshd", "openssh-server"},  {"ssh", "openssh-client"},        {"python3", "python3"}};
     auto it = packages.find(fs::path(program).filename().string());
     return it == packages.end() ? "" : it->second;
 }
@@ -77,7 +85,7 @@ CommandResult run_command(const std::vector<std::string> &argv, std::chrono::mil
     {
         bp::child child(bp::exe = exe.string(),
                         bp::args = std::vector<std::string>(argv.begin() + 1, argv.end()), bp::std_out > out,
-                        bp::std_err > out, bp::std_in < bp::null);
+                        bp::std_err > out, bp::std_in < bp::null, DefaultSignals{});
         auto deadline = std::chrono::steady_clock::now() + timeout;
         while (child.running() && std::chrono::steady_clock::now() < deadline)
             std::this_thread::sleep_for(std::chrono::milliseconds(5));
@@ -115,7 +123,8 @@ pid_t start_service(const std::vector<std::string> &argv, const fs::path &log,
     bp::environment environment = boost::this_process::environment();  // a copy: the live one must not change
     for (const auto &[k, v] : env) environment[k] = v;
     bp::child child(bp::exe = exe.string(), bp::args = std::vector<std::string>(argv.begin() + 1, argv.end()),
-                    bp::std_out > out, bp::std_err > out, bp::std_in < bp::null, environment);
+                    bp::std_out > out, bp::std_err > out, bp::std_in < bp::null, environment,
+                    DefaultSignals{});
     std::fclose(out);
     pid_t pid = child.id();
     child.detach();  // it outlives us; process_alive() reaps it if it dies while we run

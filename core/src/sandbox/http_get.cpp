@@ -11,7 +11,7 @@ static size_t append_body(char *data, size_t size, size_t count, void *body) {
     return size * count;
 }
 
-HttpReply http_get(const std::string &url, std::chrono::milliseconds timeout) {
+HttpReply http_get(const std::string &url, std::chrono::milliseconds timeout, const std::string &cacert) {
     static std::once_flag initialised;
     std::call_once(initialised, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
     HttpReply reply;
@@ -25,6 +25,7 @@ HttpReply http_get(const std::string &url, std::chrono::milliseconds timeout) {
     curl_easy_setopt(curl.get(), CURLOPT_WRITEFUNCTION, &append_body);
     curl_easy_setopt(curl.get(), CURLOPT_WRITEDATA, &reply.body);
     curl_easy_setopt(curl.get(), CURLOPT_ERRORBUFFER, error);
+    if (!cacert.empty()) curl_easy_setopt(curl.get(), CURLOPT_CAINFO, cacert.c_str());
     if (curl_easy_perform(curl.get()) != CURLE_OK) {
         reply.error = error;
         return reply;

@@ -17,6 +17,8 @@
 #include <set>
 #include <thread>
 
+#include "rest_tls.hpp"
+
 namespace drillhost::sandbox {
 namespace fs = std::filesystem;
 using nlohmann::json;
@@ -73,11 +75,16 @@ SandboxState plan(const fs::path &state_dir, const SandboxOptions &options) {
     state.base_dir = state_dir / "sandbox";
     state.superuser_password = random_secret();
     state.replication_password = random_secret();
+    if (options.rest_auth) {
+        state.rest_username = "drillhost";
+        state.rest_password = random_secret();
+    }
     state.fallback_reason = namespaces_unavailable_reason();
     state.mode = state.fallback_reason.empty() ? "netns" : "loopback";
     for (int i = 0; i < options.members; ++i) {
         Member m;
         m.name = "pg-" + std::to_string(i + 1);
+        m.rest_tls = options.rest_tls;
         m.dir = state.base_dir / m.name;
         // With namespaces only the first three hosts run etcd; a DCS client on every node needs one each.
         m.runs_etcd = i < 3 || options.local_dcs_only;
@@ -112,6 +119,7 @@ void make_directories(const SandboxState &state) {
                 throw UsageError(dir.string() +
                                  " is not searchable by other users, so the postgres user cannot reach "
                                  "the sandbox under it; chmod o+x it or choose another --state-dir");
+    if (state.options.rest_tls) make_rest_certificates(state);
     struct passwd *postgres = ::getpwnam("postgres");
     for (const auto &m : state.members) {
         for (const auto &dir : {m.dir, m.socket_dir(), m.etcd_dir()}) fs::create_directories(dir);
@@ -159,9 +167,11 @@ std::string cluster_ready(const SandboxState &state, const Supervisor &superviso
         if (!supervisor.running(m.name, "patroni"))
             throw InfraError("Patroni on " + m.name + " exited; its log " + m.log("patroni").string() +
                              " ends:\n" + tail_of(m.log("patroni")));
-        auto reply = http_get(m.rest_url() + "/patroni", std::chrono::milliseconds(500));
+        auto reply = http_get(m.rest_url() + "/patroni", std::chrono::milliseconds(500), state.rest_cacert());
         auto body = json::parse(reply.body, nullptr, false);
-        if (reply.status == 0 || body.is_discarded()) return m.name + ": REST API not answering yet";
+        if (reply.status == 0 || body.is_discarded())
+            return m.name + ": REST API not answering yet" +
+                   (reply.error.empty() ? "" : " (" + reply.error + ")");
         if (body.value("state", "") != "running") return m.name + ": " + body.value("state", "starting");
         std::string role = body.value("role", "");
         if (role == "master" || role == "primary")
@@ -171,7 +181,9 @@ std::string cluster_ready(const SandboxState &state, const Supervisor &superviso
     }
     if (leaders.size() != 1) return std::to_string(leaders.size()) + " leaders";
     const Member &leader = state.member(leaders[0]);
-    auto body = json::parse(http_get(leader.rest_url() + "/patroni").body, nullptr, false);
+    auto body = json::parse(
+        http_get(leader.rest_url() + "/patroni", std::chrono::milliseconds(2000), state.rest_cacert()).body,
+        nullptr, false);
     if (body.is_discarded()) return "leader " + leader.name + " not answering";
     for (const auto &r : body.value("replication", json::array()))
         if (r.value("state", "") == "streaming") replicas.erase(r.value("application_name", ""));
@@ -328,7 +340,8 @@ SandboxState sandbox_up(const fs::path &state_dir, const SandboxOptions &options
 json cluster_view(const SandboxState &state) {
     std::string tried;
     for (const auto &m : state.members) {
-        auto reply = http_get(m.rest_url() + "/cluster");
+        auto reply =
+            http_get(m.rest_url() + "/cluster", std::chrono::milliseconds(2000), state.rest_cacert());
         auto body = json::parse(reply.body, nullptr, false);
         if (reply.status == 200 && body.is_object()) return body;
         tried += "\n  " + m.rest_url() + ": " +

@@ -30,6 +30,7 @@ json SandboxState::to_json() const {
                                {"pg_port", m.pg_port},
                                {"rest_port", m.rest_port},
                                {"rest_url", m.rest_url()},
+                               {"rest_tls", m.rest_tls},
                                {"runs_etcd", m.runs_etcd},
                                {"etcd_client_port", m.etcd_client_port},
                                {"etcd_peer_port", m.etcd_peer_port},
@@ -53,7 +54,12 @@ json SandboxState::to_json() const {
               {"synchronous_mode", options.synchronous_mode},
               {"failsafe_mode", options.failsafe_mode},
               {"watchdog", options.watchdog},
-              {"local_dcs_only", options.local_dcs_only}}},
+              {"local_dcs_only", options.local_dcs_only},
+              {"rest_tls", options.rest_tls},
+              {"rest_auth", options.rest_auth}}},
+            // What a client of the REST API needs (the patroni-rest probe reads it from the target).
+            {"restapi",
+             {{"username", rest_username}, {"password", rest_password}, {"cacert", rest_cacert().string()}}},
             {"bridge", bridge},
             {"subnet", subnet},
             {"gateway", gateway},
@@ -82,6 +88,12 @@ SandboxState SandboxState::from_json(const json &j) {
     s.options.failsafe_mode = o.at("failsafe_mode");
     s.options.watchdog = o.at("watchdog");
     s.options.local_dcs_only = o.at("local_dcs_only");
+    s.options.rest_tls = o.value("rest_tls", false);
+    s.options.rest_auth = o.value("rest_auth", false);
+    if (j.contains("restapi")) {
+        s.rest_username = j["restapi"].value("username", "");
+        s.rest_password = j["restapi"].value("password", "");
+    }
     s.bridge = j.at("bridge");
     s.subnet = j.at("subnet");
     s.gateway = j.at("gateway");
@@ -99,6 +111,7 @@ SandboxState SandboxState::from_json(const json &j) {
         m.address = jm.at("address");
         m.pg_port = jm.at("pg_port");
         m.rest_port = jm.at("rest_port");
+        m.rest_tls = jm.value("rest_tls", false);
         m.runs_etcd = jm.at("runs_etcd");
         m.etcd_client_port = jm.at("etcd_client_port");
         m.etcd_peer_port = jm.at("etcd_peer_port");

@@ -10,6 +10,8 @@
 #include <nlohmann/json.hpp>
 #include <thread>
 
+#include "rest_tls.hpp"
+
 namespace drillhost::sandbox {
 namespace fs = std::filesystem;
 using nlohmann::json;
@@ -72,6 +74,14 @@ std::string patroni_config(const SandboxState &state, const Member &member) {
             {"shared_buffers", "32MB"}}}}},
         {"tags", json::object()},
     };
+    if (o.rest_tls) {
+        config["restapi"]["certfile"] = rest_server_cert(state).string();
+        config["restapi"]["keyfile"] = rest_server_key(state).string();
+        config["ctl"] = {{"cacert", state.rest_cacert().string()}};  // Patroni's calls to other members
+    }
+    if (o.rest_auth)
+        config["restapi"]["authentication"] = {{"username", state.rest_username},
+                                               {"password", state.rest_password}};
     if (o.watchdog)
         config["watchdog"] = {{"mode", "required"},
                               {"driver", "testing"},

@@ -12,7 +12,9 @@ struct HttpReply {
     std::string error;  // curl's message when nothing answered
 };
 
+// `cacert`: the CA that signed an https server's certificate ("" for http, or the system's CAs).
 HttpReply http_get(const std::string &url,
-                   std::chrono::milliseconds timeout = std::chrono::milliseconds(2000));
+                   std::chrono::milliseconds timeout = std::chrono::milliseconds(2000),
+                   const std::string &cacert = "");
 
 }  // namespace drillhost::sandbox

@@ -25,6 +25,8 @@ struct SandboxOptions {
     bool failsafe_mode = false;
     bool watchdog = false;
     bool local_dcs_only = false;  // each Patroni talks to its own host's etcd member only
+    bool rest_tls = false;        // REST API over HTTPS, with a certificate from a CA made for the sandbox
+    bool rest_auth = false;       // basic auth on the REST API's write calls
     std::string subnet;           // "10.213.7.0/24"; empty: the first free candidate
     std::string scope = "drillhost";
 };
@@ -35,6 +37,7 @@ struct Member {
     std::string address;  // its own address (loopback mode: 127.0.0.1)
     int pg_port = 5432;
     int rest_port = 8008;
+    bool rest_tls = false;
     bool runs_etcd = false;
     int etcd_client_port = 2379;
     int etcd_peer_port = 2380;
@@ -45,7 +48,9 @@ struct Member {
     std::filesystem::path socket_dir() const { return dir / "run"; }
     std::filesystem::path watchdog_fifo() const { return dir / "watchdog.fifo"; }
     std::filesystem::path log(const std::string &service) const { return dir / (service + ".log"); }
-    std::string rest_url() const { return "http://" + address + ":" + std::to_string(rest_port); }
+    std::string rest_url() const {
+        return (rest_tls ? "https://" : "http://") + address + ":" + std::to_string(rest_port);
+    }
     std::string etcd_url() const { return "http://" + address + ":" + std::to_string(etcd_client_port); }
 };
 
@@ -61,7 +66,11 @@ struct SandboxState {
     std::string superuser_password;
     std::string replication_user = "replicator";
     std::string replication_password;
+    std::string rest_username;  // with options.rest_auth
+    std::string rest_password;
     std::filesystem::path base_dir;
+    std::filesystem::path tls_dir() const { return base_dir / "tls"; }
+    std::filesystem::path rest_cacert() const { return options.rest_tls ? tls_dir() / "ca.crt" : ""; }
     std::vector<Member> members;
     // pids by "member/service" ("pg-1/patroni", "pg-1/etcd", "pg-1/watchdog")
     std::map<std::string, pid_t> pids;

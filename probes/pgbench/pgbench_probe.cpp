@@ -1,0 +1,303 @@
+// The pgbench probe: initialises pgbench's tables and runs pgbench in the background during a drill
+// (read-write or --select-only, or a script of your own), against one member or all of them as a
+// multi-host conninfo. Its -P progress lines become a timestamped TPS / latency / failures series
+// as they arrive; a stop is SIGINT, a bounded wait, then SIGKILL; the exit status is decoded.
+#include <signal.h>
+#include <sys/prctl.h>
+
+#include <boost/process.hpp>
+#include <boost/process/extend.hpp>
+#include <drillhost/sdk.hpp>
+
+#include <atomic>
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <mutex>
+#include <thread>
+
+#include "pg_connect.hpp"
+#include "pgbench_output.hpp"
+
+namespace bp = boost::process;
+namespace dh = drillhost::sdk;
+using namespace drillhost::probes;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+// pgbench must not outlive us (a killed drillhost would leave load on the cluster), and must obey
+// SIGINT and SIGTERM: a `run` blocks them in every thread, a background shell ignores SIGINT, and
+// both a blocked mask and an ignored signal survive exec.
+struct ChildSignals : bp::extend::handler {
+    template <class Executor>
+    void on_exec_setup(Executor &) const {
+        for (int signo : {SIGINT, SIGTERM, SIGQUIT}) signal(signo, SIG_DFL);
+        sigset_t none;
+        sigemptyset(&none);
+        sigprocmask(SIG_SETMASK, &none, nullptr);
+        prctl(PR_SET_PDEATHSIG, SIGTERM);
+    }
+};
+
+// libpq's conninfo quoting: 'value' with \ and ' escaped.
+std::string conninfo(const ConnectParams &p) {
+    std::string out;
+    for (size_t i = 0; i < p.keys.size(); ++i) {
+        if (p.keys[i] == "password") continue;  // in PGPASSWORD: a command line is visible to everyone
+        std::string value;
+        for (char c : p.values[i])
+            value += (c == '\'' || c == '\\') ? std::string("\\") + c : std::string(1, c);
+        out += (out.empty() ? "" : " ") + p.keys[i] + "='" + value + "'";
+    }
+    return out;
+}
+
+std::string password(const ConnectParams &p) {
+    for (size_t i = 0; i < p.keys.size(); ++i)
+        if (p.keys[i] == "password") return p.values[i];
+    return "";
+}
+
+dh::json optional_json(const auto &value) {
+    return value ? dh::json(*value) : dh::json(nullptr);
+}
+
+dh::json exit_json(int wait_status) {
+    auto e = pgbench::decode_exit(wait_status);
+    return {{"code", optional_json(e.code)},
+            {"signal", e.signal ? dh::json(sigabbrev_np(*e.signal)) : dh::json(nullptr)},
+            {"meaning", e.meaning}};
+}
+
+}  // namespace
+
+struct PgbenchProbe : dh::Probe {
+    static constexpr dh::Info info{
+        "org.drillhost.probe.pgbench", "pgbench", "0.1.0",
+        "pgbench load in the background: a timestamped TPS / latency / failures series",
+        R"json({
+        "type": "object",
+        "properties": {
+            "request": {"enum": ["init", "start", "stop", "run", "drop"], "default": "run",
+                        "description": "init: pgbench -i; start: run in the background; stop: end it and report; run = start, wait duration_s, report; drop: remove pgbench's tables"},
+            "scale": {"type": "integer", "minimum": 1, "default": 1, "description": "init: -s"},
+            "builtin": {"enum": ["tpcb-like", "simple-update", "select-only"], "default": "tpcb-like"},
+            "script": {"type": "string", "description": "a pgbench script to run instead of the builtin (-f)"},
+            "clients": {"type": "integer", "minimum": 1, "maximum": 1000, "default": 2},
+            "jobs": {"type": "integer", "minimum": 1, "maximum": 1000, "description": "threads (-j); default: clients"},
+            "rate": {"type": "number", "exclusiveMinimum": 0, "description": "target transactions per second (-R)"},
+            "duration_s": {"type": "integer", "minimum": 1, "default": 10,
+                           "description": "-T: pgbench ends by itself then, even if nobody stops it"},
+            "progress_s": {"type": "integer", "minimum": 1, "default": 1, "description": "-P"},
+            "member": {"type": "string", "description": "this member only (default: every member, multi-host)"},
+            "target_session_attrs": {"enum": ["any", "read-write", "read-only", "primary", "standby", "prefer-standby"],
+                                     "default": "read-write"},
+            "dbname": {"type": "string", "default": "postgres"},
+            "connect_timeout_s": {"type": "integer", "minimum": 1, "default": 5},
+            "stop_timeout_ms": {"type": "integer", "minimum": 0, "default": 5000,
+                                "description": "after SIGINT, how long to wait before SIGKILL"},
+            "init_timeout_s": {"type": "integer", "minimum": 1, "default": 600},
+            "pgbench": {"type": "string", "description": "the pgbench program (default: from PATH)"}
+        },
+        "additionalProperties": false
+    })json"};
+
+    ~PgbenchProbe() override {
+        try {
+            end_process(std::chrono::milliseconds(stop_timeout_ms_));
+        } catch (...) {
+        }
+    }
+
+    dh::json sample(dh::Host &host, const dh::json &params) override {
+        std::string request = params.value("request", "run");
+        if (request == "init")
+            return init(host, params, {"-i", "-q", "-s", std::to_string(params.value("scale", 1))});
+        if (request == "drop") return init(host, params, {"-i", "-I", "d"});
+        if (request == "start") return start(host, params);
+        if (request == "stop") return stop();
+        start(host, params);
+        auto until = Clock::now() + std::chrono::seconds(params.value("duration_s", 10)) +
+                     std::chrono::milliseconds(stop_timeout_ms_);
+        while (child_.running() && Clock::now() < until) host.sleep(std::chrono::milliseconds(50));
+        return stop();
+    }
+
+  private:
+    struct Invocation {
+        std::string program;
+        std::string conninfo;
+        bp::environment env;
+    };
+
+    Invocation invocation(const dh::json &target, const dh::json &params) const {
+        auto p = members_params(target, target_members(target, params.value("member", "")),
+                                params.value("dbname", "postgres"));
+        p.set("target_session_attrs", params.value("target_session_attrs", "read-write"))
+            .set("connect_timeout", std::to_string(params.value("connect_timeout_s", 5)))
+            .set("application_name", "drillhost-pgbench");
+        Invocation inv{params.value("pgbench", ""), conninfo(p), boost::this_process::environment()};
+        if (inv.program.empty()) inv.program = bp::search_path("pgbench").string();
+        if (inv.program.empty())
+            throw dh::Error(
+                DH_ERR_UNAVAILABLE,
+                "pgbench is not installed: apt-get install postgresql-client (or pass pgbench=PATH)");
+        if (auto pw = password(p); !pw.empty()) inv.env["PGPASSWORD"] = pw;
+        return inv;
+    }
+
+    // init and drop: pgbench -i to completion, bounded in time.
+    dh::json init(dh::Host &host, const dh::json &params, std::vector<std::string> args) {
+        auto inv = invocation(host.target(), params);
+        args.push_back(inv.conninfo);
+        bp::ipstream out;
+        auto started = Clock::now();
+        bp::child child(bp::exe = inv.program, bp::args = args, (bp::std_out & bp::std_err) > out,
+                        bp::std_in < bp::null, inv.env, ChildSignals{});
+        std::string output, line;
+        std::thread reader([&] {
+            while (std::getline(out, line)) output += line + "\n";
+        });
+        if (!child.wait_for(std::chrono::seconds(params.value("init_timeout_s", 600)))) {
+            ::kill(child.id(), SIGKILL);
+            child.wait();
+        }
+        reader.join();
+        double seconds = std::chrono::duration<double>(Clock::now() - started).count();
+        auto status = exit_json(child.native_exit_code());
+        if (status["code"] != 0)
+            throw dh::Error(DH_ERR_FAILED, "pgbench " + args[1] + " " + status["meaning"].get<std::string>() +
+                                               ": " +
+                                               output.substr(output.size() > 600 ? output.size() - 600 : 0));
+        return {{"ok", true}, {"seconds", seconds}, {"exit", status}};
+    }
+
+    dh::json start(dh::Host &host, const dh::json &params) {
+        if (child_.valid() && child_.running())
+            throw dh::Error(DH_ERR_INVALID_ARGUMENT, "pgbench is already running; stop it first");
+        target_ = host.target();
+        auto inv = invocation(target_, params);
+        int clients = params.value("clients", 2);
+        std::vector<std::string> args = {"-c", std::to_string(clients),
+                                         "-j", std::to_string(params.value("jobs", clients)),
+                                         "-T", std::to_string(params.value("duration_s", 10)),
+                                         "-P", std::to_string(params.value("progress_s", 1)),
+                                         "-n"};
+        if (params.contains("rate"))
+            args.insert(args.end(), {"-R", std::to_string(params["rate"].get<double>())});
+        if (params.contains("script")) {
+            script_ = std::filesystem::temp_directory_path() /
+                      ("drillhost-pgbench-" + std::to_string(getpid()) + ".sql");
+            std::ofstream(script_) << params["script"].get<std::string>() << '\n';
+            args.insert(args.end(), {"-f", script_.string()});
+        } else {
+            args.insert(args.end(), {"-b", params.value("builtin", "tpcb-like")});
+        }
+        args.push_back(inv.conninfo);
+        stop_timeout_ms_ = params.value("stop_timeout_ms", 5000);
+        series_ = dh::json::array();
+        errors_ = dh::json::array();
+        aborted_ = 0;
+        summary_ = {};
+        origin_host_ms_ = host.now_ms();
+        origin_ = Clock::now();
+        out_ = std::make_unique<bp::ipstream>();
+        child_ = bp::child(bp::exe = inv.program, bp::args = args, (bp::std_out & bp::std_err) > *out_,
+                           bp::std_in < bp::null, inv.env, ChildSignals{});
+        reader_ = std::thread([this] { read_output(); });
+        return {{"pid", child_.id()}, {"started_ms", origin_host_ms_}};
+    }
+
+    double now_ms() const {
+        return origin_host_ms_ + std::chrono::duration<double, std::milli>(Clock::now() - origin_).count();
+    }
+
+    void read_output() {
+        std::string line;
+        while (std::getline(*out_, line)) {
+            std::lock_guard lock(mutex_);
+            if (auto p = pgbench::parse_progress(line)) {
+                series_.push_back(
+                    {{"t_ms", now_ms()},
+                     {"elapsed_s", p->elapsed_s},
+                     {"tps", p->tps},
+                     {"latency_ms", p->latency_ms},
+                     {"stddev_ms", std::isnan(p->stddev_ms) ? dh::json(nullptr) : dh::json(p->stddev_ms)},
+                     {"failed", p->failed},
+                     {"lag_ms", optional_json(p->lag_ms)}});
+            } else if (pgbench::read_summary_line(line, summary_)) {
+            } else if (pgbench::is_error(line)) {
+                if (pgbench::is_client_abort(line)) ++aborted_;
+                if (errors_.size() < 20) errors_.push_back(line);
+            }
+        }
+    }
+
+    // SIGINT, a bounded wait, then SIGKILL; returns the wait status (or -1 if nothing ran).
+    int end_process(std::chrono::milliseconds grace) {
+        if (!child_.valid()) return -1;
+        if (child_.running()) {
+            ::kill(child_.id(), SIGINT);
+            if (!child_.wait_for(grace)) ::kill(child_.id(), SIGKILL);
+        }
+        child_.wait();
+        int status = child_.native_exit_code();
+        if (reader_.joinable()) reader_.join();
+        child_ = bp::child();
+        if (!script_.empty()) std::filesystem::remove(script_);
+        script_.clear();
+        return status;
+    }
+
+    dh::json stop() {
+        if (!child_.valid())
+            throw dh::Error(DH_ERR_INVALID_ARGUMENT, "pgbench is not running; start it first");
+        bool ended_by_itself = !child_.running();
+        int status = end_process(std::chrono::milliseconds(stop_timeout_ms_));
+        std::lock_guard lock(mutex_);
+        double tps_sum = 0, tps_min = 0;
+        int zero_intervals = 0;
+        for (size_t i = 0; i < series_.size(); ++i) {
+            double tps = series_[i]["tps"];
+            tps_sum += tps;
+            tps_min = i == 0 ? tps : std::min(tps_min, tps);
+            zero_intervals += tps == 0;
+        }
+        dh::json summary = nullptr;
+        if (summary_.complete())
+            summary = {{"transaction_type", summary_.transaction_type},
+                       {"transactions", *summary_.transactions},
+                       {"failed", optional_json(summary_.failed)},
+                       {"latency_avg_ms", optional_json(summary_.latency_avg_ms)},
+                       {"latency_stddev_ms", optional_json(summary_.latency_stddev_ms)},
+                       {"initial_connection_ms", optional_json(summary_.initial_connection_ms)},
+                       {"tps", *summary_.tps}};
+        return {{"exit", exit_json(status)},
+                {"ended_by_itself", ended_by_itself},
+                {"series", series_},
+                {"tps_mean", series_.empty() ? dh::json(nullptr) : dh::json(tps_sum / series_.size())},
+                {"tps_min", series_.empty() ? dh::json(nullptr) : dh::json(tps_min)},
+                {"zero_tps_intervals", zero_intervals},
+                {"aborted_clients", aborted_},
+                {"errors", errors_},
+                {"summary", summary},
+                {"started_ms", origin_host_ms_},
+                {"stopped_ms", now_ms()}};
+    }
+
+    dh::json target_;
+    bp::child child_;
+    std::unique_ptr<bp::ipstream> out_;
+    std::thread reader_;
+    std::filesystem::path script_;
+    int stop_timeout_ms_ = 5000;
+    std::mutex mutex_;
+    dh::json series_ = dh::json::array(), errors_ = dh::json::array();
+    int aborted_ = 0;
+    pgbench::Summary summary_;
+    double origin_host_ms_ = 0;
+    Clock::time_point origin_;
+};
+
+DRILLHOST_PLUGIN("pgbench", "0.1.0", PgbenchProbe)
