@@ -11,7 +11,7 @@ Availability analyse(std::vector<Ack> acks, const std::vector<FailedCommit> &fai
     std::sort(acks.begin(), acks.end(), [](const Ack &a, const Ack &b) { return a.t_ms < b.t_ms; });
     std::vector<double> intervals;
     for (size_t i = 0; i < acks.size(); ++i) {
-        if (!result.rto_ms && acks[i].t_ms >= fault_ms) result.rto_ms = acks[i].t_ms - fault_ms;
+        if (!result.rto_ms && acks[i].t_ms > fault_ms) result.rto_ms = acks[i].t_ms - fault_ms;
         if (i == 0) continue;
         intervals.push_back(acks[i].t_ms - acks[i - 1].t_ms);
         if (intervals.back() > result.longest_gap_ms) {

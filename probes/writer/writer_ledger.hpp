@@ -36,6 +36,7 @@ struct Availability {
 };
 
 // `acks` and `failures` in any order; times on the same monotonic clock as `fault_ms`.
+// RTO counts the first acknowledgement strictly after `fault_ms` (which may be an ack's own time).
 Availability analyse(std::vector<Ack> acks, const std::vector<FailedCommit> &failures, double fault_ms);
 
 // Acknowledged ids missing from `present` (the ids the final primary holds, any order), sorted.

@@ -50,7 +50,7 @@ struct WriterProbe : dh::Probe {
             "clients": {"type": "integer", "minimum": 1, "maximum": 64, "default": 2},
             "rate_hz": {"type": "number", "minimum": 0, "default": 200, "description": "commits per second per client; 0: as fast as possible"},
             "duration_s": {"type": "number", "minimum": 0, "default": 10},
-            "fault_ms": {"type": "number", "description": "stop: the fault's time on the drill's clock (host.now_ms), for RTO"},
+            "fault_ms": {"type": "number", "description": "stop/run: the fault's time on the drill's clock (host.now_ms), for RTO; default: where the longest gap began"},
             "verify_timeout_s": {"type": "number", "minimum": 1, "default": 60}
         },
         "additionalProperties": false
@@ -149,7 +149,16 @@ struct WriterProbe : dh::Probe {
     dh::json stop(const dh::json &params) {
         stop_clients();
         std::lock_guard lock(mutex_);
-        double fault_ms = params.value("fault_ms", origin_host_ms_);
+        // Without a fault time (an operator causing the fault by hand), the fault is taken to be
+        // where the longest outage began: the last acknowledged commit before it.
+        double fault_ms = origin_host_ms_;
+        std::string fault_source = "given";
+        if (params.contains("fault_ms")) {
+            fault_ms = params["fault_ms"];
+        } else {
+            fault_ms = drillhost::probes::analyse(acks_, failures_, origin_host_ms_).longest_gap_start_ms;
+            fault_source = "start of the longest gap (no fault_ms given)";
+        }
         auto a = drillhost::probes::analyse(acks_, failures_, fault_ms);
         dh::json first_errors = dh::json::array();
         for (size_t i = 0; i < failures_.size() && i < 5; ++i) first_errors.push_back(failures_[i].error);
@@ -162,6 +171,7 @@ struct WriterProbe : dh::Probe {
                 {"ack_interval_p50_ms", a.ack_interval_p50_ms},
                 {"ack_interval_p99_ms", a.ack_interval_p99_ms},
                 {"fault_ms", fault_ms},
+                {"fault_source", fault_source},
                 {"first_errors", first_errors}};
     }
 

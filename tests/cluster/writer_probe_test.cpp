@@ -49,6 +49,10 @@ TEST_CASE("writer: a switchover loses no acknowledged write, and the gap is meas
     CHECK(result["longest_gap_ms"].get<double>() > 50);  // writes did stop for the switchover
     CHECK(result["longest_gap_ms"].get<double>() < 30000);
     CHECK(result["acknowledged"].get<int>() > 1000);
+    // No fault time given: the outage is measured from where the longest gap began.
+    CHECK(result["fault_source"] == "start of the longest gap (no fault_ms given)");
+    CHECK(result["rto_ms"] == result["longest_gap_ms"]);
+    CHECK(result["failed_commits"].get<int>() > 0);  // the old primary refused or dropped some
 }
 
 TEST_CASE("writer: an acknowledged row deleted behind its back is reported lost") {
