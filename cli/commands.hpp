@@ -40,4 +40,17 @@ struct ProbeOptions {
 };
 int probe_command(const GlobalOptions &global, const ProbeOptions &options);
 
+struct InjectOptions {
+    std::string injector;  // id or short name
+    std::string host;      // shorthand for --param host=...
+    std::vector<std::string> params;
+    std::string target;
+};
+int inject_command(const GlobalOptions &global, const InjectOptions &options);
+
+// A component by id, or by its short name ("patroni-rest", "partition").
+std::string resolve_component(const Registry &registry, const std::string &name, dh_kind kind);
+// NAME=VALUE strings (VALUE may be JSON) as one object.
+nlohmann::json parse_cli_params(const std::vector<std::string> &params);
+
 }  // namespace drillhost::cli

@@ -79,6 +79,14 @@ int main(int argc, char **argv) {
     probe_cmd->add_option("--param,-p", probe.params, "NAME=VALUE (VALUE may be JSON)");
     probe_cmd->add_option("--target", probe.target,
                           "YAML/JSON target file, or `none`; default: the embedded cluster");
+    InjectOptions inject;
+    auto *inject_cmd = app.add_subcommand(
+        "inject", "apply one fault and leave it until `drillhost recover`: inject partition --host pg-1");
+    inject_cmd->add_option("injector", inject.injector, "injector id or short name")->required();
+    inject_cmd->add_option("--host", inject.host, "shorthand for --param host=HOST");
+    inject_cmd->add_option("--param,-p", inject.params, "NAME=VALUE (VALUE may be JSON)");
+    inject_cmd->add_option("--target", inject.target,
+                           "YAML/JSON target file, or `none`; default: the embedded cluster");
     auto run_sandbox = add_sandbox_commands(app, global);
     auto *sandbox_cmd = app.get_subcommand("sandbox");
 
@@ -107,6 +115,7 @@ int main(int argc, char **argv) {
         if (*run_cmd) return run_command(global, run);
         if (*recover_cmd) return recover_command(global);
         if (*probe_cmd) return probe_command(global, probe);
+        if (*inject_cmd) return inject_command(global, inject);
         if (*sandbox_cmd) return run_sandbox();
     } catch (const UsageError &e) {
         spdlog::error("{}", e.what());

@@ -8,26 +8,30 @@
 
 namespace drillhost::cli {
 
-// A probe by id, or by its short name ("patroni-rest").
-static std::string resolve_probe(const Registry &registry, const std::string &name) {
+std::string resolve_component(const Registry &registry, const std::string &name, dh_kind kind) {
     if (registry.find(name)) return name;
-    for (const auto *c : registry.list(DH_KIND_PROBE))
+    for (const auto *c : registry.list(kind))
         if (c->name == name) return c->id;
     return name;  // require() will say what is loaded
 }
 
-int probe_command(const GlobalOptions &global, const ProbeOptions &options) {
-    Registry registry;
-    load_registry(global, registry);
-    std::string id = resolve_probe(registry, options.probe);
+nlohmann::json parse_cli_params(const std::vector<std::string> &texts) {
     nlohmann::json params = nlohmann::json::object();
-    if (!options.request.empty()) params["request"] = options.request;
-    for (const auto &text : options.params) {
+    for (const auto &text : texts) {
         auto eq = text.find('=');
         if (eq == std::string::npos || eq == 0)
             throw UsageError("--param '" + text + "': expected NAME=VALUE");
         params[text.substr(0, eq)] = parse_param_value(text.substr(eq + 1));
     }
+    return params;
+}
+
+int probe_command(const GlobalOptions &global, const ProbeOptions &options) {
+    Registry registry;
+    load_registry(global, registry);
+    std::string id = resolve_component(registry, options.probe, DH_KIND_PROBE);
+    nlohmann::json params = parse_cli_params(options.params);
+    if (!options.request.empty()) params["request"] = options.request;
     RunTarget target(global, options.target, /*keep=*/false);
     RunnerOptions runner_options;
     runner_options.state_dir = global.state_dir;

@@ -86,13 +86,17 @@ FaultLedger::FaultLedger(fs::path path, int fd, std::vector<FaultEntry> entries)
     : path_(std::move(path)), fd_(fd), entries_(std::move(entries)) {}
 
 FaultLedger::FaultLedger(FaultLedger &&other) noexcept
-    : path_(std::move(other.path_)), fd_(std::exchange(other.fd_, -1)), entries_(std::move(other.entries_)) {}
+    : path_(std::move(other.path_)),
+      fd_(std::exchange(other.fd_, -1)),
+      entries_(std::move(other.entries_)),
+      target_(std::move(other.target_)) {}
 
 FaultLedger::~FaultLedger() {
     if (fd_ >= 0) ::close(fd_);  // releases the lock
 }
 
-FaultLedger FaultLedger::create(const fs::path &dir, const std::string &run_id) {
+FaultLedger FaultLedger::create(const fs::path &dir, const std::string &run_id,
+                                const nlohmann::json &target) {
     std::error_code ec;
     fs::create_directories(dir, ec);
     fs::path path = dir / (run_id + ".jsonl");
@@ -104,12 +108,14 @@ FaultLedger FaultLedger::create(const fs::path &dir, const std::string &run_id) 
     }
     fsync_directory(dir);
     FaultLedger ledger(path, fd, {});
+    ledger.target_ = target;
     char hostname[256] = {};
     ::gethostname(hostname, sizeof hostname - 1);
     ledger.append({{"op", "open"},
                    {"run", run_id},
                    {"pid", ::getpid()},
                    {"hostname", hostname},
+                   {"target", target},
                    {"wall", utc_timestamp()}});
     return ledger;
 }
@@ -129,6 +135,9 @@ std::optional<FaultLedger> FaultLedger::adopt(const fs::path &file) {
     try {
         auto entries = replay_ledger(text, file.string());
         FaultLedger ledger(file, fd, std::move(entries));
+        auto first = nlohmann::json::parse(text.substr(0, text.find('\n')), nullptr, false);
+        if (first.is_object() && first.value("op", "") == "open")
+            ledger.target_ = first.value("target", nlohmann::json::object());
         ledger.repair_torn_tail(text);
         return ledger;
     } catch (...) {

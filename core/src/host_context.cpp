@@ -1,5 +1,7 @@
 #include "host_context.hpp"
 
+#include "host_capabilities.hpp"
+
 #include <drillhost/core/errors.hpp>
 #include <drillhost/core/param_schema.hpp>
 
@@ -80,6 +82,7 @@ HostContext::HostContext(const Registry &registry, FaultLedger &ledger, Journal 
     table_.target_json = &host_target_json;
     table_.last_error = &host_last_error;
     table_.free_string = &host_free_string;
+    table_.call = &host_call;
     cleanup_table_ = table_;
     cleanup_table_.is_cancelled = &cleanup_is_cancelled;
     cleanup_table_.sleep_ms = &cleanup_sleep_ms;
@@ -308,6 +311,37 @@ dh_status HostContext::host_call_probe(const dh_host *host, const char *id, cons
     }
     *result = nullptr;
     return guarded([&] { return self(host).call_probe(text_or_empty(id), text_or_empty(params), result); });
+}
+
+dh_status HostContext::host_call(const dh_host *host, const char *capability, const char *request,
+                                 char **result) {
+    if (result == nullptr) {
+        fail("call: result_json must not be NULL");
+        return DH_ERR_INVALID_ARGUMENT;
+    }
+    *result = nullptr;
+    std::string name = text_or_empty(capability);
+    auto parsed = nlohmann::json::parse(text_or_empty(request), nullptr, false);
+    if (parsed.is_discarded()) {
+        fail("call " + name + ": the request is not JSON");
+        return DH_ERR_INVALID_ARGUMENT;
+    }
+    HostContext &context = self(host);
+    try {
+        auto target = nlohmann::json::parse(context.target_json_, nullptr, false);
+        std::string run_id = context.ledger_.path().stem().string();
+        *result = copy_string(call_capability(name, parsed, {target, run_id, context.drill_}).dump());
+        return DH_OK;
+    } catch (const UsageError &e) {
+        fail(e.what());
+        return DH_ERR_INVALID_ARGUMENT;
+    } catch (const InfraError &e) {
+        fail(e.what());
+        return DH_ERR_UNAVAILABLE;
+    } catch (const std::exception &e) {
+        fail(name + ": " + e.what());
+        return DH_ERR_INTERNAL;
+    }
 }
 
 dh_status HostContext::host_inject_fault(const dh_host *host, const char *id, const char *params,

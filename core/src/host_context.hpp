@@ -65,6 +65,7 @@ class HostContext {
     static const char *host_target_json(const dh_host *);
     static const char *host_last_error(const dh_host *);
     static void host_free_string(const dh_host *, char *);
+    static dh_status host_call(const dh_host *, const char *, const char *, char **);
 
     dh_status call_probe(const std::string &id, const std::string &params, char **result);
     dh_status inject_fault(const std::string &id, const std::string &params, uint64_t *fault_id);

@@ -16,7 +16,8 @@ void recover_ledger(const Registry &registry, FaultLedger &ledger, Journal &jour
     if (!open.empty())
         log(DH_LOG_WARN, file.string() + ": " + std::to_string(open.size()) +
                              " fault(s) left open by a run that is gone; reverting newest first");
-    HostContext context(registry, ledger, journal, std::make_shared<Cancellation>(), "", "{}",
+    HostContext context(registry, ledger, journal, std::make_shared<Cancellation>(), "",
+                        ledger.target().dump(),
                         [&](dh_severity severity, const std::string &component, const std::string &message) {
                             log(severity, "[" + component + "] " + message);
                         });

@@ -67,7 +67,7 @@ struct Runner::Impl {
     Impl(const Registry &r, RunnerOptions o)
         : registry(r),
           options(std::move(o)),
-          ledger(FaultLedger::create(options.state_dir / "ledger", run_id)),
+          ledger(FaultLedger::create(options.state_dir / "ledger", run_id, options.target)),
           journal(options.journal_path.value_or(options.state_dir / "runs" / (run_id + ".jsonl")), run_id) {}
 
     void log(dh_severity severity, const std::string &message) const {
@@ -120,6 +120,23 @@ nlohmann::json Runner::sample(const std::string &probe_id, const nlohmann::json 
     auto parsed = nlohmann::json::parse(result ? result : "null", nullptr, false);
     host->free_string(host, result);
     return parsed;
+}
+
+nlohmann::json Runner::inject(const std::string &injector_id, const nlohmann::json &params) {
+    impl_->registry.require(injector_id, DH_KIND_INJECTOR);
+    HostContext context(impl_->registry, impl_->ledger, impl_->journal, std::make_shared<Cancellation>(), "",
+                        impl_->options.target.dump(), impl_->options.log);
+    const dh_host *host = context.table();
+    uint64_t fault = 0;
+    dh_status status = host->inject_fault(host, injector_id.c_str(), params.dump().c_str(), &fault);
+    if (status == DH_ERR_INVALID_ARGUMENT || status == DH_ERR_NOT_FOUND)
+        throw UsageError(host->last_error(host));
+    if (status != DH_OK) throw InfraError(std::string(status_name(status)) + ": " + host->last_error(host));
+    auto entry = impl_->ledger.entry(fault);
+    return {{"fault", fault},
+            {"injector", injector_id},
+            {"record", entry ? entry->record : nlohmann::json()},
+            {"ledger", impl_->ledger.path().string()}};
 }
 
 size_t Runner::finish() {

@@ -72,7 +72,7 @@ TEST_CASE("a live run's ledger is locked; a dead run's can be adopted") {
     TempDir dir;
     std::filesystem::path file;
     {
-        auto ledger = FaultLedger::create(dir.path(), "run-4");
+        auto ledger = FaultLedger::create(dir.path(), "run-4", {{"members", {{{"name", "pg-1"}}}}});
         file = ledger.path();
         ledger.record_applied(ledger.record_intent("i", "", "d", {}), {{"x", 1}});
         CHECK_FALSE(FaultLedger::adopt(file).has_value());
@@ -82,6 +82,7 @@ TEST_CASE("a live run's ledger is locked; a dead run's can be adopted") {
     REQUIRE(adopted.has_value());
     REQUIRE(adopted->open_faults().size() == 1);
     CHECK(adopted->open_faults()[0].record == json{{"x", 1}});
+    CHECK(adopted->target()["members"][0]["name"] == "pg-1");  // recover reaches the run's own hosts
     adopted->record_reverted(1);
     CHECK(adopted->close_if_clean());
     CHECK(FaultLedger::pending(dir.path()).empty());

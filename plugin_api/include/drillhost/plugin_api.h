@@ -29,7 +29,7 @@ extern "C" {
 #endif
 
 #define DH_ABI_VERSION_MAJOR 1u
-#define DH_ABI_VERSION_MINOR 0u
+#define DH_ABI_VERSION_MINOR 1u
 
 /* The name of the one symbol a plugin exports: `const dh_plugin *drillhost_plugin_entry(void)`. */
 #define DH_ENTRY_SYMBOL "drillhost_plugin_entry"
@@ -133,6 +133,23 @@ struct dh_host {
 
     /* Releases a string the host handed over through an out-parameter. NULL is a no-op. */
     void (*free_string)(const dh_host *host, char *string);
+
+    /* ---- ABI 1.1. A plugin built for 1.0 never reads past this line; one built for 1.1 runs only
+     * on a 1.1 host (the loader refuses a newer minor), so these fields are always there for it. */
+
+    /* Asks the host for one of its capabilities by name, with a JSON object as request. On DH_OK,
+     * *result_json receives a JSON document the caller owns (release with free_string).
+     *   "exec"    {"host": "pg-1" or "transport": {...}, "argv": [...], "timeout_ms": 30000}
+     *             -> {"exit_code", "signal", "timed_out", "stdout", "stderr", "transport"}
+     *             Runs a command on a host of the target (see docs/transports.md); the transport
+     *             returned can be kept in a fault record to reach the same host from `recover`.
+     *   "service" {"host": "pg-1" or "backend": {...}, "service": "patroni" | "postgres" | "etcd",
+     *              "action": "stop" | "start" | "kill" | "restart" | "freeze" | "thaw" | "status",
+     *              "signal": "SIGKILL"}
+     *             -> {"running", "pid", "backend"}
+     *   "context" {} -> {"run_id", "drill"}: e.g. to tag what an injector makes with the run. */
+    dh_status (*call)(const dh_host *host, const char *capability, const char *request_json,
+                      char **result_json);
 };
 
 /* ---- What the host reads without running anything. All strings are static. ---- */

@@ -35,8 +35,10 @@ std::vector<FaultEntry> replay_ledger(const std::string &text, const std::string
 
 class FaultLedger {
   public:
-    // Creates `<dir>/<run_id>.jsonl` and locks it for this process's lifetime.
-    static FaultLedger create(const std::filesystem::path &dir, const std::string &run_id);
+    // Creates `<dir>/<run_id>.jsonl` and locks it for this process's lifetime. The run's target is
+    // written in the first line, so `recover` reaches the same hosts from another process.
+    static FaultLedger create(const std::filesystem::path &dir, const std::string &run_id,
+                              const nlohmann::json &target = nlohmann::json::object());
 
     // Opens a ledger whose process is gone (its lock is free); nullopt while that process runs.
     static std::optional<FaultLedger> adopt(const std::filesystem::path &file);
@@ -49,6 +51,7 @@ class FaultLedger {
     ~FaultLedger();
 
     const std::filesystem::path &path() const { return path_; }
+    const nlohmann::json &target() const { return target_; }  // the run's target ({} if none)
 
     // Each call appends one line and fsyncs before returning. Thread-safe.
     uint64_t record_intent(const std::string &injector, const std::string &plugin_path,
@@ -76,6 +79,7 @@ class FaultLedger {
     int fd_ = -1;
     mutable std::mutex mutex_;
     std::vector<FaultEntry> entries_;
+    nlohmann::json target_ = nlohmann::json::object();
 };
 
 }  // namespace drillhost

@@ -74,6 +74,12 @@ class Runner {
     // probe or parameters its schema refuses, InfraError with the probe's error text otherwise.
     nlohmann::json sample(const std::string &probe_id, const nlohmann::json &params);
 
+    // One fault, outside any drill (`drillhost inject`): written to the ledger, applied, and left
+    // open, for `drillhost recover` (or a revert_fault of this runner) to undo. Returns
+    // {"fault": id, "injector", "record", "ledger"}. Throws UsageError for an unknown injector or bad
+    // parameters, InfraError when the injector refused (the ledger then holds it as failed).
+    nlohmann::json inject(const std::string &injector_id, const nlohmann::json &params);
+
     // Stops the current drill and refuses new ones. Thread-safe.
     void cancel(const std::string &reason);
     bool cancelled() const;

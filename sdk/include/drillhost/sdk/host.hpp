@@ -11,6 +11,7 @@
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace drillhost::sdk {
 
@@ -121,6 +122,43 @@ class Host {
         const char *text = host_->target_json(host_);
         return json::parse(text && *text ? text : "{}");
     }
+
+    // ABI 1.1: one of the host's capabilities ("exec", "service", "context"; see plugin_api.h).
+    json call(const std::string &capability, const json &request = json::object()) const {
+        char *raw = nullptr;
+        expect(host_->call(host_, capability.c_str(), request.dump().c_str(), &raw), capability);
+        std::unique_ptr<char, Releaser> owned(raw, Releaser{host_});
+        return json::parse(raw ? raw : "null");
+    }
+
+    // Runs argv on `where`: {"host": "pg-1"} or {"transport": <from an earlier result>}. The result
+    // has exit_code, signal, timed_out, stdout, stderr and the transport used.
+    json exec(json where, const std::vector<std::string> &argv,
+              std::chrono::milliseconds timeout = std::chrono::seconds(30)) const {
+        where["argv"] = argv;
+        where["timeout_ms"] = timeout.count();
+        return call("exec", where);
+    }
+
+    // As exec, and throws Error(DH_ERR_FAILED) with the command's stderr unless it exited 0.
+    json exec_checked(const json &where, const std::vector<std::string> &argv,
+                      std::chrono::milliseconds timeout = std::chrono::seconds(30)) const {
+        json result = exec(where, argv, timeout);
+        if (result.value("exit_code", -1) != 0 || result.value("timed_out", false)) {
+            std::string command;
+            for (const auto &word : argv) command += (command.empty() ? "" : " ") + word;
+            throw Error(DH_ERR_FAILED,
+                        "`" + command + "` on " + result["transport"].dump() +
+                            (result.value("timed_out", false)
+                                 ? " timed out"
+                                 : " exited " + std::to_string(result.value("exit_code", -1))) +
+                            ": " + result.value("stderr", "") + result.value("stdout", ""));
+        }
+        return result;
+    }
+
+    // The run's id, e.g. to tag what an injector makes so recover finds exactly that.
+    std::string run_id() const { return call("context").value("run_id", ""); }
 
   private:
     struct Releaser {

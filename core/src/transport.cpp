@@ -1,0 +1,182 @@
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <drillhost/core/errors.hpp>
+#include <drillhost/core/transport.hpp>
+
+#include <boost/process.hpp>
+#include <boost/process/extend.hpp>
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <thread>
+
+namespace drillhost {
+namespace bp = boost::process;
+using nlohmann::json;
+
+namespace {
+
+// Default signal handling in the child: `run` blocks SIGINT/SIGTERM in every thread and a blocked
+// mask survives exec; a command we must time out has to die of SIGTERM.
+struct DefaultSignals : bp::extend::handler {
+    template <class Executor>
+    void on_exec_setup(Executor &) const {
+        for (int signo : {SIGINT, SIGTERM, SIGQUIT, SIGHUP}) ::signal(signo, SIG_DFL);
+        sigset_t none;
+        sigemptyset(&none);
+        sigprocmask(SIG_SETMASK, &none, nullptr);
+    }
+};
+
+std::string read_and_remove(const std::string &path) {
+    std::ifstream in(path);
+    std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    ::unlink(path.c_str());
+    return text;
+}
+
+// Output goes to files, not pipes: no deadlock on large output, and a hung command can be killed.
+ExecResult run_local(const std::vector<std::string> &argv, std::chrono::milliseconds timeout) {
+    auto exe = bp::search_path(argv.at(0));
+    if (exe.empty()) {
+        static const std::map<std::string, std::string> packages = {{"ssh", "openssh-client"},
+                                                                    {"ip", "iproute2"},
+                                                                    {"iptables", "iptables"},
+                                                                    {"systemctl", "systemd"}};
+        auto it = packages.find(argv[0]);
+        throw InfraError("`" + argv[0] + "` is not installed here" +
+                         (it == packages.end() ? "" : "; apt-get install " + it->second));
+    }
+    char out_name[] = "/tmp/drillhost-exec-out-XXXXXX", err_name[] = "/tmp/drillhost-exec-err-XXXXXX";
+    int out_fd = ::mkstemp(out_name), err_fd = ::mkstemp(err_name);
+    if (out_fd < 0 || err_fd < 0)
+        throw InfraError(std::string("cannot create a temporary file: ") + std::strerror(errno));
+    ::close(out_fd);
+    ::close(err_fd);
+    ExecResult result;
+    {
+        bp::child child(exe, bp::args = std::vector<std::string>(argv.begin() + 1, argv.end()),
+                        bp::std_out > std::string(out_name), bp::std_err > std::string(err_name),
+                        bp::std_in < bp::null, DefaultSignals{});
+        auto deadline = std::chrono::steady_clock::now() + timeout;
+        while (child.running() && std::chrono::steady_clock::now() < deadline)
+            std::this_thread::sleep_for(std::chrono::milliseconds(2));
+        if (child.running()) {
+            result.timed_out = true;
+            ::kill(child.id(), SIGKILL);
+        }
+        child.wait();
+        int status = child.native_exit_code();
+        if (WIFEXITED(status) && !result.timed_out) result.exit_code = WEXITSTATUS(status);
+        if (WIFSIGNALED(status)) result.signal = WTERMSIG(status);
+    }
+    result.out = read_and_remove(out_name);
+    result.err = read_and_remove(err_name);
+    return result;
+}
+
+std::string required(const json &transport, const char *key) {
+    auto value = transport.value(key, "");
+    if (value.empty()) throw UsageError("transport " + transport.dump() + ": \"" + key + "\" is missing");
+    return value;
+}
+
+std::string seconds_text(std::chrono::milliseconds timeout) {
+    return std::to_string(std::max<long>(1, (timeout.count() + 999) / 1000));
+}
+
+}  // namespace
+
+json ExecResult::to_json() const {
+    return {{"exit_code", exit_code},
+            {"signal", signal},
+            {"timed_out", timed_out},
+            {"stdout", out},
+            {"stderr", err}};
+}
+
+std::string shell_quote(const std::string &word) {
+    if (!word.empty() &&
+        word.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789@%_-+=:,./") ==
+            std::string::npos)
+        return word;
+    std::string quoted = "'";
+    for (char c : word) quoted += c == '\'' ? std::string("'\\''") : std::string(1, c);
+    return quoted + "'";
+}
+
+std::string describe_transport(const json &t) {
+    std::string kind = t.value("kind", "");
+    if (kind == "netns") return "netns " + t.value("netns", "");
+    if (kind == "ssh") {
+        std::string user = t.value("user", "");
+        return "ssh " + (user.empty() ? "" : user + "@") + t.value("host", "") + ":" +
+               std::to_string(t.value("port", 22));
+    }
+    return kind;
+}
+
+json transport_for(const json &target, const std::string &host) {
+    std::string known;
+    for (const auto &m : target.value("members", json::array())) {
+        std::string name = m.value("name", "");
+        known += (known.empty() ? "" : ", ") + name;
+        if (name != host) continue;
+        if (m.contains("transport")) return m["transport"];
+        if (!m.value("netns", "").empty()) return {{"kind", "netns"}, {"netns", m["netns"]}};
+        if (target.value("kind", "") == "drillhost-sandbox") return {{"kind", "local"}};  // loopback mode
+        json ssh = target.value("ssh", json::object());
+        ssh["kind"] = "ssh";
+        ssh["host"] = m.value("ssh_host", m.value("address", m.value("host", name)));
+        return ssh;
+    }
+    if (host == "local" || host == "localhost") return {{"kind", "local"}};
+    throw UsageError("no host '" + host + "' in the target" +
+                     (known.empty() ? "" : "; the hosts are " + known));
+}
+
+ExecResult exec_on(const json &transport, const std::vector<std::string> &argv,
+                   std::chrono::milliseconds timeout) {
+    if (argv.empty()) throw UsageError("exec: an empty command");
+    std::string kind = transport.value("kind", "");
+    if (kind == "local") return run_local(argv, timeout);
+    if (kind == "netns") {
+        std::vector<std::string> wrapped = {"ip", "netns", "exec", required(transport, "netns")};
+        wrapped.insert(wrapped.end(), argv.begin(), argv.end());
+        return run_local(wrapped, timeout);
+    }
+    if (kind == "ssh") {
+        std::string remote = "timeout -k 2 " + seconds_text(timeout);
+        for (const auto &word : argv) remote += " " + shell_quote(word);
+        std::vector<std::string> ssh = {
+            "ssh",
+            "-o",
+            "BatchMode=yes",
+            "-o",
+            "ConnectTimeout=" + seconds_text(std::min(timeout, std::chrono::milliseconds(10000))),
+            "-p",
+            std::to_string(transport.value("port", 22))};
+        if (transport.contains("key"))
+            ssh.insert(ssh.end(), {"-i", transport["key"].get<std::string>(), "-o", "IdentitiesOnly=yes"});
+        if (transport.contains("known_hosts"))
+            ssh.insert(ssh.end(), {"-o", "UserKnownHostsFile=" + transport["known_hosts"].get<std::string>(),
+                                   "-o", "StrictHostKeyChecking=yes"});
+        for (const auto &option : transport.value("options", json::array()))
+            ssh.insert(ssh.end(), {"-o", option.get<std::string>()});
+        std::string user = transport.value("user", "");
+        ssh.push_back((user.empty() ? "" : user + "@") + required(transport, "host"));
+        ssh.push_back("--");
+        ssh.push_back(remote);
+        auto result = run_local(ssh, timeout + std::chrono::seconds(5));
+        if (result.exit_code == 255)  // ssh's own failure: the command never ran
+            throw InfraError(describe_transport(transport) +
+                             ": cannot reach the host over ssh: " + result.err);
+        if (result.exit_code == 124 || result.exit_code == 137)
+            result.timed_out = true;  // timeout(1) on the remote side
+        return result;
+    }
+    throw UsageError("transport " + transport.dump() + ": \"kind\" must be local, netns or ssh");
+}
+
+}  // namespace drillhost
