@@ -60,7 +60,9 @@ int run_command(const GlobalOptions &global, const RunOptions &options) {
     Registry registry;
     load_registry(global, registry);
 
-    std::vector<std::string> drills = options.drills;
+    std::vector<std::string> drills;
+    for (const auto &name : options.drills)
+        drills.push_back(resolve_component(registry, name, DH_KIND_DRILL));
     if (options.all) {
         if (!drills.empty()) throw UsageError("give drill ids or --all, not both");
         for (const auto *c : registry.list(DH_KIND_DRILL)) drills.push_back(c->id);

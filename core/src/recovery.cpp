@@ -2,6 +2,8 @@
 #include <drillhost/core/journal.hpp>
 #include <drillhost/core/recovery.hpp>
 
+#include <algorithm>
+
 #include "host_context.hpp"
 
 namespace drillhost {
@@ -52,7 +54,10 @@ RecoveryReport recover(const Registry &registry, const std::filesystem::path &st
                        const RecoveryLog &log, RevertPolicy policy) {
     RecoveryReport report;
     Journal journal(state_dir / "runs" / ("recover-" + make_run_id() + ".jsonl"), "recover");
-    for (const auto &file : FaultLedger::pending(state_dir / "ledger")) {
+    // Newest run first, as within a run: a later fault may sit on top of an earlier one.
+    auto pending = FaultLedger::pending(state_dir / "ledger");
+    std::reverse(pending.begin(), pending.end());
+    for (const auto &file : pending) {
         ++report.ledgers_seen;
         try {
             auto ledger = FaultLedger::adopt(file);

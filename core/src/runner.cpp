@@ -44,13 +44,19 @@ const char *outcome_name(Outcome outcome) {
     return "unknown";
 }
 
+// UTC time to the millisecond, then the pid: run ids sort in the order runs started, which is the
+// order recover undoes them in (newest first).
 std::string make_run_id() {
-    auto now = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
+    auto now = std::chrono::system_clock::now();
+    auto seconds = std::chrono::system_clock::to_time_t(now);
+    auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count() % 1000;
     std::tm utc{};
-    gmtime_r(&now, &utc);
-    char text[32];
-    std::strftime(text, sizeof text, "%Y%m%dT%H%M%SZ", &utc);
-    return std::string(text) + "-" + std::to_string(::getpid());
+    gmtime_r(&seconds, &utc);
+    char text[40];
+    std::strftime(text, sizeof text, "%Y%m%dT%H%M%S", &utc);
+    char millis[8];
+    std::snprintf(millis, sizeof millis, ".%03dZ", static_cast<int>(ms));
+    return std::string(text) + millis + "-" + std::to_string(::getpid());
 }
 
 struct Runner::Impl {

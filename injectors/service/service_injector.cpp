@@ -1,0 +1,92 @@
+// The service injector: stop, kill with a signal, or restart patroni, postgres (the postmaster
+// Patroni runs) or the DCS (etcd) on one host, through the host's service backend (the embedded
+// cluster's supervisor, or systemd over the host's transport). Revert brings back what was stopped:
+// Patroni and etcd are started again; PostgreSQL is Patroni's to restart, so revert waits for it
+// and starts it only if Patroni did not.
+#include <drillhost/sdk.hpp>
+
+#include "injector_hosts.hpp"
+
+namespace dh = drillhost::sdk;
+using namespace drillhost::injectors;
+
+struct ServiceInjector : dh::Injector {
+    static constexpr dh::Info info{
+        "org.drillhost.injector.service", "service", "0.1.0",
+        "Stops, kills or restarts patroni, postgres or etcd on a host; revert brings it back",
+        R"json({
+        "type": "object",
+        "properties": {
+            "host": {"type": "string", "description": "the member whose service to hit"},
+            "service": {"enum": ["patroni", "postgres", "etcd"], "default": "patroni"},
+            "action": {"enum": ["stop", "kill", "restart"], "default": "stop",
+                       "description": "stop: graceful (postgres: fast shutdown); kill: send `signal`; restart: stop then start"},
+            "signal": {"type": "string", "default": "SIGKILL", "description": "for kill: SIGKILL, SIGTERM, SIGINT, ..."},
+            "restart_wait_s": {"type": "number", "minimum": 0, "default": 60,
+                               "description": "revert of postgres: how long to let Patroni restart it before starting it"}
+        },
+        "required": ["host"],
+        "additionalProperties": false
+    })json"};
+
+    json inject(dh::Host &host, const json &params) override {
+        std::string service = params.value("service", "patroni"), action = params.value("action", "stop");
+        json request = {{"host", params.at("host")}, {"service", service}, {"action", "status"}};
+        json before = host.call("service", request);
+        if (!before.value("running", false))
+            throw dh::Error(DH_ERR_FAILED, service + " is not running on " +
+                                               params.at("host").get<std::string>() + ": nothing to " +
+                                               action);
+        request["action"] = action;
+        request["signal"] = params.value("signal", "SIGKILL");
+        json after = host.call("service", request);
+        host.info(action + " " + service + " on " + params.at("host").get<std::string>() + ": pid " +
+                  std::to_string(before.value("pid", 0)) +
+                  (after.value("running", false) ? ", running again" : ", down"));
+        return {{"backend", after["backend"]}, {"host", params.at("host")},
+                {"service", service},          {"action", action},
+                {"pid_before", before["pid"]}, {"restart_wait_s", params.value("restart_wait_s", 60.0)}};
+    }
+
+    void revert(dh::Host &host, const json &record, bool unconfirmed) override {
+        json request =
+            unconfirmed ? json{{"host", record.at("host")}, {"service", record.value("service", "patroni")}}
+                        : json{{"backend", record.at("backend")}};
+        std::string service = record.value("service", "patroni");
+        request["action"] = "status";
+        auto deadline = host.now_ms() + 1000 * record.value("restart_wait_s", 60.0);
+        if (service == "postgres") {  // Patroni's job first: starting it behind Patroni's back would race it
+            while (!host.call("service", request).value("running", false) && host.now_ms() < deadline)
+                host.sleep(std::chrono::milliseconds(250));
+        }
+        if (!host.call("service", request).value("running", false)) {
+            request["action"] = "start";
+            json after = host.call("service", request);
+            if (!after.value("running", false))
+                throw dh::Error(DH_ERR_FAILED, "started " + service + " again, but it is not running");
+            host.info("started " + service + " again: pid " + std::to_string(after.value("pid", 0)));
+        }
+        if (service == "postgres") wait_accepting(host, record, deadline);
+    }
+
+  private:
+    // A postmaster that runs may still be starting up; back means accepting connections again.
+    static void wait_accepting(dh::Host &host, const json &record, double deadline) {
+        std::string member =
+            record.value("host", record.value("backend", json::object()).value("member", ""));
+        if (member.empty()) return;
+        for (;;) {
+            try {
+                host.probe("org.drillhost.probe.sql", {{"request", "status"}, {"member", member}});
+                return;
+            } catch (const dh::Error &e) {
+                if (e.status() == DH_ERR_NOT_FOUND)
+                    return host.warn("no sql probe loaded: not waiting for connections");
+                if (host.now_ms() > deadline) throw;
+            }
+            host.sleep(std::chrono::milliseconds(250));
+        }
+    }
+};
+
+DRILLHOST_PLUGIN("service", "0.1.0", ServiceInjector)

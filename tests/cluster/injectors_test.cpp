@@ -1,0 +1,216 @@
+// The injectors against the embedded cluster, each driven as an operator would: `drillhost inject`,
+// observe the effect, `drillhost recover`, observe the recovery. And the crash test: faults held by
+// a drill whose drillhost is kill -9ed are all undone by `drillhost recover` from a new process.
+#include <signal.h>
+
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <thread>
+
+#include "sandbox_fixture.hpp"
+
+using nlohmann::json;
+
+namespace {
+
+const std::string plugins = std::string(PLUGINS_DIR) + "/*.so";
+
+Finished dh(const Sandbox &s, std::vector<std::string> args) {
+    args.insert(args.begin(), {"--load", plugins, "--format", "json"});
+    return s.drillhost(args);
+}
+
+json inject(const Sandbox &s, std::vector<std::string> args) {
+    args.insert(args.begin(), "inject");
+    auto r = dh(s, args);
+    REQUIRE_MESSAGE(r.exit_code == 0, r.err);
+    return json::parse(r.out);
+}
+
+void recover(const Sandbox &s, int expected) {
+    auto r = dh(s, {"recover"});
+    REQUIRE_MESSAGE(r.exit_code == 0, r.err);
+    auto report = json::parse(r.out);
+    CHECK(report["reverted"] == expected);
+    CHECK_MESSAGE(report["failed"].empty(), r.err);
+}
+
+// The HTTP status `from` gets for `url` inside the sandbox ("000": no answer within a second).
+std::string http_from(const Sandbox &s, const std::string &from, const std::string &url) {
+    auto r = s.drillhost({"sandbox", "exec", from, "--", "curl", "-s", "-m", "1", "-o", "/dev/null", "-w",
+                          "%{http_code}", url});
+    return r.out.substr(0, 3);
+}
+
+std::string rules_on(const Sandbox &s, const std::string &host) {
+    return s.drillhost({"sandbox", "exec", host, "--", "iptables", "-S"}).out;
+}
+
+json sql_status(const Sandbox &s, const std::string &member) {
+    auto r = dh(s, {"probe", "sql", "status", "-p", "member=" + member});
+    REQUIRE_MESSAGE(r.exit_code == 0, r.err);
+    return json::parse(r.out);
+}
+
+json config(const Sandbox &s) {
+    return json::parse(dh(s, {"probe", "patroni-rest", "config"}).out)["data"];
+}
+
+std::string a_replica(const sb::SandboxState &state) {
+    return current_leader(state) == "pg-1" ? "pg-2" : "pg-1";
+}
+
+}  // namespace
+
+TEST_CASE("partition: a host cut off from its peers, then recover removes exactly its rules") {
+    Sandbox s;
+    auto state = s.up();
+    const std::string pg1_rest = state.member("pg-1").rest_url() + "/patroni";
+    REQUIRE(http_from(s, "pg-2", pg1_rest) == "200");
+    // Somebody else's rule on the same host must survive the revert.
+    REQUIRE(s.drillhost({"sandbox", "exec", "pg-1", "--", "iptables", "-A", "INPUT", "-s", "10.255.255.1",
+                         "-j", "DROP", "-m", "comment", "--comment", "not-ours"})
+                .exit_code == 0);
+
+    auto fault = inject(s, {"partition", "--host", "pg-1"});
+    CHECK(fault["record"]["rules"] == 4);  // in and out, for each of the two peers
+    CHECK(http_from(s, "pg-2", pg1_rest) == "000");
+    CHECK(http_from(s, "pg-3", pg1_rest) == "000");
+    CHECK(http_from(s, "pg-2", state.member("pg-3").rest_url() + "/patroni") == "200");  // others unharmed
+    CHECK(contains(rules_on(s, "pg-1"), fault["record"]["comment"].get<std::string>()));
+
+    recover(s, 1);
+    CHECK(http_from(s, "pg-2", pg1_rest) == "200");
+    auto rules = rules_on(s, "pg-1");
+    CHECK_FALSE(contains(rules, "drillhost:"));
+    CHECK(contains(rules, "not-ours"));
+}
+
+TEST_CASE("partition from the DCS only: etcd unreachable, PostgreSQL and the REST API still reachable") {
+    Sandbox s;
+    auto state = s.up();
+    inject(s, {"partition", "--host", "pg-1", "-p", "dcs=true"});
+    CHECK(http_from(s, "pg-1", state.member("pg-2").etcd_url() + "/health") == "000");
+    CHECK(http_from(s, "pg-1", state.member("pg-2").rest_url() + "/patroni") == "200");
+    CHECK(http_from(s, "pg-2", state.member("pg-1").rest_url() + "/patroni") == "200");
+    recover(s, 1);
+    CHECK(http_from(s, "pg-1", state.member("pg-2").etcd_url() + "/health") == "200");
+}
+
+TEST_CASE("service and freeze: Patroni stopped, PostgreSQL killed, Patroni frozen, each back after recover") {
+    Sandbox s;
+    auto state = s.up();
+    std::string replica = a_replica(state);
+    std::string other = replica == "pg-3" ? "pg-2" : "pg-3";
+    if (other == current_leader(state)) other = "pg-1" == replica ? "pg-2" : "pg-1";
+    const std::string replica_rest = state.member(replica).rest_url() + "/patroni";
+
+    inject(s, {"service", "--host", replica, "-p", "service=patroni", "-p", "action=stop"});
+    CHECK(http_from(s, other, replica_rest) == "000");
+    recover(s, 1);
+    CHECK(eventually([&] { return http_from(s, other, replica_rest) == "200"; }, std::chrono::seconds(30)));
+
+    // Stopping Patroni stopped its PostgreSQL too; the restarted Patroni starts it again.
+    REQUIRE(eventually(
+        [&] {
+            return dh(s, {"probe", "sql", "status", "-p", "member=" + replica}).exit_code == 0;
+        },
+        std::chrono::seconds(30)));
+    auto before = sql_status(s, replica);
+    auto killed = inject(s, {"service", "--host", replica, "-p", "service=postgres", "-p", "action=kill"});
+    CHECK(killed["record"]["pid_before"].get<int>() > 0);
+    recover(s, 1);  // waits for Patroni to start PostgreSQL again
+    auto after = sql_status(s, replica);
+    CHECK(after["in_recovery"] == true);
+    CHECK(after["system_identifier"] == before["system_identifier"]);
+
+    inject(s, {"freeze", "--host", other});
+    CHECK(http_from(s, replica, state.member(other).rest_url() + "/patroni") == "000");
+    recover(s, 1);
+    CHECK(http_from(s, replica, state.member(other).rest_url() + "/patroni") == "200");
+}
+
+TEST_CASE("wal-replay-pause, maintenance and patroni-config: in effect, then restored by recover") {
+    Sandbox s;
+    auto state = s.up();
+    std::string replica = a_replica(state);
+    inject(s, {"wal-replay-pause", "--host", replica});
+    CHECK(sql_status(s, replica)["wal_replay_paused"] == true);
+    inject(s, {"maintenance"});
+    CHECK(config(s)["pause"] == true);
+    inject(
+        s,
+        {"patroni-config", "-p",
+         R"(config={"maximum_lag_on_failover": 4242, "postgresql": {"parameters": {"work_mem": "8MB"}}})"});
+    auto changed = config(s);
+    CHECK(changed["maximum_lag_on_failover"] == 4242);
+    CHECK(changed["postgresql"]["parameters"]["work_mem"] == "8MB");
+
+    recover(s, 3);
+    CHECK(sql_status(s, replica)["wal_replay_paused"] == false);
+    auto restored = config(s);
+    CHECK(restored.value("pause", false) == false);
+    CHECK(restored["maximum_lag_on_failover"] == 1048576);
+    CHECK_FALSE(restored["postgresql"]["parameters"].contains("work_mem"));  // it was not there: deleted
+    CHECK(restored["postgresql"]["parameters"]["max_wal_senders"] == 10);    // the rest untouched
+}
+
+TEST_CASE("bad input: unknown host, a replay pause on the primary, a service that is not running") {
+    Sandbox s;
+    auto state = s.up();
+    auto unknown = dh(s, {"inject", "partition", "--host", "pg-9"});
+    CHECK(unknown.exit_code != 0);
+    CHECK(contains(unknown.err, "no host 'pg-9'"));
+    auto primary = dh(s, {"inject", "wal-replay-pause", "--host", current_leader(state)});
+    CHECK(primary.exit_code != 0);
+    CHECK(contains(primary.err, "is not in recovery"));
+    inject(s, {"service", "--host", "pg-3", "-p", "service=patroni"});
+    auto again = dh(s, {"inject", "service", "--host", "pg-3", "-p", "service=patroni"});
+    CHECK(again.exit_code != 0);
+    CHECK(contains(again.err, "is not running"));
+    recover(s, 1);  // only the fault that was applied was open; the refused ones were not
+}
+
+TEST_CASE("crash test: partition, freeze and replay pause held by a kill -9ed drillhost are all undone") {
+    Sandbox s;
+    auto state = s.up();
+    std::string leader = current_leader(state);
+    std::string replica = a_replica(state);
+    std::string third =
+        "pg-3" != leader && "pg-3" != replica ? "pg-3" : (replica == "pg-2" ? "pg-1" : "pg-2");
+    json faults = json::array(
+        {{{"injector", "org.drillhost.injector.partition"}, {"params", {{"host", third}}}},
+         {{"injector", "org.drillhost.injector.freeze"}, {"params", {{"host", third}}}},
+         {{"injector", "org.drillhost.injector.wal-replay-pause"}, {"params", {{"host", replica}}}}});
+    auto journal = s.dir.path() / "journal.jsonl";
+    DrillhostProcess held(
+        {"--state-dir", s.state_dir.string(), "--load", plugins, "--load", HOLD_FAULTS_PLUGIN, "run",
+         "hold-faults", "-p", "faults=" + faults.dump(), "--journal", journal.string()},
+        s.dir.path());
+    REQUIRE(eventually(
+        [&] {
+            std::ifstream in(journal);
+            std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+            return contains(text, "\"holding\"");
+        },
+        std::chrono::seconds(30)));
+    CHECK(contains(rules_on(s, third), "drillhost:"));
+    CHECK(sql_status(s, replica)["wal_replay_paused"] == true);
+    held.send(SIGKILL);
+    held.wait(std::chrono::seconds(10));
+
+    recover(s, 3);
+    CHECK_FALSE(contains(rules_on(s, third), "drillhost:"));
+    CHECK(sql_status(s, replica)["wal_replay_paused"] == false);
+    CHECK(http_from(s, replica, state.member(third).rest_url() + "/patroni") == "200");  // thawed, reachable
+    bool healthy = eventually(
+        [&] {
+            auto cluster = json::parse(dh(s, {"probe", "patroni-rest", "cluster"}).out, nullptr, false);
+            int running = 0;
+            for (const auto &m : cluster["data"]["members"])
+                running += m["state"] == "running" || m["state"] == "streaming";
+            return running == 3;
+        },
+        std::chrono::seconds(30));
+    CHECK(healthy);
+}
