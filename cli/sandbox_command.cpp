@@ -91,6 +91,7 @@ std::function<int()> add_sandbox_commands(CLI::App &app, const GlobalOptions &gl
     up->add_flag("--sync", o.synchronous_mode, "synchronous_mode on");
     up->add_flag("--rest-tls", o.rest_tls, "REST API over HTTPS, with a CA made for this sandbox");
     up->add_flag("--rest-auth", o.rest_auth, "basic auth on the REST API's write calls");
+    up->add_flag("--ssh", o.ssh, "an sshd in every host (key only), to drive the ssh transport for real");
     up->add_flag("--failsafe", o.failsafe_mode, "failsafe_mode on");
     up->add_flag("--watchdog", o.watchdog,
                  "Patroni's testing watchdog on a FIFO, read by a monitor that resets the host");

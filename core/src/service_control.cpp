@@ -7,6 +7,7 @@
 #include <drillhost/sandbox/supervisor.hpp>
 
 #include <algorithm>
+#include <thread>
 
 namespace drillhost {
 using nlohmann::json;
@@ -32,7 +33,7 @@ json control_sandbox(const json &backend, const std::string &action, int signo) 
         supervisor.restart(member, service);
     else if (action == "freeze")
         supervisor.freeze(member, service);
-    else if (action == "thaw")
+    else if (action == "thaw" && supervisor.running(member, service))  // nothing stopped: nothing to do
         supervisor.thaw(member, service);
     return {{"running", supervisor.running(member, service)}, {"pid", supervisor.pid(member, service)}};
 }
@@ -102,6 +103,41 @@ json control_systemd(const json &backend, const std::string &action, int signo) 
     return {{"running", active.out.rfind("active", 0) == 0}, {"pid", std::atoi(pid.out.c_str())}};
 }
 
+// Signals through the transport. The pid comes from the pid file each time (it changes on a
+// start). Waits run on the host itself, in one command: a round trip per poll over ssh is slow.
+json control_process(const json &backend, const std::string &action, int signo) {
+    const json &transport = backend.at("transport");
+    const std::string service = backend.at("service");
+    const std::string pid = "p=$(cat " + shell_quote(backend.at("pidfile")) + " 2>/dev/null); ";
+    const std::string alive = "[ -n \"$p\" ] && kill -0 \"$p\" 2>/dev/null";
+    auto run = [&](const std::string &script, const std::string &what) {
+        checked(transport, {"sh", "-c", script}, what + " " + service);
+    };
+    if (action == "stop" || action == "restart")  // SIGTERM, up to 30 s to exit, then SIGKILL
+        run(pid + "if " + alive +
+                "; then kill -TERM $p; i=0; while kill -0 $p 2>/dev/null; do i=$((i+1)); "
+                "if [ $i -gt 150 ]; then kill -KILL $p; break; fi; sleep 0.2; done; fi",
+            "stopping");
+    if (action == "start" || action == "restart") {
+        if (!backend.contains("start"))
+            throw UsageError("no start command for " + service + " on " + describe_transport(transport) +
+                             ": add services." + service + ".start to the target");
+        auto probe = exec_on(transport, {"sh", "-c", pid + alive});
+        if (!probe.ok())
+            checked(transport, backend["start"].get<std::vector<std::string>>(), "starting " + service);
+        run("i=0; while :; do " + pid + "if " + alive +
+                "; then exit 0; fi; i=$((i+1)); if [ $i -gt 150 ]; then exit 1; fi; sleep 0.2; done",
+            "waiting for");
+    }
+    if (action == "kill" || action == "freeze" || action == "thaw") {
+        int s = action == "kill" ? signo : action == "freeze" ? SIGSTOP : SIGCONT;
+        run(pid + "if " + alive + "; then kill -" + std::to_string(s) + " $p; fi", "signalling");
+    }
+    auto status = exec_on(transport, {"sh", "-c", pid + alive + " && echo $p"});
+    int current = status.ok() ? std::atoi(status.out.c_str()) : 0;
+    return {{"running", current != 0}, {"pid", current}};
+}
+
 }  // namespace
 
 int signal_number(const std::string &name) {
@@ -120,6 +156,18 @@ json service_backend(const json &target, const std::string &host, const std::str
     if (std::find(names.begin(), names.end(), service) == names.end())
         throw UsageError("unknown service '" + service + "'; one of patroni, postgres, etcd");
     json transport = transport_for(target, host);  // throws for an unknown host
+    json member = json::object();
+    for (const auto &m : target.value("members", json::array()))
+        if (m.value("name", "") == host) member = m;
+    json configured = member.value("services", json::object()).value(service, json());
+    if (configured.is_object() && configured.contains("pidfile")) {
+        json backend = {{"kind", "process"},
+                        {"transport", transport},
+                        {"service", service},
+                        {"pidfile", configured["pidfile"]}};
+        if (configured.contains("start")) backend["start"] = configured["start"];
+        return backend;
+    }
     if (target.value("kind", "") == "drillhost-sandbox") {
         fs::path base_dir = target.at("base_dir").get<std::string>();
         return {{"kind", "sandbox"},
@@ -151,7 +199,8 @@ json control_service(const json &backend, const std::string &action, const std::
     std::string kind = backend.value("kind", "");
     if (kind == "sandbox") return control_sandbox(backend, action, signo);
     if (kind == "systemd") return control_systemd(backend, action, signo);
-    throw UsageError("service backend " + backend.dump() + ": \"kind\" must be sandbox or systemd");
+    if (kind == "process") return control_process(backend, action, signo);
+    throw UsageError("service backend " + backend.dump() + ": \"kind\" must be sandbox, systemd or process");
 }
 
 }  // namespace drillhost

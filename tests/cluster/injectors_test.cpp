@@ -214,3 +214,23 @@ TEST_CASE("crash test: partition, freeze and replay pause held by a kill -9ed dr
         std::chrono::seconds(30));
     CHECK(healthy);
 }
+
+TEST_CASE("dcs-outage: every etcd member stopped, or one frozen, and recover brings the DCS back") {
+    Sandbox s;
+    auto state = s.up();
+    auto etcd_health = [&](const std::string &member) {
+        return http_from(s, member, state.member(member).etcd_url() + "/health");
+    };
+    inject(s, {"dcs-outage"});
+    for (const auto &m : state.members) CHECK(etcd_health(m.name) == "000");
+    recover(s, 1);
+    for (const auto &m : state.members)
+        CHECK(eventually([&] { return etcd_health(m.name) == "200"; }, std::chrono::seconds(20)));
+    CHECK(eventually([&] { return !current_leader(state).empty(); }, std::chrono::seconds(30)));
+
+    inject(s, {"dcs-outage", "--host", "pg-2", "-p", "mode=freeze"});
+    CHECK(etcd_health("pg-2") == "000");
+    CHECK(etcd_health("pg-1") == "200");
+    recover(s, 1);
+    CHECK(etcd_health("pg-2") == "200");
+}

@@ -68,7 +68,7 @@ TEST_CASE("a torn last line is ignored, a malformed middle line is an error") {
     CHECK_THROWS_AS(replay_ledger(good + "garbage\n" + good, "ledger"), InfraError);
 }
 
-TEST_CASE("a live run's ledger is locked; a dead run's can be adopted") {
+TEST_CASE("a live run's ledger is locked, a dead run's can be adopted") {
     TempDir dir;
     std::filesystem::path file;
     {

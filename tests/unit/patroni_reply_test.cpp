@@ -50,7 +50,7 @@ TEST_CASE("GET /cluster of Patroni 3.0.2, recorded from the embedded cluster") {
     CHECK(after["members"][2]["lag_bytes"] == 224);
 }
 
-TEST_CASE("GET /patroni: 3.x 'master' becomes 'primary'; replica xlog fields kept") {
+TEST_CASE("GET /patroni: 3.x 'master' becomes 'primary', replica xlog fields kept") {
     auto primary = parse_patroni(recorded("patroni-primary.json"), origin);
     CHECK(primary["role"] == "primary");
     CHECK(primary["xlog"]["location"] == 67108864);

@@ -38,7 +38,7 @@ TEST_CASE("separate windows stay separate, and one still open at the end ends at
     CHECK(windows[1].members == std::vector<std::string>{"b", "c"});
 }
 
-TEST_CASE("independent member samples merge into rounds; a stale answer stops counting") {
+TEST_CASE("independent member samples merge into rounds, a stale answer stops counting") {
     // a is the primary throughout; b is promoted at 250 and answers every 100 ms until it stops
     // answering after 450 (frozen): its last "writable" counts for stale_ms, then no longer.
     std::vector<Observation> observations = {

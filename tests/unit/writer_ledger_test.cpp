@@ -4,7 +4,7 @@
 
 using namespace drillhost::probes;
 
-TEST_CASE("RTO is fault to the first acknowledged commit after it; the longest gap spans any client") {
+TEST_CASE("RTO is fault to the first acknowledged commit after it, the longest gap spans any client") {
     // Two clients committing every 10 ms; fault at 100 ms; nothing acknowledged from 95 to 1350 ms.
     std::vector<Ack> acks;
     uint64_t id = 0;

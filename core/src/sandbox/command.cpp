@@ -33,12 +33,23 @@ struct DefaultSignals : bp::extend::handler {
 }  // namespace
 
 std::string package_for(const std::string &program) {
-    static const std::map<std::string, std::string> packages = {
-        {"etcd", "etcd-server"},     {"etcdctl", "etcd-client"},       {"patroni", "patroni"},
-        {"ip", "iproute2"},          {"iptables", "iptables"},         {"iptables-save", "iptables"},
-        {"setpriv", "util-linux"},   {"setsid", "util-linux"},         {"openssl", "openssl"},
-        {"pg_ctl", "postgresql-15"}, {"psql", "postgresql-client-15"}, {"pgbench", "postgresql-contrib"},
-        {"sshd", "openssh-server"},  {"ssh", "openssh-client"},        {"python3", "python3"}};
+    static const std::map<std::string, std::string> packages = {{"etcd", "etcd-server"},
+                                                                {"etcdctl", "etcd-client"},
+                                                                {"patroni", "patroni"},
+                                                                {"ip", "iproute2"},
+                                                                {"iptables", "iptables"},
+                                                                {"iptables-save", "iptables"},
+                                                                {"setpriv", "util-linux"},
+                                                                {"setsid", "util-linux"},
+                                                                {"openssl", "openssl"},
+                                                                {"ssh-keygen", "openssh-client"},
+                                                                {"/usr/sbin/sshd", "openssh-server"},
+                                                                {"pg_ctl", "postgresql-15"},
+                                                                {"psql", "postgresql-client-15"},
+                                                                {"pgbench", "postgresql-contrib"},
+                                                                {"sshd", "openssh-server"},
+                                                                {"ssh", "openssh-client"},
+                                                                {"python3", "python3"}};
     auto it = packages.find(fs::path(program).filename().string());
     return it == packages.end() ? "" : it->second;
 }

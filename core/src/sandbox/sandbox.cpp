@@ -18,6 +18,7 @@
 #include <thread>
 
 #include "rest_tls.hpp"
+#include "ssh_access.hpp"
 
 namespace drillhost::sandbox {
 namespace fs = std::filesystem;
@@ -120,6 +121,7 @@ void make_directories(const SandboxState &state) {
                                  " is not searchable by other users, so the postgres user cannot reach "
                                  "the sandbox under it; chmod o+x it or choose another --state-dir");
     if (state.options.rest_tls) make_rest_certificates(state);
+    if (state.options.ssh) make_ssh_keys(state);
     struct passwd *postgres = ::getpwnam("postgres");
     for (const auto &m : state.members) {
         for (const auto &dir : {m.dir, m.socket_dir(), m.etcd_dir()}) fs::create_directories(dir);
@@ -299,6 +301,7 @@ SandboxState sandbox_up(const fs::path &state_dir, const SandboxOptions &options
         wait_for("etcd", deadline, [&] { return etcd_ready(state, supervisor); });
         progress("etcd is up");
         for (const auto &m : state.members) {
+            if (options.ssh) supervisor.start(m.name, "sshd");
             if (options.watchdog) {
                 // Patroni opens the FIFO for writing: its reader, the monitor, must be there first.
                 supervisor.start(m.name, "watchdog");

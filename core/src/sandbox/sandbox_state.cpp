@@ -3,6 +3,8 @@
 
 #include <fstream>
 
+#include "ssh_access.hpp"
+
 namespace drillhost::sandbox {
 namespace fs = std::filesystem;
 using nlohmann::json;
@@ -20,7 +22,7 @@ json SandboxState::to_json() const {
     json out_members = json::array();
     for (const auto &m : members) {
         json services = json::object();
-        for (const auto &service : {"etcd", "patroni", "watchdog"}) {
+        for (const auto &service : {"etcd", "patroni", "watchdog", "sshd"}) {
             auto it = pids.find(m.name + "/" + service);
             if (it != pids.end()) services[service] = {{"pid", it->second}, {"log", m.log(service).string()}};
         }
@@ -40,6 +42,8 @@ json SandboxState::to_json() const {
                                {"socket_dir", m.socket_dir().string()},
                                {"postgres_log", m.log("postgres").string()},
                                {"services", services}});
+        // How to reach the host over ssh instead (a target file can use it as the member's transport).
+        if (options.ssh) out_members.back()["ssh_transport"] = ssh_transport(*this, m);
     }
     return {{"kind", "drillhost-sandbox"},
             {"mode", mode},
@@ -56,7 +60,8 @@ json SandboxState::to_json() const {
               {"watchdog", options.watchdog},
               {"local_dcs_only", options.local_dcs_only},
               {"rest_tls", options.rest_tls},
-              {"rest_auth", options.rest_auth}}},
+              {"rest_auth", options.rest_auth},
+              {"ssh", options.ssh}}},
             // What a client of the REST API needs (the patroni-rest probe reads it from the target).
             {"restapi",
              {{"username", rest_username}, {"password", rest_password}, {"cacert", rest_cacert().string()}}},
@@ -90,6 +95,7 @@ SandboxState SandboxState::from_json(const json &j) {
     s.options.local_dcs_only = o.at("local_dcs_only");
     s.options.rest_tls = o.value("rest_tls", false);
     s.options.rest_auth = o.value("rest_auth", false);
+    s.options.ssh = o.value("ssh", false);
     if (j.contains("restapi")) {
         s.rest_username = j["restapi"].value("username", "");
         s.rest_password = j["restapi"].value("password", "");

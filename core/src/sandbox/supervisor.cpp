@@ -11,6 +11,7 @@
 #include <thread>
 
 #include "rest_tls.hpp"
+#include "ssh_access.hpp"
 
 namespace drillhost::sandbox {
 namespace fs = std::filesystem;
@@ -134,6 +135,7 @@ std::vector<std::string> Supervisor::service_argv(const Member &m, const std::st
         if (o.dcs == "etcd") argv.push_back("--enable-v2=true");  // Patroni's etcd: driver speaks v2
         return on_host(m, argv, true);
     }
+    if (service == "sshd") return on_host(m, sshd_argv(state_, m), false);
     if (service == "watchdog") {
         // The monitor plays the kernel: it stays outside the host, as root, and is drillhost itself.
         const char *self = std::getenv("DRILLHOST_BIN");

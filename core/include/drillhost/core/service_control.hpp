@@ -4,7 +4,10 @@
 //   - "sandbox": the embedded cluster's process supervisor;
 //   - "systemd": systemctl through the host's transport, with unit names from the target's
 //     "services" mapping (default patroni and etcd); postgres is the postmaster found through
-//     <data_dir>/postmaster.pid, as Patroni runs it inside its own unit.
+//     <data_dir>/postmaster.pid, as Patroni runs it inside its own unit;
+//   - "process": plain signals through the host's transport, for hosts without systemd: the pid
+//     from a pid file, and a start command that starts the service in the background. A member
+//     chooses it with "services": {"patroni": {"pidfile": "...", "start": ["sh", "-c", "..."]}}.
 // A backend is a JSON object, so a fault record in the ledger can name it and `drillhost recover`
 // can use it from another process.
 #pragma once

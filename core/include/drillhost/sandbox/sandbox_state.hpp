@@ -27,6 +27,7 @@ struct SandboxOptions {
     bool local_dcs_only = false;  // each Patroni talks to its own host's etcd member only
     bool rest_tls = false;        // REST API over HTTPS, with a certificate from a CA made for the sandbox
     bool rest_auth = false;       // basic auth on the REST API's write calls
+    bool ssh = false;             // an sshd in every host, to drive the ssh transport for real
     std::string subnet;           // "10.213.7.0/24"; empty: the first free candidate
     std::string scope = "drillhost";
 };
