@@ -168,6 +168,9 @@ TEST_CASE("bad input: unknown host, a replay pause on the primary, a service tha
     auto again = dh(s, {"inject", "service", "--host", "pg-3", "-p", "service=patroni"});
     CHECK(again.exit_code != 0);
     CHECK(contains(again.err, "is not running"));
+    auto no_watchdog = dh(s, {"inject", "watchdog", "--host", "pg-1"});
+    CHECK(no_watchdog.exit_code != 0);
+    CHECK(contains(no_watchdog.err, "sandbox up --watchdog"));
     recover(s, 1);  // only the fault that was applied was open; the refused ones were not
 }
 
@@ -233,4 +236,32 @@ TEST_CASE("dcs-outage: every etcd member stopped, or one frozen, and recover bri
     CHECK(etcd_health("pg-1") == "200");
     recover(s, 1);
     CHECK(etcd_health("pg-2") == "200");
+}
+
+TEST_CASE("watchdog: armed on the leader whose Patroni is frozen, it fires, and recover reports it") {
+    Sandbox s;
+    auto state = s.up({"--watchdog"});
+    std::string leader = current_leader(state);
+    std::string observer = a_replica(state);
+    inject(s, {"watchdog", "--host", leader});
+    inject(s, {"freeze", "--host", leader});
+    auto read = [](const fs::path &file) {
+        std::ifstream in(file);
+        return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    };
+    // Patroni's testing driver asks for ttl - safety_margin (10 - 5 s); frozen, it stops feeding.
+    CHECK(eventually(
+        [&] { return contains(read(state.member(leader).dir / "watchdog.events.jsonl"), "\"fired\""); },
+        std::chrono::seconds(20)));
+    recover(s, 2);
+    std::string journals;
+    for (const auto &entry : fs::directory_iterator(s.state_dir / "runs"))
+        if (entry.path().filename().string().rfind("recover-", 0) == 0) journals += read(entry.path());
+    CHECK(contains(journals, "watchdog.fired"));
+    CHECK(eventually(
+        [&] {
+            return http_from(s, a_replica(state) == leader ? "pg-3" : a_replica(state),
+                             state.member(leader).rest_url() + "/patroni") == "200";
+        },
+        std::chrono::seconds(30)));  // the host "rebooted": Patroni is back
 }

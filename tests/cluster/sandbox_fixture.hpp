@@ -52,6 +52,7 @@ inline std::string current_leader(const sb::SandboxState &state) {
         sb::http_get(state.members[0].rest_url() + "/cluster", std::chrono::seconds(2), state.rest_cacert())
             .body,
         nullptr, false);
+    if (!cluster.is_object()) return "";  // pg-1 not answering (stopped, frozen, cut off)
     for (const auto &m : cluster.value("members", nlohmann::json::array()))
         if (m["role"] == "leader") return m["name"];
     return "";
