@@ -1,0 +1,60 @@
+// The local transport runs for real here; the others are checked for how they resolve and what
+// they refuse (netns and ssh run for real in the cluster tests).
+#include <doctest/doctest.h>
+#include <signal.h>
+#include <drillhost/core/errors.hpp>
+#include <drillhost/core/transport.hpp>
+
+using namespace drillhost;
+using nlohmann::json;
+
+TEST_CASE("local exec: stdout, stderr and the exit code come back separately") {
+    auto r = exec_on({{"kind", "local"}}, {"sh", "-c", "echo out; echo err >&2; exit 3"});
+    CHECK(r.exit_code == 3);
+    CHECK(r.out == "out\n");
+    CHECK(r.err == "err\n");
+    CHECK_FALSE(r.timed_out);
+    CHECK_FALSE(r.ok());
+}
+
+TEST_CASE("local exec: a command past its timeout is killed and says so") {
+    auto start = std::chrono::steady_clock::now();
+    auto r = exec_on({{"kind", "local"}}, {"sleep", "30"}, std::chrono::milliseconds(200));
+    CHECK(r.timed_out);
+    CHECK(r.signal == SIGKILL);
+    CHECK(std::chrono::steady_clock::now() - start < std::chrono::seconds(5));
+}
+
+TEST_CASE("a program that is not installed names what to install") {
+    CHECK_THROWS_WITH_AS(exec_on({{"kind", "local"}}, {"drillhost-no-such-program"}),
+                         doctest::Contains("is not installed"), InfraError);
+}
+
+TEST_CASE("a host resolves to its own transport, its netns, or ssh with the target's defaults") {
+    json target = {{"ssh", {{"user", "admin"}, {"port", 2222}, {"key", "/k"}}},
+                   {"members",
+                    {{{"name", "a"}, {"address", "10.0.0.1"}},
+                     {{"name", "b"}, {"netns", "dh-pg-2"}, {"address", "10.0.0.2"}},
+                     {{"name", "c"}, {"transport", {{"kind", "local"}}}}}}};
+    auto a = transport_for(target, "a");
+    CHECK(a["kind"] == "ssh");
+    CHECK(a["host"] == "10.0.0.1");
+    CHECK(a["user"] == "admin");
+    CHECK(a["port"] == 2222);
+    CHECK(describe_transport(a) == "ssh admin@10.0.0.1:2222");
+    CHECK(transport_for(target, "b") == json{{"kind", "netns"}, {"netns", "dh-pg-2"}});
+    CHECK(transport_for(target, "c")["kind"] == "local");
+    CHECK_THROWS_WITH_AS(transport_for(target, "z"), doctest::Contains("the hosts are a, b, c"), UsageError);
+    CHECK_THROWS_AS(exec_on({{"kind", "telnet"}}, {"true"}), UsageError);
+    CHECK_THROWS_WITH_AS(exec_on({{"kind", "netns"}}, {"true"}), doctest::Contains("\"netns\" is missing"),
+                         UsageError);
+}
+
+TEST_CASE("shell quoting survives spaces, quotes and dollars") {
+    CHECK(shell_quote("plain-word_1.2:3") == "plain-word_1.2:3");
+    CHECK(shell_quote("two words") == "'two words'");
+    CHECK(shell_quote("it's $HOME") == "'it'\\''s $HOME'");
+    CHECK(shell_quote("") == "''");
+    auto r = exec_on({{"kind", "local"}}, {"sh", "-c", "printf %s " + shell_quote("it's $HOME; `x`")});
+    CHECK(r.out == "it's $HOME; `x`");
+}
