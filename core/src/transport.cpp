@@ -5,29 +5,18 @@
 #include <drillhost/core/transport.hpp>
 
 #include <boost/process.hpp>
-#include <boost/process/extend.hpp>
 #include <cerrno>
 #include <cstring>
 #include <fstream>
 #include <thread>
+
+#include "child_signals.hpp"
 
 namespace drillhost {
 namespace bp = boost::process;
 using nlohmann::json;
 
 namespace {
-
-// Default signal handling in the child: `run` blocks SIGINT/SIGTERM in every thread and a blocked
-// mask survives exec; a command we must time out has to die of SIGTERM.
-struct DefaultSignals : bp::extend::handler {
-    template <class Executor>
-    void on_exec_setup(Executor &) const {
-        for (int signo : {SIGINT, SIGTERM, SIGQUIT, SIGHUP}) ::signal(signo, SIG_DFL);
-        sigset_t none;
-        sigemptyset(&none);
-        sigprocmask(SIG_SETMASK, &none, nullptr);
-    }
-};
 
 std::string read_and_remove(const std::string &path) {
     std::ifstream in(path);

@@ -24,14 +24,8 @@ inline bool wait_socket(PGconn *conn, bool for_write, SteadyClock::time_point de
 
 // nullptr-holding PgConnection when the server did not accept a connection before the deadline.
 inline PgConnection connect_until(const ConnectParams &p, SteadyClock::time_point deadline) {
-    std::vector<const char *> keys, values;
-    for (size_t i = 0; i < p.keys.size(); ++i) {
-        keys.push_back(p.keys[i].c_str());
-        values.push_back(p.values[i].c_str());
-    }
-    keys.push_back(nullptr);
-    values.push_back(nullptr);
-    PgConnection conn(PQconnectStartParams(keys.data(), values.data(), 1), &PQfinish);
+    ParamArrays a(p);
+    PgConnection conn(PQconnectStartParams(a.keys.data(), a.values.data(), 1), &PQfinish);
     if (!conn || PQstatus(conn.get()) == CONNECTION_BAD) return PgConnection(nullptr, &PQfinish);
     auto state = PGRES_POLLING_WRITING;  // as libpq documents: start as if it asked to write
     while (state != PGRES_POLLING_OK) {

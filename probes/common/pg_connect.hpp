@@ -73,16 +73,24 @@ inline std::string pg_error(const PGresult *result) {
     return text;
 }
 
+// The NULL-terminated arrays libpq's *Params functions take, pointing into a ConnectParams that
+// must outlive them.
+struct ParamArrays {
+    std::vector<const char *> keys, values;
+    explicit ParamArrays(const ConnectParams &p) {
+        for (size_t i = 0; i < p.keys.size(); ++i) {
+            keys.push_back(p.keys[i].c_str());
+            values.push_back(p.values[i].c_str());
+        }
+        keys.push_back(nullptr);
+        values.push_back(nullptr);
+    }
+};
+
 // Blocking connect; check PQstatus (libpq reports failures on the connection object).
 inline PgConnection pg_connect(const ConnectParams &p) {
-    std::vector<const char *> keys, values;
-    for (size_t i = 0; i < p.keys.size(); ++i) {
-        keys.push_back(p.keys[i].c_str());
-        values.push_back(p.values[i].c_str());
-    }
-    keys.push_back(nullptr);
-    values.push_back(nullptr);
-    return PgConnection(PQconnectdbParams(keys.data(), values.data(), /*expand_dbname=*/1), &PQfinish);
+    ParamArrays a(p);
+    return PgConnection(PQconnectdbParams(a.keys.data(), a.values.data(), /*expand_dbname=*/1), &PQfinish);
 }
 
 // "host:port" of the server a connection reached.

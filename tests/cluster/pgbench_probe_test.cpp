@@ -63,17 +63,7 @@ TEST_CASE("pgbench: a switchover aborts its clients, and the exit status says so
                           "pgbench", "run", "-p", "duration_s=20"},
                          s.dir.path());
     std::this_thread::sleep_for(std::chrono::seconds(3));
-    std::string old_leader = current_leader(state);
-    std::string candidate = old_leader == "pg-1" ? "pg-2" : "pg-1";
-    bool switched = eventually(
-        [&] {
-            auto r = s.drillhost(
-                {"--load", plugins, "--format", "json", "probe", "patroni-rest", "switchover", "-p",
-                 "body={\"leader\":\"" + old_leader + "\",\"candidate\":\"" + candidate + "\"}"});
-            return r.exit_code == 0 && json::parse(r.out)["ok"] == true;
-        },
-        std::chrono::seconds(5));
-    REQUIRE(switched);
+    switch_leader(s, state, plugins);
     auto finished = run.wait(std::chrono::seconds(60));
     REQUIRE_MESSAGE(finished.exit_code == 0, finished.err);
     auto result = json::parse(finished.out);

@@ -64,6 +64,11 @@ inline std::string psql(const sb::SandboxState &state, const sb::Member &member)
            " user=postgres dbname=postgres password=" + state.superuser_password + "' -X -v ON_ERROR_STOP=1";
 }
 
+struct Sandbox;
+// A switchover from the current leader to another member through the patroni-rest probe, retried
+// for a few seconds (right after bring-up Patroni may still refuse with 412). Returns the candidate.
+std::string switch_leader(const Sandbox &s, const sb::SandboxState &state, const std::string &plugins);
+
 struct Sandbox {
     TempDir dir;
     fs::path state_dir = dir.path() / "state";
@@ -86,5 +91,22 @@ struct Sandbox {
     }
     ~Sandbox() { drillhost({"sandbox", "down"}); }
 };
+
+inline std::string switch_leader(const Sandbox &s, const sb::SandboxState &state,
+                                 const std::string &plugins) {
+    std::string old_leader = current_leader(state);
+    std::string candidate = old_leader == "pg-1" ? "pg-2" : "pg-1";
+    bool switched = eventually(
+        [&] {
+            auto r = s.drillhost(
+                {"--load", plugins, "--format", "json", "probe", "patroni-rest", "switchover", "-p",
+                 "body={\"leader\":\"" + old_leader + "\",\"candidate\":\"" + candidate + "\"}"});
+            auto reply = nlohmann::json::parse(r.out, nullptr, false);
+            return r.exit_code == 0 && reply.is_object() && reply.value("ok", false);
+        },
+        std::chrono::seconds(5));
+    REQUIRE_MESSAGE(switched, "no switchover from " << old_leader << " to " << candidate);
+    return candidate;
+}
 
 }  // namespace cluster_fixture

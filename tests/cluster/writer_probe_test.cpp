@@ -30,17 +30,7 @@ TEST_CASE("writer: a switchover loses no acknowledged write, and the gap is meas
     auto state = s.up();
     auto writer = start_writer(s, "10");
     std::this_thread::sleep_for(std::chrono::seconds(3));
-    std::string old_leader = current_leader(state);
-    std::string candidate = old_leader == "pg-1" ? "pg-2" : "pg-1";
-    bool switched = eventually(
-        [&] {
-            auto r = s.drillhost(
-                {"--load", plugins, "--format", "json", "probe", "patroni-rest", "switchover", "-p",
-                 "body={\"leader\":\"" + old_leader + "\",\"candidate\":\"" + candidate + "\"}"});
-            return r.exit_code == 0 && json::parse(r.out)["ok"] == true;
-        },
-        std::chrono::seconds(5));
-    REQUIRE(switched);
+    std::string candidate = switch_leader(s, state, plugins);
     auto result = finish(writer);
     MESSAGE("writer across a switchover: " << result.dump());
     CHECK(result["verify"]["lost"] == 0);

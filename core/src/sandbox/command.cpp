@@ -5,7 +5,6 @@
 #include <drillhost/sandbox/command.hpp>
 
 #include <boost/process.hpp>
-#include <boost/process/extend.hpp>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -13,24 +12,11 @@
 #include <fstream>
 #include <thread>
 
+#include "../child_signals.hpp"
+
 namespace drillhost::sandbox {
 namespace bp = boost::process;
 namespace fs = std::filesystem;
-
-namespace {
-// Children start with default signal handling: `run` blocks SIGINT and SIGTERM in every thread
-// (a thread waits for them), a background shell ignores SIGINT, and both survive exec. A service
-// that cannot be stopped with SIGTERM would only ever be SIGKILLed.
-struct DefaultSignals : bp::extend::handler {
-    template <class Executor>
-    void on_exec_setup(Executor &) const {
-        for (int signo : {SIGINT, SIGTERM, SIGQUIT, SIGHUP}) ::signal(signo, SIG_DFL);
-        sigset_t none;
-        sigemptyset(&none);
-        sigprocmask(SIG_SETMASK, &none, nullptr);
-    }
-};
-}  // namespace
 
 std::string package_for(const std::string &program) {
     static const std::map<std::string, std::string> packages = {{"etcd", "etcd-server"},
