@@ -48,6 +48,9 @@ struct InjectOptions {
 };
 int inject_command(const GlobalOptions &global, const InjectOptions &options);
 
+// The cluster as Patroni's REST API says (the cluster-status view): a patronictl-style table.
+int status_command(const GlobalOptions &global, const std::string &target);
+
 // A component by id, or by its short name ("patroni-rest", "partition").
 std::string resolve_component(const Registry &registry, const std::string &name, dh_kind kind);
 // NAME=VALUE strings (VALUE may be JSON) as one object.

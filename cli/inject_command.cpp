@@ -15,7 +15,7 @@ int inject_command(const GlobalOptions &global, const InjectOptions &options) {
     std::string id = resolve_component(registry, options.injector, DH_KIND_INJECTOR);
     nlohmann::json params = parse_cli_params(options.params);
     if (!options.host.empty()) params["host"] = options.host;
-    RunTarget target(global, options.target, /*keep=*/true);  // the fault outlives this command
+    RunTarget target(global, options.target, /*keep=*/true, /*may_bring_up=*/false);
     RunnerOptions runner_options;
     runner_options.state_dir = global.state_dir;
     runner_options.target = target.json();

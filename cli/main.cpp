@@ -87,6 +87,10 @@ int main(int argc, char **argv) {
     inject_cmd->add_option("--param,-p", inject.params, "NAME=VALUE (VALUE may be JSON)");
     inject_cmd->add_option("--target", inject.target,
                            "YAML/JSON target file, or `none`; default: the embedded cluster");
+    std::string status_target;
+    auto *status_cmd =
+        app.add_subcommand("status", "the cluster as Patroni's REST API says: a patronictl-style table");
+    status_cmd->add_option("--target", status_target, "YAML/JSON target file; default: the embedded cluster");
     auto run_sandbox = add_sandbox_commands(app, global);
     auto *sandbox_cmd = app.get_subcommand("sandbox");
 
@@ -116,6 +120,7 @@ int main(int argc, char **argv) {
         if (*recover_cmd) return recover_command(global);
         if (*probe_cmd) return probe_command(global, probe);
         if (*inject_cmd) return inject_command(global, inject);
+        if (*status_cmd) return status_command(global, status_target);
         if (*sandbox_cmd) return run_sandbox();
     } catch (const UsageError &e) {
         spdlog::error("{}", e.what());

@@ -7,7 +7,7 @@
 
 namespace drillhost::cli {
 
-RunTarget::RunTarget(const GlobalOptions &global, const std::string &target, bool keep)
+RunTarget::RunTarget(const GlobalOptions &global, const std::string &target, bool keep, bool may_bring_up)
     : global_(global), keep_(keep) {
     if (target == "none") return;
     if (!target.empty()) {
@@ -16,6 +16,10 @@ RunTarget::RunTarget(const GlobalOptions &global, const std::string &target, boo
     }
     auto progress = [](const std::string &message) { spdlog::info("sandbox: {}", message); };
     auto state = sandbox::load_state(global.state_dir);
+    if ((!state || !sandbox::sandbox_alive(*state)) && !may_bring_up)
+        throw UsageError(
+            "no --target and no embedded cluster is running: `drillhost sandbox up` brings one up, or "
+            "pass --target FILE");
     if (!state || !sandbox::sandbox_alive(*state)) {
         spdlog::info(
             "no --target and no embedded cluster running: bringing a default one up (--target none to skip)");

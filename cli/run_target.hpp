@@ -13,7 +13,9 @@ class RunTarget {
   public:
     // `target`: a YAML/JSON file, "none", or "" for the embedded cluster. `keep`: leave a sandbox
     // this run brought up running afterwards.
-    RunTarget(const GlobalOptions &global, const std::string &target, bool keep);
+    // Without `target`: the running embedded cluster, else (if `may_bring_up`) a default one
+    // brought up for this command, else a UsageError saying how to get one.
+    RunTarget(const GlobalOptions &global, const std::string &target, bool keep, bool may_bring_up = true);
     ~RunTarget();  // removes the sandbox it brought up, unless kept
     RunTarget(const RunTarget &) = delete;
     RunTarget &operator=(const RunTarget &) = delete;

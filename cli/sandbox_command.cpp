@@ -7,7 +7,7 @@
 #include <iostream>
 #include <memory>
 
-#include "table.hpp"
+#include "cluster_table.hpp"
 
 namespace drillhost::cli {
 namespace sb = drillhost::sandbox;
@@ -22,21 +22,6 @@ struct SandboxArgs {
     std::vector<std::string> command;
     std::string monitor_member;
 };
-
-std::string role_text(const std::string &role) {
-    if (role == "leader") return "Leader";
-    if (role == "standby_leader") return "Standby Leader";
-    if (role == "sync_standby") return "Sync Standby";
-    if (role == "replica") return "Replica";
-    return role;
-}
-
-std::string lag_text(const json &member) {
-    if (!member.contains("lag")) return "";
-    const auto &lag = member["lag"];
-    if (!lag.is_number()) return lag.is_string() ? lag.get<std::string>() : lag.dump();
-    return std::to_string(lag.get<long long>() / (1024 * 1024));
-}
 
 sb::SandboxState require_state(const GlobalOptions &global) {
     auto state = sb::load_state(global.state_dir);
@@ -57,15 +42,10 @@ void print_status(const GlobalOptions &global, const sb::SandboxState &state) {
                   << '\n';
         return;
     }
-    std::cout << "Cluster: " << state.options.scope << " (" << state.mode << ", " << state.options.dcs
-              << ", ttl " << state.options.ttl << ")" << (cluster.value("pause", false) ? "  [paused]" : "")
-              << '\n';
-    TextTable table({"Member", "Host", "Role", "State", "TL", "Lag in MB"});
-    for (const auto &m : cluster.value("members", json::array()))
-        table.add({m.value("name", ""), m.value("host", "") + ":" + std::to_string(m.value("port", 0)),
-                   role_text(m.value("role", "")), m.value("state", ""),
-                   m.contains("timeline") ? m["timeline"].dump() : "", lag_text(m)});
-    table.print(std::cout);
+    print_cluster_table(std::cout,
+                        "Cluster: " + state.options.scope + " (" + state.mode + ", " + state.options.dcs +
+                            ", ttl " + std::to_string(state.options.ttl) + ")",
+                        cluster);
 }
 
 }  // namespace

@@ -27,6 +27,7 @@ inline PgConnection connect_until(const ConnectParams &p, SteadyClock::time_poin
     ParamArrays a(p);
     PgConnection conn(PQconnectStartParams(a.keys.data(), a.values.data(), 1), &PQfinish);
     if (!conn || PQstatus(conn.get()) == CONNECTION_BAD) return PgConnection(nullptr, &PQfinish);
+    quiet(conn.get());
     auto state = PGRES_POLLING_WRITING;  // as libpq documents: start as if it asked to write
     while (state != PGRES_POLLING_OK) {
         if (state == PGRES_POLLING_FAILED ||

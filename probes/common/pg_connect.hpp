@@ -87,10 +87,20 @@ struct ParamArrays {
     }
 };
 
+// libpq prints server notices (and a FATAL sent as the server shuts down) to stderr by default;
+// the probes report errors themselves, so the operator's terminal stays readable.
+inline void quiet(PGconn *conn) {
+    if (conn)
+        PQsetNoticeProcessor(
+            conn, [](void *, const char *) {}, nullptr);
+}
+
 // Blocking connect; check PQstatus (libpq reports failures on the connection object).
 inline PgConnection pg_connect(const ConnectParams &p) {
     ParamArrays a(p);
-    return PgConnection(PQconnectdbParams(a.keys.data(), a.values.data(), /*expand_dbname=*/1), &PQfinish);
+    PgConnection conn(PQconnectdbParams(a.keys.data(), a.values.data(), /*expand_dbname=*/1), &PQfinish);
+    quiet(conn.get());
+    return conn;
 }
 
 // "host:port" of the server a connection reached.

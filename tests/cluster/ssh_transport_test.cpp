@@ -21,11 +21,13 @@ std::string ssh_target(const Sandbox &s, const sb::SandboxState &state, const st
         std::string dir = m["dir"], pidfile = dir + "/patroni.pid";
         m["services"] = {{"patroni",
                           {{"pidfile", pidfile},
+                           // Fully detached (setsid -f forks); the pid is written by what becomes Patroni.
                            {"start",
-                            {"sh", "-c",
-                             "setsid setpriv --reuid=postgres --regid=postgres --init-groups patroni " +
+                            {"setsid", "-f", "sh", "-c",
+                             "echo $$ > " + pidfile +
+                                 "; exec setpriv --reuid=postgres --regid=postgres --init-groups patroni " +
                                  m["patroni_config"].get<std::string>() + " >> " + dir +
-                                 "/patroni.log 2>&1 < /dev/null & echo $! > " + pidfile}}}}};
+                                 "/patroni.log 2>&1 < /dev/null"}}}}};
     }
     if (!extra_host.empty()) {
         auto ghost = target["members"][0];
@@ -56,27 +58,38 @@ TEST_CASE("ssh: partition and service injectors over the ssh transport into host
     Sandbox s;
     auto state = s.up({"--ssh"});
     auto target = ssh_target(s, state);
+    // Both faults on replicas, so nothing fails over underneath the checks.
+    std::string leader = current_leader(state), cut_host, stop_host;
+    for (const auto &m : state.members)
+        if (m.name != leader) (cut_host.empty() ? cut_host : stop_host) = m.name;
+    auto liveness = [&](const std::string &of) {
+        return http_from(s, leader,
+                         state.member(of).rest_url() + "/liveness");  // the HA loop, not PostgreSQL
+    };
 
-    auto cut = dh(s, {"inject", "partition", "--host", "pg-1", "--target", target});
+    auto cut = dh(s, {"inject", "partition", "--host", cut_host, "--target", target});
     REQUIRE_MESSAGE(cut.exit_code == 0, cut.err);
     CHECK(json::parse(cut.out)["record"]["transport"]["kind"] == "ssh");
-    CHECK(contains(s.drillhost({"sandbox", "exec", "pg-1", "--", "iptables", "-S"}).out, "drillhost:"));
-    CHECK(http_from(s, "pg-2", state.member("pg-1").rest_url() + "/patroni") == "000");
+    CHECK(contains(s.drillhost({"sandbox", "exec", cut_host, "--", "iptables", "-S"}).out, "drillhost:"));
+    CHECK(liveness(cut_host) == "000");
 
     auto stopped =
-        dh(s, {"inject", "service", "--host", "pg-3", "-p", "service=patroni", "--target", target});
+        dh(s, {"inject", "service", "--host", stop_host, "-p", "service=patroni", "--target", target});
     REQUIRE_MESSAGE(stopped.exit_code == 0, stopped.err);
     CHECK(json::parse(stopped.out)["record"]["backend"]["kind"] == "process");
-    CHECK(http_from(s, "pg-2", state.member("pg-3").rest_url() + "/patroni") == "000");
+    CHECK(liveness(stop_host) == "000");
 
     auto recovered = dh(s, {"recover"});  // the ledger kept the ssh target: no --target needed
     REQUIRE_MESSAGE(recovered.exit_code == 0, recovered.err);
     CHECK(json::parse(recovered.out)["reverted"] == 2);
-    CHECK_FALSE(contains(s.drillhost({"sandbox", "exec", "pg-1", "--", "iptables", "-S"}).out, "drillhost:"));
-    CHECK(http_from(s, "pg-2", state.member("pg-1").rest_url() + "/patroni") == "200");
-    CHECK(eventually(
-        [&] { return http_from(s, "pg-2", state.member("pg-3").rest_url() + "/patroni") == "200"; },
-        std::chrono::seconds(30)));
+    CHECK_FALSE(
+        contains(s.drillhost({"sandbox", "exec", cut_host, "--", "iptables", "-S"}).out, "drillhost:"));
+    CHECK(liveness(cut_host) == "200");
+    bool back = eventually([&] { return liveness(stop_host) == "200"; }, std::chrono::seconds(30));
+    CHECK_MESSAGE(back,
+                  stop_host << "'s Patroni did not come back; its log ends:\n"
+                            << shell("tail -n 30 " + (state.member(stop_host).dir / "patroni.log").string())
+                            << "processes: " << shell("pgrep -a patroni"));
 }
 
 TEST_CASE("ssh: a host that does not answer is a clear error, and nothing is left open") {

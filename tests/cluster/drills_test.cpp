@@ -1,0 +1,111 @@
+// The drills against the embedded cluster, run as an operator runs them, with their verdicts
+// asserted, and each checker shown failing when the cluster really misbehaves.
+#include <nlohmann/json.hpp>
+
+#include "sandbox_fixture.hpp"
+
+using nlohmann::json;
+
+namespace {
+
+const std::string plugins = std::string(PLUGINS_DIR) + "/*.so";
+
+Finished dh(const Sandbox &s, std::vector<std::string> args) {
+    args.insert(args.begin(), {"--load", plugins, "--format", "json"});
+    return s.drillhost(args);
+}
+
+// One drill's result from `run --format json`.
+json run_drill(const Sandbox &s, std::vector<std::string> args) {
+    args.insert(args.begin(), "run");
+    auto r = dh(s, args);
+    auto report = json::parse(r.out, nullptr, false);
+    REQUIRE_MESSAGE(report.is_object(), r.out << r.err);
+    REQUIRE(report["drills"].size() == 1);
+    return report["drills"][0];
+}
+
+std::string failed_assertions(const json &drill) {
+    std::string failed;
+    for (const auto &a : drill["assertions"])
+        if (a["verdict"] != "pass")
+            failed += a["name"].get<std::string>() + " (" + a["observed"].get<std::string>() + "); ";
+    return failed;
+}
+
+}  // namespace
+
+TEST_CASE("cluster-status: both views agree on a healthy cluster, and `drillhost status` shows it") {
+    Sandbox s;
+    auto state = s.up();
+    auto drill = run_drill(s, {"cluster-status"});
+    INFO(drill.dump());
+    CHECK(drill["outcome"] == "passed");
+    CHECK(failed_assertions(drill).empty());
+    CHECK(drill["assertions"].size() >= 11);  // one leader, 3 checks x 3 members, every member, lag
+
+    auto table = s.drillhost({"--load", plugins, "status"});
+    REQUIRE_MESSAGE(table.exit_code == 0, table.err);
+    CHECK(contains(table.out, "Leader"));
+    CHECK(contains(table.out, "Replica"));
+    CHECK(contains(table.out, state.member("pg-3").address + ":5432"));
+    auto as_json = json::parse(dh(s, {"status"}).out);
+    CHECK(as_json["cluster"]["members"].size() == 3);
+}
+
+TEST_CASE("cluster-status fails when a member's own view is gone (its Patroni frozen)") {
+    Sandbox s;
+    auto state = s.up();
+    std::string replica = current_leader(state) == "pg-3" ? "pg-2" : "pg-3";
+    REQUIRE(dh(s, {"inject", "freeze", "--host", replica}).exit_code == 0);
+    auto drill = run_drill(s, {"cluster-status"});
+    CHECK(drill["outcome"] == "failed");
+    CHECK(contains(failed_assertions(drill), replica + " answers GET /patroni"));
+    REQUIRE(dh(s, {"recover"}).exit_code == 0);
+}
+
+TEST_CASE("status without a cluster or a target says how to get one") {
+    Sandbox s;  // never brought up
+    auto r = s.drillhost({"--load", plugins, "status"});
+    CHECK(r.exit_code == 2);
+    CHECK(contains(r.err, "sandbox up"));
+}
+
+namespace {
+double measurement(const json &drill, const std::string &name) {
+    for (const auto &m : drill["measurements"])
+        if (m["name"] == name) return m["value"];
+    FAIL("no measurement " << name << " in " << drill.dump());
+    return 0;
+}
+}  // namespace
+
+TEST_CASE("switchover: now and scheduled, the candidate leads on the next timeline and no write is lost") {
+    Sandbox s;
+    auto state = s.up();
+    auto now = run_drill(s, {"switchover"});
+    INFO(now.dump());
+    CHECK(now["outcome"] == "passed");
+    CHECK(failed_assertions(now).empty());
+    CHECK(measurement(now, "lost_writes") == 0);
+    CHECK(measurement(now, "acknowledged_writes") > 100);
+    CHECK(measurement(now, "unavailability") > 0);
+    CHECK(measurement(now, "split_brain") == 0);
+
+    auto scheduled = run_drill(s, {"switchover", "-p", "scheduled_in_s=3"});
+    INFO(scheduled.dump());
+    CHECK(scheduled["outcome"] == "passed");
+    CHECK(measurement(scheduled, "switchover") >= 2500);  // not before its time (scheduled_at has 1 s steps)
+}
+
+TEST_CASE("switchover fails when the candidate cannot take over (its Patroni frozen)") {
+    Sandbox s;
+    auto state = s.up();
+    std::string candidate = current_leader(state) == "pg-3" ? "pg-2" : "pg-3";
+    REQUIRE(dh(s, {"inject", "freeze", "--host", candidate}).exit_code == 0);
+    auto drill = run_drill(s, {"switchover", "-p", "candidate=" + candidate});
+    INFO(drill.dump());
+    CHECK(drill["outcome"] == "failed");
+    CHECK(contains(failed_assertions(drill), "switchover accepted"));
+    REQUIRE(dh(s, {"recover"}).exit_code == 0);
+}
