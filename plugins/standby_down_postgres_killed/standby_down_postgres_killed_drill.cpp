@@ -1,0 +1,91 @@
+// standby-down/postgres-killed (seed case 3): SIGKILL the postmaster of a replica while its Patroni
+// runs. Patroni must start PostgreSQL again by itself: a new postmaster, the member back to
+// running/streaming as a replica on the same timeline, the leader untouched. Measures the time to
+// recovery. The fault goes through the service injector, so it is undone whatever happens.
+#include <drillhost/sdk.hpp>
+
+#include "drill_kit.hpp"
+
+using namespace drillhost::drills;
+
+namespace {
+
+constexpr const char *sql = "org.drillhost.probe.sql";
+
+// The replica with the least lag, or the one asked for.
+std::string pick_replica(const json &cluster, const json &params) {
+    if (params.contains("member")) return params["member"];
+    for (const auto &m : cluster.at("members"))
+        if (m.value("role", "") != "leader") return m.value("name", "");
+    throw dh::Skip("precondition: no replica");
+}
+
+}  // namespace
+
+struct StandbyPostgresKilledDrill : dh::Drill {
+    static constexpr dh::Info info{"org.drillhost.drill.standby-down.postgres-killed",
+                                   "standby-down/postgres-killed", "0.1.0",
+                                   "Kill a replica's postmaster; Patroni restarts it and it rejoins",
+                                   R"json({
+        "type": "object",
+        "properties": {
+            "member": {"type": "string", "description": "the replica to hit (default: the first replica)"}
+        },
+        "additionalProperties": false
+    })json"};
+
+    void run(dh::Host &host, const json &params) override {
+        Bounds bounds = read_bounds(host);
+        json cluster = preflight(host, bounds);
+        std::string leader = leaders(cluster).at(0).value("name", "");
+        int timeline = leaders(cluster).at(0).value("timeline", 0);
+        std::string replica = pick_replica(cluster, params);
+        if (replica == leader) throw dh::Skip("precondition: " + replica + " is the leader, not a replica");
+        // Patroni notices on its next loop and starts PostgreSQL; a replica's startup replays little.
+        double bound_ms = 1000 * (2 * bounds.loop_wait_s + bounds.ttl_s);
+        std::string bound = "<= " + ms_text(bound_ms) + " (2 x loop_wait + ttl)";
+
+        double fault_ms = host.now_ms();
+        auto fault = host.inject("org.drillhost.injector.service", {{"host", replica},
+                                                                    {"service", "postgres"},
+                                                                    {"action", "kill"},
+                                                                    {"signal", "SIGKILL"},
+                                                                    {"restart_wait_s", bound_ms / 1000}});
+        // Back: the member answers SQL in recovery and /cluster shows it running or streaming.
+        double back_ms = -1;
+        json status;
+        while (host.now_ms() - fault_ms < bound_ms) {
+            try {
+                status =
+                    host.probe(sql, {{"request", "status"}, {"member", replica}, {"connect_timeout_s", 2}});
+                json view = cluster_view(host);
+                for (const auto &m : view.at("members"))
+                    if (m.value("name", "") == replica &&
+                        (m.value("state", "") == "running" || m.value("state", "") == "streaming"))
+                        back_ms = host.now_ms() - fault_ms;
+                if (back_ms >= 0) break;
+            } catch (const dh::Error &e) {
+                if (e.status() == DH_ERR_CANCELLED) throw;
+                host.debug(std::string("not back yet: ") + e.what());
+            }
+            host.sleep(std::chrono::milliseconds(200));
+        }
+        host.check("Patroni restarted PostgreSQL", back_ms >= 0,
+                   back_ms >= 0 ? replica + " back after " + ms_text(back_ms) : "not back", bound);
+        if (back_ms >= 0) {
+            host.measure("time_to_recovery", back_ms, "ms");
+            host.check("still a replica", status.value("in_recovery", false),
+                       status.value("in_recovery", false) ? "in recovery" : "writable", "in recovery");
+            host.check("same timeline", status.value("timeline", 0) == timeline,
+                       "timeline " + status.value("timeline", json()).dump(),
+                       "timeline " + std::to_string(timeline));
+        }
+        host.revert(fault);
+        json after = cluster_view(host);
+        std::string leader_after = leaders(after).empty() ? "none" : leaders(after).at(0).value("name", "");
+        host.check("leader untouched", leader_after == leader, leader_after, leader);
+        converge(host, bounds, bound_ms, "2 x loop_wait + ttl");
+    }
+};
+
+DRILLHOST_PLUGIN("standby-down-postgres-killed", "0.1.0", StandbyPostgresKilledDrill)
