@@ -84,7 +84,7 @@ TEST_CASE("ssh: partition and service injectors over the ssh transport into host
     CHECK(json::parse(recovered.out)["reverted"] == 2);
     CHECK_FALSE(
         contains(s.drillhost({"sandbox", "exec", cut_host, "--", "iptables", "-S"}).out, "drillhost:"));
-    CHECK(liveness(cut_host) == "200");
+    CHECK(eventually([&] { return liveness(cut_host) == "200"; }, std::chrono::seconds(15)));
     bool back = eventually([&] { return liveness(stop_host) == "200"; }, std::chrono::seconds(30));
     CHECK_MESSAGE(back,
                   stop_host << "'s Patroni did not come back; its log ends:\n"
