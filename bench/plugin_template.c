@@ -28,7 +28,8 @@ static const dh_descriptor descriptor = {
     "1.0.0",
     "benchmark plugin",
     "{\"type\":\"object\",\"properties\":{\"member\":{\"type\":\"string\"},\"hold_ms\":{\"type\":\"integer\","
-    "\"minimum\":0,\"default\":1000}},\"additionalProperties\":false}"};
+    "\"minimum\":0,\"default\":1000}},\"additionalProperties\":false}",
+    DH_IMPACT_READ_ONLY};
 static const dh_component component = {sizeof(dh_component),
                                        &descriptor,
                                        bench_create,

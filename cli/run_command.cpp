@@ -13,6 +13,7 @@
 #include <map>
 
 #include "commands.hpp"
+#include "run_progress.hpp"
 #include "run_summary.hpp"
 #include "run_target.hpp"
 #include "signal_forwarder.hpp"
@@ -50,6 +51,19 @@ void log_line(dh_severity severity, const std::string &component, const std::str
     spdlog::log(levels[std::clamp(severity, 0, 3)], "[{}] {}", component, message);
 }
 
+// --all: the least disruptive first (see dh_impact), so a cheap check fails fast before a drill
+// takes the primary away; undeclared impact last. Ties by id, for a stable order.
+std::vector<std::string> drills_by_impact(const Registry &registry) {
+    auto rank = [](const Component *c) { return c->impact == DH_IMPACT_UNKNOWN ? 99 : c->impact; };
+    auto found = registry.list(DH_KIND_DRILL);
+    std::stable_sort(found.begin(), found.end(), [&](const Component *a, const Component *b) {
+        return std::pair(rank(a), a->id) < std::pair(rank(b), b->id);
+    });
+    std::vector<std::string> ids;
+    for (const auto *c : found) ids.push_back(c->id);
+    return ids;
+}
+
 std::chrono::milliseconds to_ms(double seconds) {
     return std::chrono::milliseconds(static_cast<long long>(seconds * 1000));
 }
@@ -65,7 +79,7 @@ int run_command(const GlobalOptions &global, const RunOptions &options) {
         drills.push_back(resolve_component(registry, name, DH_KIND_DRILL));
     if (options.all) {
         if (!drills.empty()) throw UsageError("give drill ids or --all, not both");
-        for (const auto *c : registry.list(DH_KIND_DRILL)) drills.push_back(c->id);
+        drills = drills_by_impact(registry);
         if (drills.empty()) throw InfraError("--all: no drill is loaded (check --load)");
     }
     if (drills.empty())
@@ -88,6 +102,8 @@ int run_command(const GlobalOptions &global, const RunOptions &options) {
     runner_options.timeout = to_ms(options.timeout_s);
     runner_options.grace = to_ms(options.grace_s);
     runner_options.log = &log_line;
+    RunProgress progress(drills.size());
+    runner_options.on_journal_entry = [&progress](const nlohmann::json &entry) { progress.on_entry(entry); };
     Runner runner(registry, runner_options);
     spdlog::info("run {}: {} drill(s); journal {}", runner.run_id(), drills.size(),
                  runner.journal_path().string());
@@ -111,7 +127,9 @@ int run_command(const GlobalOptions &global, const RunOptions &options) {
 
     std::vector<DrillResult> results;
     bool abandoned = false;
+    auto run_started = std::chrono::steady_clock::now();
     for (size_t i = 0; i < drills.size(); ++i) {
+        progress.next_drill();
         spdlog::info("[{}/{}] {}: starting", i + 1, drills.size(), drills[i]);
         results.push_back(runner.run(drills[i], params[drills[i]]));
         const auto &r = results.back();
@@ -119,15 +137,18 @@ int run_command(const GlobalOptions &global, const RunOptions &options) {
         spdlog::info("[{}/{}] {}: {} in {:.1f} s{}{}", i + 1, drills.size(), r.drill, outcome_name(r.outcome),
                      r.duration_ms / 1000.0, r.message.empty() ? "" : ": ", r.message);
     }
+    double wall_ms =
+        std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - run_started).count();
     size_t still_open = runner.finish();
     if (still_open > 0)
         spdlog::error("{} fault(s) are still open in {}: fix the cause and run `drillhost recover`",
                       still_open, runner.ledger_path().string());
 
-    print_summary(std::cout, results, global.format == Format::json, runner.run_id(), runner.journal_path());
+    print_summary(std::cout, results, global.format == Format::json, runner.run_id(), runner.journal_path(),
+                  wall_ms);
     if (!options.report.empty()) {
         std::ofstream report(options.report);
-        print_summary(report, results, true, runner.run_id(), runner.journal_path());
+        print_summary(report, results, true, runner.run_id(), runner.journal_path(), wall_ms);
         if (!report)
             spdlog::error("--report {}: cannot write it", options.report);
         else

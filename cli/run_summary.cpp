@@ -43,13 +43,14 @@ nlohmann::json to_json(const DrillResult &r) {
 }  // namespace
 
 void print_summary(std::ostream &out, const std::vector<DrillResult> &results, bool as_json,
-                   const std::string &run_id, const std::filesystem::path &journal) {
+                   const std::string &run_id, const std::filesystem::path &journal, double wall_ms) {
     if (as_json) {
         nlohmann::json drills = nlohmann::json::array();
         for (const auto &r : results) drills.push_back(to_json(r));
         out << nlohmann::json{{"run", run_id},
                               {"journal", journal.string()},
                               {"exit_code", exit_code_for(results)},
+                              {"duration_ms", wall_ms},
                               {"drills", drills}}
                    .dump(2)
             << '\n';
@@ -78,6 +79,11 @@ void print_summary(std::ostream &out, const std::vector<DrillResult> &results, b
             if (a.verdict == DH_VERDICT_FAIL)
                 out << "  FAIL " << r.drill << ": " << a.name << ": observed " << a.observed << ", bound "
                     << a.bound << '\n';
+    char total[64];
+    std::snprintf(total, sizeof total, "%zu drill(s) in %d min %.1f s", results.size(),
+                  static_cast<int>(wall_ms / 60000),
+                  (wall_ms - 60000 * static_cast<int>(wall_ms / 60000)) / 1000);
+    out << total << '\n';
     out << "journal: " << journal.string() << '\n';
 }
 

@@ -45,6 +45,7 @@ void Journal::write(nlohmann::json entry) {
     std::lock_guard lock(mutex_);
     std::fwrite(line.data(), 1, line.size(), file_);
     std::fflush(file_);
+    if (observer_) observer_(entry);  // under the lock: progress lines come out in journal order
 }
 
 }  // namespace drillhost

@@ -105,6 +105,10 @@ Component read_component(const std::string &path, const dh_component *table, uin
     component.version = d->version;
     component.summary = d->summary;
     component.kind = d->kind;
+    if (d->struct_size >= offsetof(dh_descriptor, impact) + sizeof d->impact)  // ABI 1.2
+        component.impact = d->impact >= DH_IMPACT_READ_ONLY && d->impact <= DH_IMPACT_SPLIT_BRAIN
+                               ? d->impact
+                               : DH_IMPACT_UNKNOWN;
     component.plugin_path = path;
     component.table = table;
     auto schema = nlohmann::json::parse(empty_text(d->params_schema) ? "" : d->params_schema, nullptr, false);

@@ -85,6 +85,7 @@ struct Runner::Impl {
 
 Runner::Runner(const Registry &registry, RunnerOptions options)
     : impl_(std::make_unique<Impl>(registry, std::move(options))) {
+    if (impl_->options.on_journal_entry) impl_->journal.observe(impl_->options.on_journal_entry);
     impl_->journal.write({{"type", "run.start"}, {"ledger", impl_->ledger.path().string()}});
 }
 

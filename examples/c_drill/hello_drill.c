@@ -85,6 +85,7 @@ static const dh_descriptor hello_descriptor = {
     "1.0.0",
     "A drill in plain C: host sleep, and a file fault through the host",
     "{\"type\":\"object\",\"properties\":{},\"additionalProperties\":false}",
+    DH_IMPACT_READ_ONLY, /* it touches a temp file, never the cluster */
 };
 
 static const dh_component hello_component = {

@@ -19,9 +19,12 @@ bool same_role(const std::string &in_cluster, const std::string &own) {
 
 struct ClusterStatusDrill : dh::Drill {
     static constexpr dh::Info info{
-        "org.drillhost.drill.cluster-status", "cluster-status", "0.1.0",
+        "org.drillhost.drill.cluster-status",
+        "cluster-status",
+        "0.1.0",
         "The cluster view and every member's own view agree; exactly one leader",
-        R"json({"type": "object", "properties": {}, "additionalProperties": false})json"};
+        R"json({"type": "object", "properties": {}, "additionalProperties": false})json",
+        DH_IMPACT_READ_ONLY};
 
     void run(dh::Host &host, const json &) override {
         Bounds bounds = read_bounds(host);

@@ -24,7 +24,8 @@ std::string pick_replica(const json &cluster, const json &params) {
 
 struct StandbyPostgresKilledDrill : dh::Drill {
     static constexpr dh::Info info{"org.drillhost.drill.standby-down.postgres-killed",
-                                   "standby-down/postgres-killed", "0.1.0",
+                                   "standby-down/postgres-killed",
+                                   "0.1.0",
                                    "Kill a replica's postmaster; Patroni restarts it and it rejoins",
                                    R"json({
         "type": "object",
@@ -32,7 +33,8 @@ struct StandbyPostgresKilledDrill : dh::Drill {
             "member": {"type": "string", "description": "the replica to hit (default: the first replica)"}
         },
         "additionalProperties": false
-    })json"};
+    })json",
+                                   DH_IMPACT_REPLICA};
 
     void run(dh::Host &host, const json &params) override {
         Bounds bounds = read_bounds(host);

@@ -42,7 +42,9 @@ std::string utc_in(double seconds) {  // ISO 8601, as Patroni's scheduled_at wan
 
 struct SwitchoverDrill : dh::Drill {
     static constexpr dh::Info info{
-        "org.drillhost.drill.switchover", "switchover", "0.1.0",
+        "org.drillhost.drill.switchover",
+        "switchover",
+        "0.1.0",
         "Planned switchover under write load: new leader, timeline +1, nobody lost",
         R"json({
         "type": "object",
@@ -54,7 +56,8 @@ struct SwitchoverDrill : dh::Drill {
             "settle_s": {"type": "number", "minimum": 0, "default": 2, "description": "write load before the switchover"}
         },
         "additionalProperties": false
-    })json"};
+    })json",
+        DH_IMPACT_PLANNED};
 
     void run(dh::Host &host, const json &params) override {
         Bounds bounds = read_bounds(host);

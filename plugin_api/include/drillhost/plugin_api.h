@@ -29,7 +29,7 @@ extern "C" {
 #endif
 
 #define DH_ABI_VERSION_MAJOR 1u
-#define DH_ABI_VERSION_MINOR 1u
+#define DH_ABI_VERSION_MINOR 2u
 
 /* The name of the one symbol a plugin exports: `const dh_plugin *drillhost_plugin_entry(void)`. */
 #define DH_ENTRY_SYMBOL "drillhost_plugin_entry"
@@ -58,6 +58,18 @@ enum { DH_KIND_DRILL = 1, DH_KIND_INJECTOR = 2, DH_KIND_PROBE = 3 };
 
 typedef int32_t dh_severity;
 enum { DH_LOG_DEBUG = 0, DH_LOG_INFO = 1, DH_LOG_WARN = 2, DH_LOG_ERROR = 3 };
+
+/* ABI 1.2: how much a drill disturbs the cluster. `drillhost run --all` runs the least disruptive
+ * first, so a cheap check fails fast before a drill that takes the primary away. */
+typedef int32_t dh_impact;
+enum {
+    DH_IMPACT_UNKNOWN = 0,      /* not declared (ABI 1.0/1.1 plugins): run last */
+    DH_IMPACT_READ_ONLY = 1,    /* only looks */
+    DH_IMPACT_REPLICA = 2,      /* restarts or stops a replica; the leader keeps serving */
+    DH_IMPACT_PLANNED = 3,      /* moves the leader on purpose: switchover, manual failover */
+    DH_IMPACT_PRIMARY_LOST = 4, /* takes the primary away: automatic failover */
+    DH_IMPACT_SPLIT_BRAIN = 5   /* may leave two primaries (freezes, partitions) */
+};
 
 typedef int32_t dh_verdict;
 enum { DH_VERDICT_PASS = 0, DH_VERDICT_FAIL = 1, DH_VERDICT_SKIP = 2 };
@@ -161,6 +173,8 @@ typedef struct dh_descriptor {
     const char *version;       /* the component's semantic version: "1.2.0" */
     const char *summary;       /* one line */
     const char *params_schema; /* JSON Schema (draft 7) of the params object */
+    dh_impact impact;          /* ABI 1.2, drills only: DH_IMPACT_*; the host reads it only when
+                                  struct_size covers it, else takes DH_IMPACT_UNKNOWN */
 } dh_descriptor;
 
 /* ---- One component. Kind-specific functions are NULL for other kinds. ----

@@ -19,7 +19,8 @@ struct Component {
     std::string version;
     std::string summary;
     dh_kind kind = 0;
-    nlohmann::json schema;  // the parameters' JSON Schema, as the plugin declared it
+    dh_impact impact = DH_IMPACT_UNKNOWN;  // drills; orders `run --all`
+    nlohmann::json schema;                 // the parameters' JSON Schema, as the plugin declared it
     std::shared_ptr<const ParamSchema> validator;
     std::string plugin_path;              // the .so it came from
     const dh_component *table = nullptr;  // valid while the plugin stays loaded (always, see loader)

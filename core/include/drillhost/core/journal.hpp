@@ -5,6 +5,7 @@
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
+#include <functional>
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <string>
@@ -22,6 +23,12 @@ class Journal {
     // Appends `entry` (an object) with "run", "wall" and "mono_ms" added. Thread-safe; flushed per line.
     void write(nlohmann::json entry);
 
+    // Called with every entry after it is written (on the writer's thread; keep it short). For
+    // progress output; set it before the first write.
+    void observe(std::function<void(const nlohmann::json &entry)> observer) {
+        observer_ = std::move(observer);
+    }
+
     // Monotonic milliseconds since the journal was opened (the run's clock).
     double mono_ms() const;
     const std::filesystem::path &path() const { return path_; }
@@ -33,6 +40,7 @@ class Journal {
     std::FILE *file_ = nullptr;
     std::mutex mutex_;
     std::chrono::steady_clock::time_point start_;
+    std::function<void(const nlohmann::json &)> observer_;
 };
 
 // Current UTC time as "2026-11-25T20:19:05.123Z".

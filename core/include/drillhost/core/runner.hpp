@@ -55,6 +55,9 @@ struct RunnerOptions {
     std::chrono::milliseconds timeout{std::chrono::minutes(10)};  // per drill
     std::chrono::milliseconds grace{std::chrono::seconds(10)};    // to stop after cancel/timeout
     std::function<void(dh_severity, const std::string &component, const std::string &message)> log;
+    // Sees every journal entry as it is written (drill.start, event, fault.*, verdict, ...): for
+    // progress output. Called on the drill's thread, in journal order.
+    std::function<void(const nlohmann::json &entry)> on_journal_entry;
 };
 
 class Runner {

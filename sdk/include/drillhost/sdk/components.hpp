@@ -18,11 +18,12 @@ namespace drillhost::sdk {
 
 // What the host reads without running anything (see dh_descriptor).
 struct Info {
-    const char *id;       // reverse-DNS, unique: "org.example.hello"
-    const char *name;     // short human name
-    const char *version;  // semantic version of the component
-    const char *summary;  // one line
-    const char *schema;   // JSON Schema of the params object
+    const char *id;                        // reverse-DNS, unique: "org.example.hello"
+    const char *name;                      // short human name
+    const char *version;                   // semantic version of the component
+    const char *summary;                   // one line
+    const char *schema;                    // JSON Schema of the params object
+    dh_impact impact = DH_IMPACT_UNKNOWN;  // drills: how much they disturb (orders `run --all`)
 };
 
 class Drill {

@@ -82,6 +82,10 @@ class Host {
         expect(host_->record_event(host_, name.c_str(), details.dump().c_str()), "record_event " + name);
     }
 
+    // A step of the drill ("fault", "waiting for a new leader"): an event named "phase", which
+    // `drillhost run` prints as progress with the time elapsed in the drill.
+    void phase(const std::string &what) const { event("phase", {{"phase", what}}); }
+
     json probe(const std::string &probe_id, const json &params = json::object()) const {
         char *raw = nullptr;
         expect(host_->call_probe(host_, probe_id.c_str(), params.dump().c_str(), &raw), "probe " + probe_id);
