@@ -56,6 +56,15 @@ struct ServiceInjector : dh::Injector {
         request["action"] = "status";
         auto deadline = host.now_ms() + 1000 * record.value("restart_wait_s", 60.0);
         if (service == "postgres") {  // Patroni's job first: starting it behind Patroni's back would race it
+            // No Patroni on the host (a node-lost drill killed both): a postmaster started by hand
+            // would come up as the old primary next to the new one. Patroni starts it, as a replica,
+            // when its own fault is reverted.
+            json patroni = {{"host", record.at("host")}, {"service", "patroni"}, {"action", "status"}};
+            if (!host.call("service", patroni).value("running", false)) {
+                host.info("Patroni is not running on " + record.at("host").get<std::string>() +
+                          ": PostgreSQL is left for it to start");
+                return;
+            }
             while (!host.call("service", request).value("running", false) && host.now_ms() < deadline)
                 host.sleep(std::chrono::milliseconds(250));
         }

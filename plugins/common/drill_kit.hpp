@@ -9,6 +9,8 @@
 #include <string>
 #include <vector>
 
+#include "drill_wait.hpp"
+
 namespace drillhost::drills {
 
 using json = nlohmann::json;
@@ -39,8 +41,47 @@ inline Bounds read_bounds(const dh::Host &host) {
 
 // GET /cluster from the first member that answers: {members: [{name, role, state, timeline, lag_bytes, ...}],
 // pause}.
-inline json cluster_view(const dh::Host &host) {
-    return host.probe(patroni_rest, {{"request", "cluster"}}).at("data");
+// `ask`: this member only (a drill that took a member away asks a survivor, not the lost one).
+inline json cluster_view(const dh::Host &host, const std::string &ask = "") {
+    json request = {{"request", "cluster"}};
+    if (!ask.empty()) request["member"] = ask, request["timeout_ms"] = 1500;
+    return host.probe(patroni_rest, request).at("data");
+}
+
+// SQL status of one member (in_recovery, timeline, replay_paused, LSNs, pid ...), short timeouts.
+inline json sql_status(const dh::Host &host, const std::string &member) {
+    return host.probe("org.drillhost.probe.sql",
+                      {{"request", "status"}, {"member", member}, {"connect_timeout_s", 2}});
+}
+
+// The replica asked for (`params.member`), or the least lagging one.
+inline std::string pick_replica(const json &cluster, const json &params,
+                                const std::string &param = "member") {
+    std::string leader = leader_of(cluster);
+    if (params.contains(param)) {
+        std::string asked = params[param];
+        if (asked == leader) throw dh::Skip("precondition: " + asked + " is the leader, not a replica");
+        if (member_in(cluster, asked).is_null()) throw dh::Skip("precondition: no member " + asked);
+        return asked;
+    }
+    std::string best;
+    double best_lag = 0;
+    for (const auto &m : cluster.at("members")) {
+        if (m.value("name", "") == leader || !is_up(m.value("state", ""))) continue;
+        double lag =
+            m.contains("lag_bytes") && m["lag_bytes"].is_number() ? m["lag_bytes"].get<double>() : 1e18;
+        if (best.empty() || lag < best_lag) best = m.value("name", ""), best_lag = lag;
+    }
+    if (best.empty()) throw dh::Skip("precondition: no replica");
+    return best;
+}
+
+// Every member but `except`.
+inline std::vector<std::string> members_except(const json &cluster, const std::string &except) {
+    std::vector<std::string> names;
+    for (const auto &m : cluster.value("members", json::array()))
+        if (m.value("name", "") != except) names.push_back(m.value("name", ""));
+    return names;
 }
 
 inline std::vector<json> leaders(const json &cluster) {
@@ -75,6 +116,24 @@ inline std::string health_problem(const json &cluster, const json &target, const
     return "";
 }
 
+// Patroni 3.0.2 calls a replica "running" even while its walreceiver fails (a replication slot
+// not yet re-created after the member rejoined): only the leader's pg_stat_replication says it
+// streams. "" when every replica (but cascading ones) streams from the leader.
+inline std::string streaming_problem(const dh::Host &host, const json &cluster) {
+    std::string leader = leader_of(cluster);
+    json status = host.probe("org.drillhost.probe.sql",
+                             {{"request", "status"}, {"member", leader}, {"connect_timeout_s", 2}});
+    for (const auto &m : cluster.value("members", json::array())) {
+        std::string name = m.value("name", "");
+        if (name == leader || m.value("tags", json::object()).contains("replicatefrom")) continue;
+        bool streams = false;
+        for (const auto &r : status.value("replication", json::array()))
+            streams |= r.value("application_name", "") == name && r.value("state", "") == "streaming";
+        if (!streams) return name + " does not stream from " + leader + " (not in its pg_stat_replication)";
+    }
+    return "";
+}
+
 // The pre-flight gate: a cluster that is not healthy (or paused, unless the drill allows it) is a
 // skipped drill with the reason, never a failure of the drill.
 inline json preflight(const dh::Host &host, const Bounds &bounds, bool allow_paused = false) {
@@ -82,6 +141,7 @@ inline json preflight(const dh::Host &host, const Bounds &bounds, bool allow_pau
     std::string problem = health_problem(cluster, host.target(), bounds);
     if (problem.empty() && !allow_paused && (bounds.paused || cluster.value("pause", false)))
         problem = "the cluster is paused (maintenance mode)";
+    if (problem.empty()) problem = streaming_problem(host, cluster);
     if (!problem.empty()) throw dh::Skip("precondition: " + problem);
     host.event("preflight", cluster);
     return cluster;
@@ -93,7 +153,9 @@ inline bool converge(const dh::Host &host, const Bounds &bounds, double bound_ms
     std::string problem = "no answer";
     for (;;) {
         try {
-            problem = health_problem(cluster_view(host), host.target(), bounds);
+            json cluster = cluster_view(host);
+            problem = health_problem(cluster, host.target(), bounds);
+            if (problem.empty()) problem = streaming_problem(host, cluster);
         } catch (const dh::Error &e) {
             if (e.status() == DH_ERR_CANCELLED) throw;
             problem = e.what();
@@ -107,10 +169,6 @@ inline bool converge(const dh::Host &host, const Bounds &bounds, double bound_ms
         "converged", problem.empty(),
         problem.empty() ? "healthy after " + std::to_string(static_cast<long>(took)) + " ms" : problem,
         "healthy within " + std::to_string(static_cast<long>(bound_ms)) + " ms (" + why + ")");
-}
-
-inline std::string ms_text(double ms) {
-    return std::to_string(static_cast<long>(ms)) + " ms";
 }
 
 }  // namespace drillhost::drills

@@ -8,20 +8,6 @@
 
 using namespace drillhost::drills;
 
-namespace {
-
-constexpr const char *sql = "org.drillhost.probe.sql";
-
-// The replica with the least lag, or the one asked for.
-std::string pick_replica(const json &cluster, const json &params) {
-    if (params.contains("member")) return params["member"];
-    for (const auto &m : cluster.at("members"))
-        if (m.value("role", "") != "leader") return m.value("name", "");
-    throw dh::Skip("precondition: no replica");
-}
-
-}  // namespace
-
 struct StandbyPostgresKilledDrill : dh::Drill {
     static constexpr dh::Info info{"org.drillhost.drill.standby-down.postgres-killed",
                                    "standby-down/postgres-killed",
@@ -39,14 +25,14 @@ struct StandbyPostgresKilledDrill : dh::Drill {
     void run(dh::Host &host, const json &params) override {
         Bounds bounds = read_bounds(host);
         json cluster = preflight(host, bounds);
-        std::string leader = leaders(cluster).at(0).value("name", "");
-        int timeline = leaders(cluster).at(0).value("timeline", 0);
+        std::string leader = leader_of(cluster);
+        int timeline = timeline_of(cluster, leader);
         std::string replica = pick_replica(cluster, params);
-        if (replica == leader) throw dh::Skip("precondition: " + replica + " is the leader, not a replica");
         // Patroni notices on its next loop and starts PostgreSQL; a replica's startup replays little.
         double bound_ms = 1000 * (2 * bounds.loop_wait_s + bounds.ttl_s);
         std::string bound = "<= " + ms_text(bound_ms) + " (2 x loop_wait + ttl)";
 
+        host.phase("SIGKILL the postmaster of " + replica);
         double fault_ms = host.now_ms();
         auto fault = host.inject("org.drillhost.injector.service", {{"host", replica},
                                                                     {"service", "postgres"},
@@ -54,24 +40,12 @@ struct StandbyPostgresKilledDrill : dh::Drill {
                                                                     {"signal", "SIGKILL"},
                                                                     {"restart_wait_s", bound_ms / 1000}});
         // Back: the member answers SQL in recovery and /cluster shows it running or streaming.
-        double back_ms = -1;
+        host.phase("waiting for Patroni to restart PostgreSQL on " + replica);
         json status;
-        while (host.now_ms() - fault_ms < bound_ms) {
-            try {
-                status =
-                    host.probe(sql, {{"request", "status"}, {"member", replica}, {"connect_timeout_s", 2}});
-                json view = cluster_view(host);
-                for (const auto &m : view.at("members"))
-                    if (m.value("name", "") == replica &&
-                        (m.value("state", "") == "running" || m.value("state", "") == "streaming"))
-                        back_ms = host.now_ms() - fault_ms;
-                if (back_ms >= 0) break;
-            } catch (const dh::Error &e) {
-                if (e.status() == DH_ERR_CANCELLED) throw;
-                host.debug(std::string("not back yet: ") + e.what());
-            }
-            host.sleep(std::chrono::milliseconds(200));
-        }
+        double back_ms = wait_until(host, fault_ms, bound_ms, [&] {
+            status = sql_status(host, replica);
+            return is_up(state_of(cluster_view(host), replica));
+        });
         host.check("Patroni restarted PostgreSQL", back_ms >= 0,
                    back_ms >= 0 ? replica + " back after " + ms_text(back_ms) : "not back", bound);
         if (back_ms >= 0) {
@@ -83,8 +57,7 @@ struct StandbyPostgresKilledDrill : dh::Drill {
                        "timeline " + std::to_string(timeline));
         }
         host.revert(fault);
-        json after = cluster_view(host);
-        std::string leader_after = leaders(after).empty() ? "none" : leaders(after).at(0).value("name", "");
+        std::string leader_after = leader_of(cluster_view(host));
         host.check("leader untouched", leader_after == leader, leader_after, leader);
         converge(host, bounds, bound_ms, "2 x loop_wait + ttl");
     }

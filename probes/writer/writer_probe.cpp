@@ -203,6 +203,20 @@ struct WriterProbe : dh::Probe {
                             {"acknowledged", acks_.size()},
                             {"primary", server}};
                 }
+                // The promoted primary never saw the table: every acknowledged row is lost (a
+                // failover to a replica that was not streaming), which is an answer, not an error.
+                const char *state = PQresultErrorField(r.get(), PG_DIAG_SQLSTATE);
+                if (state && std::string(state) == "42P01") {
+                    std::lock_guard lock(mutex_);
+                    dh::json sample = dh::json::array();
+                    for (size_t i = 0; i < acks_.size() && i < 100; ++i) sample.push_back(acks_[i].id);
+                    return {{"lost", acks_.size()},
+                            {"lost_ids", sample},
+                            {"rows_on_primary", 0},
+                            {"acknowledged", acks_.size()},
+                            {"primary", pg_server(conn.get())},
+                            {"table_missing", true}};
+                }
                 last_error = PQresultErrorMessage(r.get());
             } else {
                 last_error = pg_error(conn.get());

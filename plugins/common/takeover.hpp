@@ -1,0 +1,51 @@
+// The phases of an unplanned leader change, timed from the fault: the old leader's key gone, a new
+// leader elected, that leader promoted (out of recovery). The first acknowledged write after the
+// fault (the writer's RTO) is the last phase.
+#pragma once
+
+#include "drill_kit.hpp"
+
+namespace drillhost::drills {
+
+struct Takeover {
+    std::string new_leader;  // "" when nobody else took over within the bound
+    int timeline = 0;        // the new leader's, from /cluster
+    double key_lost_ms = -1, elected_ms = -1, promoted_ms = -1;  // since the fault
+};
+
+// Watches /cluster through the survivors (never the lost member, which may hang the probe) until a
+// member other than `old_leader` leads and is out of recovery, or `bound_ms` passes.
+inline Takeover watch_takeover(const dh::Host &host, double fault_ms, const std::string &old_leader,
+                               const std::vector<std::string> &survivors, double bound_ms) {
+    Takeover t;
+    size_t turn = 0;
+    host.phase("waiting for a new leader");
+    wait_until(
+        host, fault_ms, bound_ms,
+        [&] {
+            json view = cluster_view(host, survivors.at(turn++ % survivors.size()));
+            std::string leader = leader_of(view);
+            double now = host.now_ms() - fault_ms;
+            if (t.key_lost_ms < 0 && leader != old_leader) t.key_lost_ms = now;
+            if (leader.empty() || leader == old_leader) return false;
+            if (t.elected_ms < 0) {
+                t.elected_ms = now, t.new_leader = leader;
+                host.event("takeover.elected", {{"leader", leader}, {"ms", now}});
+            }
+            if (sql_status(host, leader).value("in_recovery", true)) return false;
+            t.promoted_ms = host.now_ms() - fault_ms;
+            t.timeline = timeline_of(view, leader);
+            host.event("takeover.promoted", {{"leader", leader}, {"ms", t.promoted_ms}});
+            return true;
+        },
+        std::chrono::milliseconds(100));
+    return t;
+}
+
+inline void report_takeover(const dh::Host &host, const Takeover &t) {
+    if (t.key_lost_ms >= 0) host.measure("leader_key_lost", t.key_lost_ms, "ms");
+    if (t.elected_ms >= 0) host.measure("new_leader_elected", t.elected_ms, "ms");
+    if (t.promoted_ms >= 0) host.measure("promoted", t.promoted_ms, "ms");
+}
+
+}  // namespace drillhost::drills

@@ -1,0 +1,61 @@
+// The write load every disruptive drill runs under, and what it tells at the end: the writer probe
+// (acknowledged commits, RTO, longest gap, lost ids read from the promoted primary) and the
+// split-brain sampler (windows with two writable primaries).
+#pragma once
+
+#include "drill_kit.hpp"
+
+namespace drillhost::drills {
+
+inline constexpr const char *writer_probe = "org.drillhost.probe.writer";
+inline constexpr const char *split_brain_probe = "org.drillhost.probe.split-brain";
+
+struct WriteOutcome {
+    json writes;   // writer stop: acknowledged, rto_ms, longest_gap_ms, failed_commits, ...
+    json verify;   // writer verify: lost, lost_ids, primary
+    json overlap;  // split-brain stop: split_brain, overlap_total_ms, overlaps
+    double rto_ms() const {
+        return writes.value("rto_ms", json()).is_number() ? writes["rto_ms"].get<double>() : -1;
+    }
+    long lost() const { return verify.value("lost", -1L); }
+    bool split_brain() const { return overlap.value("split_brain", true); }
+    double overlap_ms() const { return overlap.value("overlap_total_ms", 0.0); }
+};
+
+class WriteWatch {
+  public:
+    void start(const dh::Host &host, double rate_hz) {
+        host.probe(writer_probe, {{"request", "start"}, {"rate_hz", rate_hz}});
+        host.probe(split_brain_probe, {{"request", "start"}});
+    }
+
+    // Stops both; RTO counts from `fault_ms`. Lost ids are read once a primary is out of recovery.
+    WriteOutcome stop(const dh::Host &host, double fault_ms) {
+        WriteOutcome out;
+        out.writes = host.probe(writer_probe, {{"request", "stop"}, {"fault_ms", fault_ms}});
+        out.overlap = host.probe(split_brain_probe, {{"request", "stop"}});
+        out.verify = host.probe(writer_probe, {{"request", "verify"}});
+        return out;
+    }
+
+    // The numbers every such drill reports, and the two checks that hold for all of them.
+    // `with_rto`: false for a planned change, where writes go on after the request until the
+    // demotion and the first acknowledgement after the request says nothing.
+    static void report(const dh::Host &host, const WriteOutcome &o, bool with_rto = true) {
+        if (with_rto && o.rto_ms() >= 0) host.measure("rto", o.rto_ms(), "ms");
+        host.measure("unavailability", o.writes.value("longest_gap_ms", 0.0), "ms");
+        host.measure("acknowledged_writes", o.writes.value("acknowledged", 0), "count");
+        host.measure("failed_commits", o.writes.value("failed_commits", 0), "count");
+        host.measure("lost_writes", static_cast<double>(o.lost()), "count");
+        host.measure("split_brain", o.overlap_ms(), "ms");
+        host.check(
+            "no acknowledged write lost", o.lost() == 0,
+            std::to_string(o.lost()) + " of " + std::to_string(o.verify.value("acknowledged", 0)) +
+                (o.lost() > 0 ? " (first ids " + o.verify.value("lost_ids", json::array()).dump() + ")" : ""),
+            "0");
+        host.check("never two writable primaries", !o.split_brain(), ms_text(o.overlap_ms()) + " of overlap",
+                   "0 ms");
+    }
+};
+
+}  // namespace drillhost::drills
