@@ -54,6 +54,12 @@ inline json sql_status(const dh::Host &host, const std::string &member) {
                       {{"request", "status"}, {"member", member}, {"connect_timeout_s", 2}});
 }
 
+// The host's service capability on one member: action start, stop, status ... ({running, pid}).
+inline json service_on(const dh::Host &host, const std::string &member, const std::string &service,
+                       const std::string &action) {
+    return host.call("service", {{"host", member}, {"service", service}, {"action", action}});
+}
+
 // The replica asked for (`params.member`), or the least lagging one.
 inline std::string pick_replica(const json &cluster, const json &params,
                                 const std::string &param = "member") {
@@ -132,6 +138,28 @@ inline std::string streaming_problem(const dh::Host &host, const json &cluster) 
         if (!streams) return name + " does not stream from " + leader + " (not in its pg_stat_replication)";
     }
     return "";
+}
+
+// How many lines of a service's log on `member` contain `text` (grep -F): the embedded cluster's
+// log file (members[].services[service].log), else the systemd journal of the last `minutes`.
+// -1 when there is no way to read it, so the caller can skip rather than guess.
+inline int log_lines_with(const dh::Host &host, const std::string &member, const std::string &service,
+                          const std::string &text, int minutes = 10) {
+    json where = {{"host", member}};
+    std::vector<std::string> argv;
+    for (const auto &m : host.target().value("members", json::array())) {
+        if (m.value("name", "") != member) continue;
+        std::string log = m.value("services", json::object()).value(service, json::object()).value("log", "");
+        if (!log.empty()) argv = {"grep", "-cF", "--", text, log};
+    }
+    if (argv.empty())
+        argv = {"sh",  "-c",    "journalctl -q -u \"$1\" --since \"-$2 min\" | grep -cF -- \"$3\"",
+                "log", service, std::to_string(minutes),
+                text};
+    json result = host.exec(where, argv);
+    int code = result.value("exit_code", -1);
+    if (code != 0 && code != 1) return -1;  // 1: grep found nothing
+    return std::atoi(result.value("stdout", "0").c_str());
 }
 
 // The pre-flight gate: a cluster that is not healthy (or paused, unless the drill allows it) is a

@@ -9,7 +9,7 @@ namespace drillhost::drills {
 
 struct Takeover {
     std::string new_leader;  // "" when nobody else took over within the bound
-    int timeline = 0;        // the new leader's, from /cluster
+    int timeline = 0;        // the new leader's, from its current WAL file once promoted
     double key_lost_ms = -1, elected_ms = -1, promoted_ms = -1;  // since the fault
 };
 
@@ -32,9 +32,10 @@ inline Takeover watch_takeover(const dh::Host &host, double fault_ms, const std:
                 t.elected_ms = now, t.new_leader = leader;
                 host.event("takeover.elected", {{"leader", leader}, {"ms", now}});
             }
-            if (sql_status(host, leader).value("in_recovery", true)) return false;
+            json status = sql_status(host, leader);  // /cluster's timeline lags a loop behind
+            if (status.value("in_recovery", true)) return false;
             t.promoted_ms = host.now_ms() - fault_ms;
-            t.timeline = timeline_of(view, leader);
+            t.timeline = status.value("timeline", 0);
             host.event("takeover.promoted", {{"leader", leader}, {"ms", t.promoted_ms}});
             return true;
         },

@@ -1,0 +1,71 @@
+// primary-down/fast-restart (seed case 4): SIGKILL only the primary's postmaster; its Patroni stays.
+// Patroni must restart PostgreSQL in place, with no failover: the same leader throughout (Patroni
+// 3.0.2 brings it up read-only and promotes it, so the timeline may move by one). Measures the time
+// until the primary is writable again and the writes lost.
+#include <drillhost/sdk.hpp>
+
+#include "write_watch.hpp"
+
+using namespace drillhost::drills;
+
+struct FastRestartDrill : dh::Drill {
+    static constexpr dh::Info info{"org.drillhost.drill.primary-down.fast-restart",
+                                   "primary-down/fast-restart",
+                                   "0.1.0",
+                                   "Kill the primary's postmaster: Patroni restarts it in place, no failover",
+                                   R"json({
+        "type": "object",
+        "properties": {
+            "writer_rate_hz": {"type": "number", "minimum": 1, "default": 200, "description": "write load per writer client"},
+            "settle_s": {"type": "number", "minimum": 0, "default": 2, "description": "write load before the fault"}
+        },
+        "additionalProperties": false
+    })json",
+                                   DH_IMPACT_PRIMARY_LOST};
+
+    void run(dh::Host &host, const json &params) override {
+        Bounds bounds = read_bounds(host);
+        json cluster = preflight(host, bounds);
+        std::string leader = leader_of(cluster);
+        int timeline = timeline_of(cluster, leader);
+        // Patroni sees the dead postmaster on its next loop and starts it while it keeps the key;
+        // crash recovery of a few seconds of WAL is short.
+        double bound_ms = 1000 * (bounds.ttl_s + 2 * bounds.loop_wait_s);
+        std::string bound = "<= " + ms_text(bound_ms) + " (ttl + 2 x loop_wait)";
+
+        WriteWatch watch;
+        host.phase("write load on " + leader);
+        watch.start(host, params.value("writer_rate_hz", 200.0));
+        host.sleep(std::chrono::milliseconds(static_cast<long>(1000 * params.value("settle_s", 2.0))));
+
+        host.phase("SIGKILL the postmaster of " + leader);
+        auto fault = host.inject("org.drillhost.injector.service", {{"host", leader},
+                                                                    {"service", "postgres"},
+                                                                    {"action", "kill"},
+                                                                    {"signal", "SIGKILL"},
+                                                                    {"restart_wait_s", bound_ms / 1000}});
+        double fault_ms = host.now_ms();
+        host.phase("waiting for " + leader + " to be writable again");
+        std::string other_leader;
+        double writable_ms = wait_until(host, fault_ms, bound_ms, [&] {
+            std::string now = leader_of(cluster_view(host));
+            if (!now.empty() && now != leader) other_leader = now;
+            return !sql_status(host, leader).value("in_recovery", true);
+        });
+        host.check("writable again", writable_ms >= 0,
+                   writable_ms >= 0 ? leader + " after " + ms_text(writable_ms) : "not writable", bound);
+        if (writable_ms >= 0) host.measure("time_to_writable", writable_ms, "ms");
+        host.revert(fault);
+        json after = cluster_view(host);
+        host.check("no failover", other_leader.empty() && leader_of(after) == leader,
+                   other_leader.empty() ? "leader " + leader_of(after) : other_leader + " led meanwhile",
+                   "leader " + leader);
+        host.measure("timeline_change", timeline_of(after, leader) - timeline, "count");
+        converge(host, bounds, bound_ms, "ttl + 2 x loop_wait");
+        // Backends of a SIGKILLed postmaster may still commit for a moment: the writer's first
+        // acknowledgement after the kill is no RTO here; time_to_writable (a new connection) is.
+        WriteWatch::report(host, watch.stop(host, fault_ms), false);
+    }
+};
+
+DRILLHOST_PLUGIN("primary-down-fast-restart", "0.1.0", FastRestartDrill)
