@@ -71,9 +71,9 @@ struct SqlProbe : dh::Probe {
         R"json({
         "type": "object",
         "properties": {
-            "request": {"enum": ["status", "rows"], "default": "status",
-                      "description": "status: the member's HA view; rows: the rows of `sql` as JSON"},
-            "sql": {"type": "string", "description": "for request=rows"},
+            "request": {"enum": ["status", "rows", "execute"], "default": "status",
+                      "description": "status: the member's HA view; rows: the rows of `sql` (a query) as JSON; execute: run `sql` (any statements), give the command tag"},
+            "sql": {"type": "string", "description": "for request=rows and execute"},
             "member": {"type": "string", "description": "connect to this member only (default: any, multi-host)"},
             "conninfo": {"type": "string", "description": "a libpq connection string instead of the target's members"},
             "dbname": {"type": "string", "default": "postgres"},
@@ -88,8 +88,17 @@ struct SqlProbe : dh::Probe {
     dh::json sample(dh::Host &host, const dh::json &params) override {
         auto conn = connect(connect_params(host.target(), params));
         std::string server = pg_server(conn.get());
-        if (params.value("request", "status") == "rows") {
-            if (!params.contains("sql")) throw dh::Error(DH_ERR_INVALID_ARGUMENT, "request=rows needs sql");
+        std::string request = params.value("request", "status");
+        if (request != "status" && !params.contains("sql"))
+            throw dh::Error(DH_ERR_INVALID_ARGUMENT, "request=" + request + " needs sql");
+        if (request == "execute") {  // DDL and DML that a SELECT wrapper would refuse
+            PgResult result(PQexec(conn.get(), params["sql"].get<std::string>().c_str()), &PQclear);
+            auto status = PQresultStatus(result.get());
+            if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK)
+                throw dh::Error(DH_ERR_FAILED, "execute failed: " + pg_error(result.get()));
+            return {{"server", server}, {"command", PQcmdStatus(result.get())}};
+        }
+        if (request == "rows") {
             auto rows = query_json(conn.get(), "SELECT coalesce(json_agg(t), '[]'::json) FROM (" +
                                                    params["sql"].get<std::string>() + ") t");
             return {{"server", server}, {"rows", rows}};
