@@ -4,7 +4,8 @@
 // unhealthy, e.g. too much lag, fail over by hand").
 //
 // How the replicas fall behind: Patroni 3.0.2 measures a replica's lag from max(received, replayed)
-// WAL, so pausing replay (the seed's way) makes no lag in Patroni's eyes while WAL still arrives.
+// WAL, so pausing replay (the seed's way) makes no lag in Patroni's eyes while WAL still arrives;
+// and it resumes a paused replay on PostgreSQL 14+ within a loop anyway.
 // By default the drill cuts the replication stream instead (iptables on the primary's PostgreSQL
 // port, REST and DCS untouched) and writes WAL on the primary until /cluster shows the lag.
 // method=replay-pause does what the seed says and reports whether any lag appears.

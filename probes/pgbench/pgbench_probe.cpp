@@ -13,6 +13,7 @@
 #include <cmath>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <mutex>
 #include <thread>
 
@@ -70,6 +71,124 @@ dh::json exit_json(int wait_status) {
             {"meaning", e.meaning}};
 }
 
+// One pgbench in the background: its process, the reader of its output, and what it said.
+class BackgroundRun {
+  public:
+    BackgroundRun(const std::string &program, const std::vector<std::string> &args, bp::environment env,
+                  std::filesystem::path script, double origin_host_ms, int stop_timeout_ms)
+        : script_(std::move(script)),
+          stop_timeout_ms_(stop_timeout_ms),
+          origin_host_ms_(origin_host_ms),
+          origin_(Clock::now()) {
+        out_ = std::make_unique<bp::ipstream>();
+        child_ = bp::child(bp::exe = program, bp::args = args, (bp::std_out & bp::std_err) > *out_,
+                           bp::std_in < bp::null, env, ChildSignals{});
+        reader_ = std::thread([this] { read_output(); });
+    }
+    ~BackgroundRun() {
+        try {
+            end_process(std::chrono::milliseconds(stop_timeout_ms_));
+        } catch (...) {
+        }
+    }
+    BackgroundRun(const BackgroundRun &) = delete;
+    BackgroundRun &operator=(const BackgroundRun &) = delete;
+
+    bool running() { return child_.valid() && child_.running(); }
+    int pid() const { return child_.id(); }
+    double started_ms() const { return origin_host_ms_; }
+
+  private:
+    void read_output() {
+        std::string line;
+        while (std::getline(*out_, line)) {
+            std::lock_guard lock(mutex_);
+            if (auto p = pgbench::parse_progress(line)) {
+                series_.push_back(
+                    {{"t_ms", now_ms()},
+                     {"elapsed_s", p->elapsed_s},
+                     {"tps", p->tps},
+                     {"latency_ms", p->latency_ms},
+                     {"stddev_ms", std::isnan(p->stddev_ms) ? dh::json(nullptr) : dh::json(p->stddev_ms)},
+                     {"failed", p->failed},
+                     {"lag_ms", optional_json(p->lag_ms)}});
+            } else if (pgbench::read_summary_line(line, summary_)) {
+            } else if (pgbench::is_error(line)) {
+                if (pgbench::is_client_abort(line)) ++aborted_;
+                if (errors_.size() < 20) errors_.push_back(line);
+            }
+        }
+    }
+
+    // SIGINT, a bounded wait, then SIGKILL; returns the wait status (or -1 if nothing ran).
+    int end_process(std::chrono::milliseconds grace) {
+        if (!child_.valid()) return -1;
+        if (child_.running()) {
+            ::kill(child_.id(), SIGINT);
+            if (!child_.wait_for(grace)) ::kill(child_.id(), SIGKILL);
+        }
+        child_.wait();
+        int status = child_.native_exit_code();
+        if (reader_.joinable()) reader_.join();
+        child_ = bp::child();
+        if (!script_.empty()) std::filesystem::remove(script_);
+        script_.clear();
+        return status;
+    }
+
+  public:
+    dh::json stop() {
+        bool ended_by_itself = !child_.running();
+        int status = end_process(std::chrono::milliseconds(stop_timeout_ms_));
+        std::lock_guard lock(mutex_);
+        double tps_sum = 0, tps_min = 0;
+        int zero_intervals = 0;
+        for (size_t i = 0; i < series_.size(); ++i) {
+            double tps = series_[i]["tps"];
+            tps_sum += tps;
+            tps_min = i == 0 ? tps : std::min(tps_min, tps);
+            zero_intervals += tps == 0;
+        }
+        dh::json summary = nullptr;
+        if (summary_.complete())
+            summary = {{"transaction_type", summary_.transaction_type},
+                       {"transactions", *summary_.transactions},
+                       {"failed", optional_json(summary_.failed)},
+                       {"latency_avg_ms", optional_json(summary_.latency_avg_ms)},
+                       {"latency_stddev_ms", optional_json(summary_.latency_stddev_ms)},
+                       {"initial_connection_ms", optional_json(summary_.initial_connection_ms)},
+                       {"tps", *summary_.tps}};
+        return {{"exit", exit_json(status)},
+                {"ended_by_itself", ended_by_itself},
+                {"series", series_},
+                {"tps_mean", series_.empty() ? dh::json(nullptr) : dh::json(tps_sum / series_.size())},
+                {"tps_min", series_.empty() ? dh::json(nullptr) : dh::json(tps_min)},
+                {"zero_tps_intervals", zero_intervals},
+                {"aborted_clients", aborted_},
+                {"errors", errors_},
+                {"summary", summary},
+                {"started_ms", origin_host_ms_},
+                {"stopped_ms", now_ms()}};
+    }
+
+  private:
+    double now_ms() const {
+        return origin_host_ms_ + std::chrono::duration<double, std::milli>(Clock::now() - origin_).count();
+    }
+
+    bp::child child_;
+    std::unique_ptr<bp::ipstream> out_;
+    std::thread reader_;
+    std::filesystem::path script_;
+    int stop_timeout_ms_ = 5000;
+    std::mutex mutex_;
+    dh::json series_ = dh::json::array(), errors_ = dh::json::array();
+    int aborted_ = 0;
+    pgbench::Summary summary_;
+    double origin_host_ms_ = 0;
+    Clock::time_point origin_;
+};
+
 }  // namespace
 
 struct PgbenchProbe : dh::Probe {
@@ -81,6 +200,8 @@ struct PgbenchProbe : dh::Probe {
         "properties": {
             "request": {"enum": ["init", "start", "stop", "run", "drop"], "default": "run",
                         "description": "init: pgbench -i; start: run in the background; stop: end it and report; run = start, wait duration_s, report; drop: remove pgbench's tables"},
+            "name": {"type": "string", "default": "default",
+                     "description": "start/stop: which background run (several may run at once, e.g. read-write on the primary and select-only on a replica)"},
             "scale": {"type": "integer", "minimum": 1, "default": 1, "description": "init: -s"},
             "builtin": {"enum": ["tpcb-like", "simple-update", "select-only"], "default": "tpcb-like"},
             "script": {"type": "string", "description": "a pgbench script to run instead of the builtin (-f)"},
@@ -103,25 +224,19 @@ struct PgbenchProbe : dh::Probe {
         "additionalProperties": false
     })json"};
 
-    ~PgbenchProbe() override {
-        try {
-            end_process(std::chrono::milliseconds(stop_timeout_ms_));
-        } catch (...) {
-        }
-    }
-
     dh::json sample(dh::Host &host, const dh::json &params) override {
         std::string request = params.value("request", "run");
         if (request == "init")
             return init(host, params, {"-i", "-q", "-s", std::to_string(params.value("scale", 1))});
         if (request == "drop") return init(host, params, {"-i", "-I", "d"});
         if (request == "start") return start(host, params);
-        if (request == "stop") return stop();
+        if (request == "stop") return stop(params);
         start(host, params);
         auto until = Clock::now() + std::chrono::seconds(params.value("duration_s", 10)) +
-                     std::chrono::milliseconds(stop_timeout_ms_);
-        while (child_.running() && Clock::now() < until) host.sleep(std::chrono::milliseconds(50));
-        return stop();
+                     std::chrono::milliseconds(params.value("stop_timeout_ms", 5000));
+        while (runs_[params.value("name", "default")]->running() && Clock::now() < until)
+            host.sleep(std::chrono::milliseconds(50));
+        return stop(params);
     }
 
   private:
@@ -174,10 +289,12 @@ struct PgbenchProbe : dh::Probe {
     }
 
     dh::json start(dh::Host &host, const dh::json &params) {
-        if (child_.valid() && child_.running())
-            throw dh::Error(DH_ERR_INVALID_ARGUMENT, "pgbench is already running; stop it first");
-        target_ = host.target();
-        auto inv = invocation(target_, params);
+        std::string name = params.value("name", "default");
+        auto &run = runs_[name];
+        if (run && run->running())
+            throw dh::Error(DH_ERR_INVALID_ARGUMENT,
+                            "pgbench run '" + name + "' is already running; stop it first");
+        auto inv = invocation(host.target(), params);
         int clients = params.value("clients", 2);
         std::vector<std::string> args = {"-c", std::to_string(clients),
                                          "-j", std::to_string(params.value("jobs", clients)),
@@ -186,118 +303,35 @@ struct PgbenchProbe : dh::Probe {
                                          "-n"};
         if (params.contains("rate"))
             args.insert(args.end(), {"-R", std::to_string(params["rate"].get<double>())});
+        std::filesystem::path script;
         if (params.contains("script")) {
-            script_ = std::filesystem::temp_directory_path() /
-                      ("drillhost-pgbench-" + std::to_string(getpid()) + ".sql");
-            std::ofstream(script_) << params["script"].get<std::string>() << '\n';
-            args.insert(args.end(), {"-f", script_.string()});
+            script = std::filesystem::temp_directory_path() /
+                     ("drillhost-pgbench-" + std::to_string(getpid()) + "-" + name + ".sql");
+            std::ofstream(script) << params["script"].get<std::string>() << '\n';
+            args.insert(args.end(), {"-f", script.string()});
         } else {
             args.insert(args.end(), {"-b", params.value("builtin", "tpcb-like")});
         }
         args.push_back(inv.conninfo);
-        stop_timeout_ms_ = params.value("stop_timeout_ms", 5000);
-        series_ = dh::json::array();
-        errors_ = dh::json::array();
-        aborted_ = 0;
-        summary_ = {};
-        origin_host_ms_ = host.now_ms();
-        origin_ = Clock::now();
-        out_ = std::make_unique<bp::ipstream>();
-        child_ = bp::child(bp::exe = inv.program, bp::args = args, (bp::std_out & bp::std_err) > *out_,
-                           bp::std_in < bp::null, inv.env, ChildSignals{});
-        reader_ = std::thread([this] { read_output(); });
-        return {{"pid", child_.id()}, {"started_ms", origin_host_ms_}};
+        run.reset();  // a finished run of the same name: its process is reaped first
+        run = std::make_unique<BackgroundRun>(inv.program, args, inv.env, script, host.now_ms(),
+                                              params.value("stop_timeout_ms", 5000));
+        return {{"name", name}, {"pid", run->pid()}, {"started_ms", run->started_ms()}};
     }
 
-    double now_ms() const {
-        return origin_host_ms_ + std::chrono::duration<double, std::milli>(Clock::now() - origin_).count();
+    dh::json stop(const dh::json &params) {
+        std::string name = params.value("name", "default");
+        auto it = runs_.find(name);
+        if (it == runs_.end() || !it->second)
+            throw dh::Error(DH_ERR_INVALID_ARGUMENT,
+                            "pgbench run '" + name + "' was not started; start it first");
+        dh::json result = it->second->stop();
+        runs_.erase(it);
+        result["name"] = name;
+        return result;
     }
 
-    void read_output() {
-        std::string line;
-        while (std::getline(*out_, line)) {
-            std::lock_guard lock(mutex_);
-            if (auto p = pgbench::parse_progress(line)) {
-                series_.push_back(
-                    {{"t_ms", now_ms()},
-                     {"elapsed_s", p->elapsed_s},
-                     {"tps", p->tps},
-                     {"latency_ms", p->latency_ms},
-                     {"stddev_ms", std::isnan(p->stddev_ms) ? dh::json(nullptr) : dh::json(p->stddev_ms)},
-                     {"failed", p->failed},
-                     {"lag_ms", optional_json(p->lag_ms)}});
-            } else if (pgbench::read_summary_line(line, summary_)) {
-            } else if (pgbench::is_error(line)) {
-                if (pgbench::is_client_abort(line)) ++aborted_;
-                if (errors_.size() < 20) errors_.push_back(line);
-            }
-        }
-    }
-
-    // SIGINT, a bounded wait, then SIGKILL; returns the wait status (or -1 if nothing ran).
-    int end_process(std::chrono::milliseconds grace) {
-        if (!child_.valid()) return -1;
-        if (child_.running()) {
-            ::kill(child_.id(), SIGINT);
-            if (!child_.wait_for(grace)) ::kill(child_.id(), SIGKILL);
-        }
-        child_.wait();
-        int status = child_.native_exit_code();
-        if (reader_.joinable()) reader_.join();
-        child_ = bp::child();
-        if (!script_.empty()) std::filesystem::remove(script_);
-        script_.clear();
-        return status;
-    }
-
-    dh::json stop() {
-        if (!child_.valid())
-            throw dh::Error(DH_ERR_INVALID_ARGUMENT, "pgbench is not running; start it first");
-        bool ended_by_itself = !child_.running();
-        int status = end_process(std::chrono::milliseconds(stop_timeout_ms_));
-        std::lock_guard lock(mutex_);
-        double tps_sum = 0, tps_min = 0;
-        int zero_intervals = 0;
-        for (size_t i = 0; i < series_.size(); ++i) {
-            double tps = series_[i]["tps"];
-            tps_sum += tps;
-            tps_min = i == 0 ? tps : std::min(tps_min, tps);
-            zero_intervals += tps == 0;
-        }
-        dh::json summary = nullptr;
-        if (summary_.complete())
-            summary = {{"transaction_type", summary_.transaction_type},
-                       {"transactions", *summary_.transactions},
-                       {"failed", optional_json(summary_.failed)},
-                       {"latency_avg_ms", optional_json(summary_.latency_avg_ms)},
-                       {"latency_stddev_ms", optional_json(summary_.latency_stddev_ms)},
-                       {"initial_connection_ms", optional_json(summary_.initial_connection_ms)},
-                       {"tps", *summary_.tps}};
-        return {{"exit", exit_json(status)},
-                {"ended_by_itself", ended_by_itself},
-                {"series", series_},
-                {"tps_mean", series_.empty() ? dh::json(nullptr) : dh::json(tps_sum / series_.size())},
-                {"tps_min", series_.empty() ? dh::json(nullptr) : dh::json(tps_min)},
-                {"zero_tps_intervals", zero_intervals},
-                {"aborted_clients", aborted_},
-                {"errors", errors_},
-                {"summary", summary},
-                {"started_ms", origin_host_ms_},
-                {"stopped_ms", now_ms()}};
-    }
-
-    dh::json target_;
-    bp::child child_;
-    std::unique_ptr<bp::ipstream> out_;
-    std::thread reader_;
-    std::filesystem::path script_;
-    int stop_timeout_ms_ = 5000;
-    std::mutex mutex_;
-    dh::json series_ = dh::json::array(), errors_ = dh::json::array();
-    int aborted_ = 0;
-    pgbench::Summary summary_;
-    double origin_host_ms_ = 0;
-    Clock::time_point origin_;
+    std::map<std::string, std::unique_ptr<BackgroundRun>> runs_;  // by name
 };
 
 DRILLHOST_PLUGIN("pgbench", "0.1.0", PgbenchProbe)

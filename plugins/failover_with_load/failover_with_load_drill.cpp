@@ -1,0 +1,146 @@
+// failover-with-load (seed case 11): pgbench read-write on the primary and select-only on a replica
+// while the primary's node dies (Patroni SIGKILL, PostgreSQL SIGQUIT). A checkpoint first, so the
+// numbers before the fault are not a checkpoint's. The read-write clients die with the primary; the
+// load must resume on the new primary. Measures TPS and latency before and after, errors, the time
+// to resume (the writer's first acknowledged commit after the fault), the RTO phases and the loss.
+#include <drillhost/sdk.hpp>
+
+#include "takeover.hpp"
+#include "write_watch.hpp"
+
+using namespace drillhost::drills;
+
+namespace {
+
+constexpr const char *pgbench = "org.drillhost.probe.pgbench";
+
+// Mean TPS and latency of a pgbench series' intervals that ended within [from_ms, to_ms).
+std::pair<double, double> means(const json &series, double from_ms, double to_ms) {
+    double tps = 0, latency = 0;
+    int n = 0;
+    for (const auto &p : series) {
+        double t = p.value("t_ms", 0.0);
+        if (t < from_ms || t >= to_ms) continue;
+        tps += p.value("tps", 0.0), latency += p.value("latency_ms", 0.0), ++n;
+    }
+    return n ? std::pair(tps / n, latency / n) : std::pair(0.0, 0.0);
+}
+
+}  // namespace
+
+struct FailoverWithLoadDrill : dh::Drill {
+    static constexpr dh::Info info{
+        "org.drillhost.drill.failover-with-load",
+        "failover-with-load",
+        "0.1.0",
+        "pgbench read-write and read-only while the primary dies: the load resumes",
+        R"json({
+        "type": "object",
+        "properties": {
+            "clients": {"type": "integer", "minimum": 1, "default": 2, "description": "pgbench clients per load"},
+            "scale": {"type": "integer", "minimum": 1, "default": 1, "description": "pgbench -i -s"},
+            "before_s": {"type": "integer", "minimum": 1, "default": 3, "description": "load before the fault"},
+            "after_s": {"type": "integer", "minimum": 1, "default": 3, "description": "load on the new primary"},
+            "reader": {"type": "string", "description": "the replica for the select-only load (default: the least lagging)"}
+        },
+        "additionalProperties": false
+    })json",
+        DH_IMPACT_PRIMARY_LOST};
+
+    void run(dh::Host &host, const json &params) override {
+        Bounds bounds = read_bounds(host);
+        json cluster = preflight(host, bounds);
+        std::string leader = leader_of(cluster);
+        int timeline = timeline_of(cluster, leader);
+        std::string reader = pick_replica(cluster, params, "reader");
+        double bound_ms = 1000 * (bounds.ttl_s + 2 * bounds.loop_wait_s + bounds.retry_timeout_s);
+        std::string bound = "<= " + ms_text(bound_ms) + " (ttl + 2 x loop_wait + retry_timeout)";
+        int clients = params.value("clients", 2), before_s = params.value("before_s", 3),
+            after_s = params.value("after_s", 3);
+        int cover_s = before_s + after_s + static_cast<int>(2 * bound_ms / 1000) + 10;  // pgbench -T
+
+        host.phase("pgbench -i, checkpoint");
+        host.probe(pgbench, {{"request", "init"}, {"scale", params.value("scale", 1)}});
+        host.probe("org.drillhost.probe.sql", {{"request", "execute"},
+                                               {"member", leader},
+                                               {"sql", "CHECKPOINT"},
+                                               {"statement_timeout_ms", 60000}});
+
+        host.phase("load: read-write on " + leader + ", select-only on " + reader + ", writer");
+        WriteWatch watch;
+        watch.start(host, 100);
+        host.probe(pgbench,
+                   {{"request", "start"}, {"name", "rw"}, {"clients", clients}, {"duration_s", cover_s}});
+        host.probe(pgbench, {{"request", "start"},
+                             {"name", "ro"},
+                             {"builtin", "select-only"},
+                             {"member", reader},
+                             {"target_session_attrs", "any"},
+                             {"clients", clients},
+                             {"duration_s", cover_s}});
+        double load_ms = host.now_ms();
+        host.sleep(std::chrono::seconds(before_s));
+
+        host.phase("killing " + leader + " under load");
+        auto patroni = host.inject(
+            "org.drillhost.injector.service",
+            {{"host", leader}, {"service", "patroni"}, {"action", "kill"}, {"signal", "SIGKILL"}});
+        auto postgres = host.inject(
+            "org.drillhost.injector.service",
+            {{"host", leader}, {"service", "postgres"}, {"action", "kill"}, {"signal", "SIGQUIT"}});
+        double fault_ms = host.now_ms();
+        Takeover t = watch_takeover(host, fault_ms, leader, members_except(cluster, leader), bound_ms);
+        report_takeover(host, t);
+        host.check("a new leader took over", t.promoted_ms >= 0,
+                   t.promoted_ms >= 0 ? t.new_leader + " promoted after " + ms_text(t.promoted_ms)
+                                      : "nobody promoted",
+                   bound);
+        json rw = host.probe(pgbench, {{"request", "stop"}, {"name", "rw"}});
+        host.event("pgbench.rw", rw);
+
+        json after = json::object();
+        if (t.promoted_ms >= 0) {
+            host.check("next timeline", t.timeline == timeline + 1, "timeline " + std::to_string(t.timeline),
+                       "timeline " + std::to_string(timeline + 1));
+            host.phase("read-write load on the new primary " + t.new_leader);
+            after = host.probe(
+                pgbench,
+                {{"request", "run"}, {"name", "rw-after"}, {"clients", clients}, {"duration_s", after_s}});
+            host.event("pgbench.rw_after", after);
+            bool resumed = after.value("tps_mean", json()).is_number() &&
+                           after["tps_mean"].get<double>() > 0 && after.value("aborted_clients", 1) == 0;
+            host.check("load resumes on the new primary", resumed,
+                       "tps " + after.value("tps_mean", json()).dump() + ", aborted clients " +
+                           after.value("aborted_clients", json()).dump(),
+                       "tps > 0, no aborted client");
+        }
+        json ro = host.probe(pgbench, {{"request", "stop"}, {"name", "ro"}});
+        host.event("pgbench.ro", ro);
+
+        auto [tps_before, latency_before] = means(rw.value("series", json::array()), load_ms, fault_ms);
+        host.measure("tps_before", tps_before, "tps");
+        host.measure("latency_before", latency_before, "ms");
+        host.measure("tps_after", after.value("tps_mean", json(0)).get<double>(), "tps");
+        if (after.contains("summary") && after["summary"].is_object())
+            host.measure("latency_after", after["summary"].value("latency_avg_ms", 0.0), "ms");
+        host.measure("rw_aborted_clients", rw.value("aborted_clients", 0), "count");
+        auto [ro_before, ro_latency] = means(ro.value("series", json::array()), load_ms, fault_ms);
+        auto [ro_during, ro_latency_during] =
+            means(ro.value("series", json::array()), fault_ms, host.now_ms());
+        host.measure("ro_tps_before", ro_before, "tps");
+        host.measure("ro_tps_after_fault", ro_during, "tps");
+        host.measure("ro_aborted_clients", ro.value("aborted_clients", 0), "count");
+        host.measure("ro_zero_tps_intervals", ro.value("zero_tps_intervals", 0), "count");
+
+        host.phase("bringing " + leader + " back");
+        host.revert(patroni);
+        host.revert(postgres);
+        converge(host, bounds, 2 * bound_ms, "2 x (ttl + 2 x loop_wait + retry_timeout)");
+        WriteOutcome writes = watch.stop(host, fault_ms);
+        WriteWatch::report(host, writes);
+        if (writes.rto_ms() >= 0) host.measure("time_to_resume", writes.rto_ms(), "ms");
+        host.probe(pgbench, {{"request", "drop"}});
+    }
+};
+
+DRILLHOST_PLUGIN("failover-with-load", "0.1.0", FailoverWithLoadDrill)
