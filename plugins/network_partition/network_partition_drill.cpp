@@ -1,0 +1,109 @@
+// network-partition (beyond the seed): cut the primary's host off from every peer and from the DCS
+// with iptables, under write load (clients can still reach it, as in a real partition between
+// database hosts). The old primary must demote before a replica promotes (Patroni demotes a leader
+// that cannot renew its key within retry_timeout, and loop_wait + 2 x retry_timeout <= ttl), so
+// there is never a second writable primary; after healing it must rejoin as a replica (pg_rewind).
+// Measures RTO phases, the old primary's demotion and the acknowledged writes lost (with
+// asynchronous replication, the writes the old primary took after the cut are lost).
+#include <drillhost/sdk.hpp>
+
+#include "takeover.hpp"
+#include "two_primaries.hpp"
+#include "write_watch.hpp"
+
+using namespace drillhost::drills;
+
+struct NetworkPartitionDrill : dh::Drill {
+    static constexpr dh::Info info{
+        "org.drillhost.drill.network-partition",
+        "network-partition",
+        "0.1.0",
+        "Isolate the primary from peers and DCS: it demotes, a replica leads, it rejoins",
+        R"json({
+        "type": "object",
+        "properties": {
+            "writer_rate_hz": {"type": "number", "minimum": 1, "default": 200, "description": "write load per writer client"},
+            "settle_s": {"type": "number", "minimum": 0, "default": 2, "description": "write load before the partition"}
+        },
+        "additionalProperties": false
+    })json",
+        DH_IMPACT_SPLIT_BRAIN};
+
+    void run(dh::Host &host, const json &params) override {
+        Bounds bounds = read_bounds(host);
+        json cluster = preflight(host, bounds);
+        std::string leader = leader_of(cluster);
+        int timeline = timeline_of(cluster, leader);
+        double bound_ms = 1000 * (bounds.ttl_s + 2 * bounds.loop_wait_s + bounds.retry_timeout_s);
+        std::string bound = "<= " + ms_text(bound_ms) + " (ttl + 2 x loop_wait + retry_timeout)";
+        double demote_bound_ms = 1000 * (bounds.loop_wait_s + 2 * bounds.retry_timeout_s);
+
+        WriteWatch watch;
+        host.phase("write load on " + leader);
+        watch.start(host, params.value("writer_rate_hz", 200.0));
+        host.sleep(std::chrono::milliseconds(static_cast<long>(1000 * params.value("settle_s", 2.0))));
+
+        host.phase("cutting " + leader + " off from its peers and the DCS");
+        auto peers = host.inject("org.drillhost.injector.partition", {{"host", leader}});
+        auto dcs = host.inject("org.drillhost.injector.partition", {{"host", leader}, {"dcs", true}});
+        double fault_ms = host.now_ms();
+        double demoted_ms = -1;
+        Takeover t;
+        {
+            // Both at once: the old primary's demotion and the survivors' takeover.
+            std::vector<std::string> survivors = members_except(cluster, leader);
+            size_t turn = 0;
+            host.phase("waiting for " + leader + " to demote and a new leader");
+            wait_until(
+                host, fault_ms, bound_ms,
+                [&] {
+                    double now = host.now_ms() - fault_ms;
+                    if (demoted_ms < 0 && !writable(host, leader)) demoted_ms = now;
+                    if (t.promoted_ms < 0) {
+                        std::string l =
+                            leader_of(cluster_view(host, survivors.at(turn++ % survivors.size())));
+                        if (t.key_lost_ms < 0 && l != leader) t.key_lost_ms = now;
+                        if (!l.empty() && l != leader) {
+                            if (t.elected_ms < 0) t.elected_ms = now, t.new_leader = l;
+                            json status = sql_status(host, l);
+                            if (!status.value("in_recovery", true))
+                                t.promoted_ms = host.now_ms() - fault_ms,
+                                t.timeline = status.value("timeline", 0);
+                        }
+                    }
+                    return demoted_ms >= 0 && t.promoted_ms >= 0;
+                },
+                std::chrono::milliseconds(100));
+        }
+        report_takeover(host, t);
+        if (demoted_ms >= 0) host.measure("old_primary_demoted", demoted_ms, "ms");
+        host.check("old primary demoted", demoted_ms >= 0 && demoted_ms <= demote_bound_ms,
+                   demoted_ms >= 0 ? "after " + ms_text(demoted_ms) : "still writable",
+                   "<= " + ms_text(demote_bound_ms) + " (loop_wait + 2 x retry_timeout)");
+        host.check("a new leader took over", t.promoted_ms >= 0,
+                   t.promoted_ms >= 0 ? t.new_leader + " promoted after " + ms_text(t.promoted_ms)
+                                      : "nobody promoted",
+                   bound);
+        if (t.promoted_ms >= 0)
+            host.check("demoted before the new leader promoted",
+                       demoted_ms >= 0 && demoted_ms < t.promoted_ms,
+                       "demoted at " + ms_text(demoted_ms) + ", promoted at " + ms_text(t.promoted_ms),
+                       "demotion first");
+
+        host.phase("healing the partition");
+        host.revert(dcs);
+        host.revert(peers);
+        bool converged = converge(host, bounds, 2 * bound_ms, "2 x (ttl + 2 x loop_wait + retry_timeout)");
+        if (converged) {
+            json status = sql_status(host, leader);
+            host.check("old primary rejoined as a replica", status.value("in_recovery", false),
+                       status.value("in_recovery", false)
+                           ? "in recovery on timeline " + status["timeline"].dump()
+                           : "writable",
+                       "in recovery on timeline " + std::to_string(timeline + 1));
+        }
+        WriteWatch::report(host, watch.stop(host, fault_ms));
+    }
+};
+
+DRILLHOST_PLUGIN("network-partition", "0.1.0", NetworkPartitionDrill)
