@@ -22,6 +22,12 @@ struct WriteOutcome {
     double overlap_ms() const { return overlap.value("overlap_total_ms", 0.0); }
 };
 
+inline std::string first_ids(const json &ids, size_t count = 10) {
+    std::string text;
+    for (size_t i = 0; i < ids.size() && i < count; ++i) text += (i ? ", " : "") + ids[i].dump();
+    return ids.size() > count ? text + ", ..." : text;
+}
+
 class WriteWatch {
   public:
     void start(const dh::Host &host, double rate_hz) {
@@ -51,7 +57,8 @@ class WriteWatch {
         host.check(
             "no acknowledged write lost", o.lost() == 0,
             std::to_string(o.lost()) + " of " + std::to_string(o.verify.value("acknowledged", 0)) +
-                (o.lost() > 0 ? " (first ids " + o.verify.value("lost_ids", json::array()).dump() + ")" : ""),
+                (o.lost() > 0 ? " (first ids " + first_ids(o.verify.value("lost_ids", json::array())) + ")"
+                              : ""),
             "0");
         host.check("never two writable primaries", !o.split_brain(), ms_text(o.overlap_ms()) + " of overlap",
                    "0 ms");
