@@ -21,18 +21,23 @@ int list_command(const GlobalOptions &global, const ListOptions &options) {
     auto components = registry.list(kind_from_name(options.kind));
     if (global.format == Format::json) {
         nlohmann::json out = nlohmann::json::array();
-        for (const auto *c : components)
+        for (const auto *c : components) {
             out.push_back({{"id", c->id},
                            {"name", c->name},
                            {"kind", kind_name(c->kind)},
                            {"version", c->version},
                            {"summary", c->summary},
                            {"plugin", c->plugin_path}});
+            if (c->kind == DH_KIND_DRILL)
+                out.back()["impact"] = {{"level", c->impact}, {"name", impact_name(c->impact)}};
+        }
         std::cout << out.dump(2) << '\n';
         return 0;
     }
-    TextTable table({"ID", "KIND", "VERSION", "SUMMARY"});
-    for (const auto *c : components) table.add({c->id, kind_name(c->kind), c->version, c->summary});
+    TextTable table({"ID", "KIND", "IMPACT", "VERSION", "SUMMARY"});
+    for (const auto *c : components)
+        table.add({c->id, kind_name(c->kind), c->kind == DH_KIND_DRILL ? impact_name(c->impact) : "",
+                   c->version, c->summary});
     table.print(std::cout);
     if (components.empty()) std::cerr << "no components loaded (check --load)\n";
     return 0;

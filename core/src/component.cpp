@@ -15,4 +15,21 @@ const char *kind_name(dh_kind kind) {
     }
 }
 
+const char *impact_name(dh_impact impact) {
+    switch (impact) {
+        case DH_IMPACT_READ_ONLY:
+            return "read-only";
+        case DH_IMPACT_REPLICA:
+            return "replica";
+        case DH_IMPACT_PLANNED:
+            return "planned";
+        case DH_IMPACT_PRIMARY_LOST:
+            return "primary-lost";
+        case DH_IMPACT_SPLIT_BRAIN:
+            return "split-brain";
+        default:
+            return "unknown";
+    }
+}
+
 }  // namespace drillhost

@@ -23,7 +23,8 @@ struct Bounds {
     double ttl_s = 0, loop_wait_s = 0, retry_timeout_s = 0;
     double maximum_lag_on_failover = 0;  // bytes
     bool paused = false;
-    json config;  // all of it, for the journal
+    bool synchronous = false;  // synchronous_mode: no acknowledged commit may be lost in a failover
+    json config;               // all of it, for the journal
 };
 
 inline Bounds read_bounds(const dh::Host &host) {
@@ -34,6 +35,8 @@ inline Bounds read_bounds(const dh::Host &host) {
     b.retry_timeout_s = config.value("retry_timeout", 10.0);
     b.maximum_lag_on_failover = config.value("maximum_lag_on_failover", 1048576.0);
     b.paused = config.value("pause", false);
+    json sync = config.value("synchronous_mode", json(false));  // true, or "on"/"quorum" in newer versions
+    b.synchronous = sync.is_boolean() ? sync.get<bool>() : sync.is_string() && sync != "off";
     b.config = config;
     host.event("bounds", config);
     return b;

@@ -73,7 +73,7 @@ inline void planned_change(const dh::Host &host, const json &params, const std::
         host.check("old leader read-only", replica, leader + (replica ? " in recovery" : " writable"),
                    "in recovery (a replica)");
     }
-    WriteWatch::report(host, writes, false);
+    WriteWatch::report(host, writes, {.with_rto = false});
 }
 
 }  // namespace drillhost::drills

@@ -92,7 +92,7 @@ struct ReplayPausedCandidateDrill : dh::Drill {
             leader_of(now) == candidate && sql_status(host, candidate).value("timeline", 0) == timeline + 1,
             "leader " + leader_of(now), candidate + " on timeline " + std::to_string(timeline + 1));
         converge(host, bounds, bound_ms, "ttl + 2 x loop_wait");
-        WriteWatch::report(host, watch.stop(host, fault_ms), false);
+        WriteWatch::report(host, watch.stop(host, fault_ms), {.with_rto = false});
     }
 };
 

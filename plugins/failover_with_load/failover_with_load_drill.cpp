@@ -136,8 +136,9 @@ struct FailoverWithLoadDrill : dh::Drill {
         host.revert(patroni);
         host.revert(postgres);
         converge(host, bounds, 2 * bound_ms, "2 x (ttl + 2 x loop_wait + retry_timeout)");
-        WriteOutcome writes = watch.stop(host, fault_ms);
-        WriteWatch::report(host, writes);
+        double promoted_at = t.promoted_ms >= 0 ? fault_ms + t.promoted_ms : -1;
+        WriteOutcome writes = watch.stop(host, fault_ms, promoted_at);
+        WriteWatch::report(host, writes, {.zero_loss = bounds.synchronous, .promoted_at_ms = promoted_at});
         if (writes.rto_ms() >= 0) host.measure("time_to_resume", writes.rto_ms(), "ms");
         host.probe(pgbench, {{"request", "drop"}});
     }

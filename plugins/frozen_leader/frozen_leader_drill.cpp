@@ -75,7 +75,10 @@ struct FrozenLeaderDrill : dh::Drill {
                        t.new_leader + " stays leader, " + leader + " demotes (its key had expired)");
         }
         converge(host, bounds, 2 * bound_ms, "2 x (ttl + 2 x loop_wait + retry_timeout)");
-        WriteWatch::report(host, watch.stop(host, fault_ms), false);
+        double promoted_at = t.promoted_ms >= 0 ? fault_ms + t.promoted_ms : -1;
+        WriteWatch::report(
+            host, watch.stop(host, fault_ms, promoted_at),
+            {.with_rto = false, .zero_loss = bounds.synchronous, .promoted_at_ms = promoted_at});
     }
 };
 

@@ -4,7 +4,8 @@
 // that cannot renew its key within retry_timeout, and loop_wait + 2 x retry_timeout <= ttl), so
 // there is never a second writable primary; after healing it must rejoin as a replica (pg_rewind).
 // Measures RTO phases, the old primary's demotion and the acknowledged writes lost (with
-// asynchronous replication, the writes the old primary took after the cut are lost).
+// asynchronous replication, the writes the old primary took after the cut are lost). Its impact is
+// a lost primary, not a split brain: Patroni's timing rules one out, which is what it checks.
 #include <drillhost/sdk.hpp>
 
 #include "takeover.hpp"
@@ -27,7 +28,7 @@ struct NetworkPartitionDrill : dh::Drill {
         },
         "additionalProperties": false
     })json",
-        DH_IMPACT_SPLIT_BRAIN};
+        DH_IMPACT_PRIMARY_LOST};
 
     void run(dh::Host &host, const json &params) override {
         Bounds bounds = read_bounds(host);
@@ -104,7 +105,10 @@ struct NetworkPartitionDrill : dh::Drill {
         }
         // Clients can still reach the cut-off primary and commit there until it demotes: the first
         // acknowledgement after the cut is no RTO; the phases and the longest gap are.
-        WriteWatch::report(host, watch.stop(host, fault_ms), false);
+        double promoted_at = t.promoted_ms >= 0 ? fault_ms + t.promoted_ms : -1;
+        WriteWatch::report(
+            host, watch.stop(host, fault_ms, promoted_at),
+            {.with_rto = false, .zero_loss = bounds.synchronous, .promoted_at_ms = promoted_at});
     }
 };
 

@@ -64,7 +64,7 @@ struct FastRestartDrill : dh::Drill {
         converge(host, bounds, bound_ms, "ttl + 2 x loop_wait");
         // Backends of a SIGKILLed postmaster may still commit for a moment: the writer's first
         // acknowledgement after the kill is no RTO here; time_to_writable (a new connection) is.
-        WriteWatch::report(host, watch.stop(host, fault_ms), false);
+        WriteWatch::report(host, watch.stop(host, fault_ms), {.with_rto = false});
     }
 };
 

@@ -63,7 +63,8 @@ struct NodeLostDrill : dh::Drill {
         host.revert(patroni);  // Patroni first: it starts PostgreSQL as a replica, rewinding it
         host.revert(postgres);
         bool converged = converge(host, bounds, bound_ms, "ttl + 2 x loop_wait + retry_timeout");
-        WriteOutcome writes = watch.stop(host, fault_ms);
+        double promoted_at = t.promoted_ms >= 0 ? fault_ms + t.promoted_ms : -1;
+        WriteOutcome writes = watch.stop(host, fault_ms, promoted_at);
         if (converged) {
             bool replica = sql_status(host, leader).value("in_recovery", false);
             host.check("old primary rejoined as a replica", replica,
@@ -71,7 +72,7 @@ struct NodeLostDrill : dh::Drill {
             int rewinds = log_lines_with(host, leader, "patroni", "pg_rewind");
             host.event("old_primary.rewind_log_lines", {{"count", rewinds}});
         }
-        WriteWatch::report(host, writes);
+        WriteWatch::report(host, writes, {.zero_loss = bounds.synchronous, .promoted_at_ms = promoted_at});
     }
 };
 

@@ -36,4 +36,11 @@ std::vector<uint64_t> lost_ids(const std::vector<Ack> &acks, std::vector<uint64_
     return lost;
 }
 
+size_t acknowledged_after(const std::vector<Ack> &acks, const std::vector<uint64_t> &lost, double after_ms) {
+    size_t count = 0;
+    for (const auto &ack : acks)
+        if (ack.t_ms >= after_ms && std::binary_search(lost.begin(), lost.end(), ack.id)) ++count;
+    return count;
+}
+
 }  // namespace drillhost::probes

@@ -43,4 +43,9 @@ Availability analyse(std::vector<Ack> acks, const std::vector<FailedCommit> &fai
 // Read `present` only once promotion is complete, or loss is over-reported.
 std::vector<uint64_t> lost_ids(const std::vector<Ack> &acks, std::vector<uint64_t> present);
 
+// How many of the `lost` ids were acknowledged at or after `after_ms` (e.g. once a new primary was
+// promoted: with asynchronous replication an unreplicated tail may be lost, a write acknowledged by
+// an old primary after the new one took over never may).
+size_t acknowledged_after(const std::vector<Ack> &acks, const std::vector<uint64_t> &lost, double after_ms);
+
 }  // namespace drillhost::probes

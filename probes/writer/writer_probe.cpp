@@ -51,7 +51,8 @@ struct WriterProbe : dh::Probe {
             "rate_hz": {"type": "number", "minimum": 0, "default": 200, "description": "commits per second per client; 0: as fast as possible"},
             "duration_s": {"type": "number", "minimum": 0, "default": 10},
             "fault_ms": {"type": "number", "description": "stop/run: the fault's time on the drill's clock (host.now_ms), for RTO; default: where the longest gap began"},
-            "verify_timeout_s": {"type": "number", "minimum": 1, "default": 60}
+            "verify_timeout_s": {"type": "number", "minimum": 1, "default": 60},
+            "after_ms": {"type": "number", "description": "verify: also count the lost writes acknowledged at or after this time (host.now_ms), as lost_after"}
         },
         "additionalProperties": false
     })json"};
@@ -192,31 +193,13 @@ struct WriterProbe : dh::Probe {
                     std::vector<uint64_t> present;
                     for (int i = 0; i < PQntuples(r.get()); ++i)
                         present.push_back(std::stoull(PQgetvalue(r.get(), i, 0)));
-                    std::lock_guard lock(mutex_);
-                    auto lost = drillhost::probes::lost_ids(acks_, present);
-                    dh::json sample = dh::json::array();
-                    for (size_t i = 0; i < lost.size() && i < 100; ++i) sample.push_back(lost[i]);
-                    std::string server = pg_server(conn.get());
-                    return {{"lost", lost.size()},
-                            {"lost_ids", sample},
-                            {"rows_on_primary", present.size()},
-                            {"acknowledged", acks_.size()},
-                            {"primary", server}};
+                    return loss_report(params, present, pg_server(conn.get()), false);
                 }
                 // The promoted primary never saw the table: every acknowledged row is lost (a
                 // failover to a replica that was not streaming), which is an answer, not an error.
                 const char *state = PQresultErrorField(r.get(), PG_DIAG_SQLSTATE);
-                if (state && std::string(state) == "42P01") {
-                    std::lock_guard lock(mutex_);
-                    dh::json sample = dh::json::array();
-                    for (size_t i = 0; i < acks_.size() && i < 100; ++i) sample.push_back(acks_[i].id);
-                    return {{"lost", acks_.size()},
-                            {"lost_ids", sample},
-                            {"rows_on_primary", 0},
-                            {"acknowledged", acks_.size()},
-                            {"primary", pg_server(conn.get())},
-                            {"table_missing", true}};
-                }
+                if (state && std::string(state) == "42P01")
+                    return loss_report(params, {}, pg_server(conn.get()), true);
                 last_error = PQresultErrorMessage(r.get());
             } else {
                 last_error = pg_error(conn.get());
@@ -224,6 +207,24 @@ struct WriterProbe : dh::Probe {
             host.sleep(std::chrono::milliseconds(200));
         }
         throw dh::Error(DH_ERR_UNAVAILABLE, "verify: no promoted primary answered in time: " + last_error);
+    }
+
+    dh::json loss_report(const dh::json &params, const std::vector<uint64_t> &present,
+                         const std::string &server, bool table_missing) {
+        std::lock_guard lock(mutex_);
+        auto lost = drillhost::probes::lost_ids(acks_, present);
+        dh::json sample = dh::json::array();
+        for (size_t i = 0; i < lost.size() && i < 100; ++i) sample.push_back(lost[i]);
+        dh::json after = nullptr;  // lost acks at or after params.after_ms
+        if (params.contains("after_ms"))
+            after = drillhost::probes::acknowledged_after(acks_, lost, params["after_ms"].get<double>());
+        return {{"lost", lost.size()},
+                {"lost_after", after},
+                {"lost_ids", sample},
+                {"rows_on_primary", present.size()},
+                {"acknowledged", acks_.size()},
+                {"primary", server},
+                {"table_missing", table_missing}};
     }
 
     dh::json target_;

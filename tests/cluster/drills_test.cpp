@@ -1,39 +1,6 @@
 // The drills against the embedded cluster, run as an operator runs them, with their verdicts
 // asserted, and each checker shown failing when the cluster really misbehaves.
-#include <nlohmann/json.hpp>
-
-#include "sandbox_fixture.hpp"
-
-using nlohmann::json;
-
-namespace {
-
-const std::string plugins = std::string(PLUGINS_DIR) + "/*.so";
-
-Finished dh(const Sandbox &s, std::vector<std::string> args) {
-    args.insert(args.begin(), {"--load", plugins, "--format", "json"});
-    return s.drillhost(args);
-}
-
-// One drill's result from `run --format json`.
-json run_drill(const Sandbox &s, std::vector<std::string> args) {
-    args.insert(args.begin(), "run");
-    auto r = dh(s, args);
-    auto report = json::parse(r.out, nullptr, false);
-    REQUIRE_MESSAGE(report.is_object(), r.out << r.err);
-    REQUIRE(report["drills"].size() == 1);
-    return report["drills"][0];
-}
-
-std::string failed_assertions(const json &drill) {
-    std::string failed;
-    for (const auto &a : drill["assertions"])
-        if (a["verdict"] != "pass")
-            failed += a["name"].get<std::string>() + " (" + a["observed"].get<std::string>() + "); ";
-    return failed;
-}
-
-}  // namespace
+#include "drill_runs.hpp"
 
 TEST_CASE("cluster-status: both views agree on a healthy cluster, and `drillhost status` shows it") {
     Sandbox s;
@@ -70,15 +37,6 @@ TEST_CASE("status without a cluster or a target says how to get one") {
     CHECK(r.exit_code == 2);
     CHECK(contains(r.err, "sandbox up"));
 }
-
-namespace {
-double measurement(const json &drill, const std::string &name) {
-    for (const auto &m : drill["measurements"])
-        if (m["name"] == name) return m["value"];
-    FAIL("no measurement " << name << " in " << drill.dump());
-    return 0;
-}
-}  // namespace
 
 TEST_CASE("switchover: now and scheduled, the candidate leads on the next timeline and no write is lost") {
     Sandbox s;

@@ -7,18 +7,9 @@
 #include <nlohmann/json.hpp>
 #include <thread>
 
-#include "sandbox_fixture.hpp"
-
-using nlohmann::json;
+#include "drill_runs.hpp"
 
 namespace {
-
-const std::string plugins = std::string(PLUGINS_DIR) + "/*.so";
-
-Finished dh(const Sandbox &s, std::vector<std::string> args) {
-    args.insert(args.begin(), {"--load", plugins, "--format", "json"});
-    return s.drillhost(args);
-}
 
 json inject(const Sandbox &s, std::vector<std::string> args) {
     args.insert(args.begin(), "inject");

@@ -93,6 +93,17 @@ TEST_CASE("two components with one id: an error naming both files") {
     CHECK(registry.find("org.drillhost.test.duplicate")->plugin_path == fixture("duplicate_a"));
 }
 
+TEST_CASE("a drill's impact is read only when its descriptor is big enough to hold it (ABI 1.2)") {
+    auto current = load_plugins({fixture("duplicate_a")});
+    REQUIRE(current.plugins.size() == 1);
+    CHECK(current.plugins[0].components.at(0).impact == DH_IMPACT_READ_ONLY);
+    // An ABI 1.1 descriptor ends before `impact`: whatever follows it in memory is not read.
+    auto older = load_plugins({fixture("abi_1_1_descriptor")});
+    REQUIRE(older.problems.empty());
+    REQUIRE(older.plugins.size() == 1);
+    CHECK(older.plugins[0].components.at(0).impact == DH_IMPACT_UNKNOWN);
+}
+
 TEST_CASE("the registry says what is loaded when an id is unknown or of the wrong kind") {
     Registry registry;
     std::vector<LoadProblem> problems;

@@ -35,3 +35,12 @@ TEST_CASE("the loss checker reports exactly the acknowledged ids the primary lac
     CHECK(lost_ids(acks, {1, 2, 5, 99}) == std::vector<uint64_t>{3, 4});  // unacknowledged extras are fine
     CHECK(lost_ids(acks, {}).size() == 5);
 }
+
+TEST_CASE("lost writes are split at a time: the unreplicated tail before it, split-brain writes after it") {
+    std::vector<Ack> acks = {{1, 0, 10}, {2, 0, 20}, {3, 1, 30}, {4, 1, 40}, {5, 0, 50}};
+    auto lost = lost_ids(acks, {1, 2});
+    CHECK(acknowledged_after(acks, lost, 35) == 2);  // ids 4 and 5
+    CHECK(acknowledged_after(acks, lost, 30) == 3);  // at the time counts as after
+    CHECK(acknowledged_after(acks, lost, 60) == 0);
+    CHECK(acknowledged_after(acks, {}, 0) == 0);
+}

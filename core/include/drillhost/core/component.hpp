@@ -12,6 +12,8 @@ namespace drillhost {
 
 // Human name of a kind: "drill", "injector", "probe" ("unknown" otherwise).
 const char *kind_name(dh_kind kind);
+// "read-only", "replica", "planned", "primary-lost", "split-brain" or "unknown" (see dh_impact).
+const char *impact_name(dh_impact impact);
 
 struct Component {
     std::string id;

@@ -1,0 +1,87 @@
+// Each drill checker shown failing when the cluster really misbehaves, and the findings that need a
+// cluster of their own (etcd v2, a lagging cluster). The passing runs are in run_all_test.cpp.
+#include "drill_runs.hpp"
+
+namespace {
+
+std::string a_replica(const sb::SandboxState &state) {
+    return current_leader(state) == "pg-3" ? "pg-2" : "pg-3";
+}
+
+}  // namespace
+
+TEST_CASE("a drill on an unhealthy cluster is skipped with the precondition, and touches nothing") {
+    Sandbox s;
+    auto state = s.up();
+    std::string leader = current_leader(state);
+    REQUIRE(dh(s, {"inject", "service", "--host", a_replica(state), "-p", "service=patroni"}).exit_code == 0);
+    auto drill = run_drill(s, {"primary-down/node-lost"});
+    INFO(drill.dump());
+    CHECK(drill["outcome"] == "skipped");
+    CHECK(contains(drill["message"], "precondition"));
+    CHECK(drill["faults_injected"] == 0);
+    CHECK(current_leader(state) == leader);
+    REQUIRE(dh(s, {"recover"}).exit_code == 0);
+}
+
+TEST_CASE("node-lost fails the failover bound when every replica lags past maximum_lag_on_failover") {
+    Sandbox s;
+    auto state = s.up();
+    std::string leader = current_leader(state);
+    // A small bound and no replication: the writer's own load makes every replica lag past it.
+    REQUIRE(
+        dh(s, {"inject", "patroni-config", "-p", R"(config={"maximum_lag_on_failover": 65536})"}).exit_code ==
+        0);
+    REQUIRE(eventually([&] {
+        return contains(s.drillhost({"--load", plugins, "probe", "patroni-rest", "config"}).out, "65536");
+    }));
+    for (const auto &m : state.members)
+        if (m.name != leader)
+            REQUIRE(dh(s, {"inject", "partition", "--host", m.name, "-p", "peers=[\"" + leader + "\"]", "-p",
+                           "ports=[5432]"})
+                        .exit_code == 0);
+    auto drill = run_drill(s, {"primary-down/node-lost", "-p", "settle_s=5"});
+    INFO(drill.dump());
+    CHECK(drill["outcome"] == "failed");
+    CHECK(verdict(drill, "a new leader took over") == "fail");
+    CHECK(contains(failed_assertions(drill), "nobody promoted"));
+    REQUIRE(dh(s, {"recover"}).exit_code == 0);
+}
+
+TEST_CASE("fast-restart fails when the primary's Patroni cannot restart PostgreSQL (frozen)") {
+    Sandbox s;
+    auto state = s.up();
+    std::string leader = current_leader(state);
+    REQUIRE(dh(s, {"inject", "freeze", "--host", leader}).exit_code == 0);
+    auto drill = run_drill(s, {"primary-down/fast-restart"});
+    INFO(drill.dump());
+    CHECK(drill["outcome"] == "failed");
+    CHECK(verdict(drill, "writable again") == "fail");
+    CHECK(verdict(drill, "no failover") == "fail");  // the key expired meanwhile: a replica took over
+    REQUIRE(dh(s, {"recover"}).exit_code == 0);
+}
+
+TEST_CASE("lag-blocked the seed's way: paused replay makes no lag in Patroni 3.0.2's eyes") {
+    Sandbox s;
+    s.up();
+    auto drill = run_drill(s, {"failover/lag-blocked", "-p", "method=replay-pause"});
+    INFO(drill.dump());
+    CHECK(drill["outcome"] == "failed");
+    CHECK(verdict(drill, "replicas lag past maximum_lag_on_failover") == "fail");
+    CHECK(measurement(drill, "lag_at_fault") < 1048576);
+    CHECK(drill["faults_left_open"] == 0);
+}
+
+TEST_CASE("frozen-leader on the etcd v2 driver: two primaries while frozen, and the resumed leader yields") {
+    Sandbox s;
+    s.up({"--dcs", "etcd"});
+    auto drill = run_drill(s, {"frozen-leader"});
+    INFO(drill.dump());
+    CHECK(drill["outcome"] == "failed");
+    CHECK(verdict(drill, "a replica took over from the frozen leader") == "pass");
+    CHECK(verdict(drill, "never two writable primaries") == "fail");
+    CHECK(measurement(drill, "split_brain") > 0);
+    CHECK(verdict(drill, "the resumed leader yields to the new one") == "pass");  // the v2 driver compares
+    CHECK(verdict(drill, "no write lost that was acknowledged after the promotion") == "fail");
+    CHECK(verdict(drill, "converged") == "pass");
+}

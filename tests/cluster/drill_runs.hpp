@@ -1,0 +1,60 @@
+// Running drillhost's plugins against a test's sandbox as an operator does, and reading a drill's
+// result out of `run --format json`.
+#pragma once
+
+#include <nlohmann/json.hpp>
+
+#include "sandbox_fixture.hpp"
+
+inline namespace drill_runs {
+
+using json = nlohmann::json;
+
+inline const std::string plugins = std::string(PLUGINS_DIR) + "/*.so";
+
+// drillhost --load <every plugin> --format json ARGS...
+inline Finished dh(const Sandbox &s, std::vector<std::string> args) {
+    args.insert(args.begin(), {"--load", plugins, "--format", "json"});
+    return s.drillhost(args);
+}
+
+// One drill's result from `run --format json`.
+inline json run_drill(const Sandbox &s, std::vector<std::string> args) {
+    args.insert(args.begin(), "run");
+    auto r = dh(s, args);
+    auto report = json::parse(r.out, nullptr, false);
+    REQUIRE_MESSAGE(report.is_object(), r.out << r.err);
+    REQUIRE(report["drills"].size() == 1);
+    return report["drills"][0];
+}
+
+// "name (observed); " for every assertion that did not pass.
+inline std::string failed_assertions(const json &drill) {
+    std::string failed;
+    for (const auto &a : drill["assertions"])
+        if (a["verdict"] != "pass")
+            failed += a["name"].get<std::string>() + " (" + a["observed"].get<std::string>() + "); ";
+    return failed;
+}
+
+// The verdict of one assertion ("pass", "fail", "skip"), or "absent".
+inline std::string verdict(const json &drill, const std::string &name) {
+    for (const auto &a : drill["assertions"])
+        if (a["name"] == name) return a["verdict"];
+    return "absent";
+}
+
+inline double measurement(const json &drill, const std::string &name) {
+    for (const auto &m : drill["measurements"])
+        if (m["name"] == name) return m["value"];
+    FAIL("no measurement " << name << " in " << drill.dump());
+    return 0;
+}
+
+inline bool has_measurement(const json &drill, const std::string &name) {
+    for (const auto &m : drill["measurements"])
+        if (m["name"] == name) return true;
+    return false;
+}
+
+}  // namespace drill_runs
