@@ -34,9 +34,7 @@ inline void planned_change(const dh::Host &host, const json &params, const std::
                              "ttl + 2 x loop_wait)";
 
     WriteWatch watch;
-    host.phase("write load on " + leader);
-    watch.start(host, params.value("writer_rate_hz", 200.0));
-    host.sleep(std::chrono::milliseconds(static_cast<long>(1000 * params.value("settle_s", 2.0))));
+    watch.start(host, params, leader);
 
     json body = {{"candidate", candidate}};
     if (request == "switchover") body["leader"] = leader;

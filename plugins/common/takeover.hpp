@@ -7,6 +7,30 @@
 
 namespace drillhost::drills {
 
+// A node dies: its Patroni SIGKILLed, then its PostgreSQL SIGQUIT (immediate shutdown: every
+// backend gone at once, nothing flushed on the way out), both through the service injector.
+struct NodeKill {
+    dh::Fault patroni, postgres;
+};
+
+inline NodeKill kill_node(const dh::Host &host, const std::string &member) {
+    host.phase("killing " + member + ": Patroni (SIGKILL), then PostgreSQL (SIGQUIT)");
+    constexpr const char *service = "org.drillhost.injector.service";
+    NodeKill k;
+    k.patroni = host.inject(
+        service, {{"host", member}, {"service", "patroni"}, {"action", "kill"}, {"signal", "SIGKILL"}});
+    k.postgres = host.inject(
+        service, {{"host", member}, {"service", "postgres"}, {"action", "kill"}, {"signal", "SIGQUIT"}});
+    return k;
+}
+
+// Patroni first: it starts PostgreSQL as a replica of the new leader (rewinding it); the postgres
+// revert then only waits for connections.
+inline void revive_node(const dh::Host &host, const NodeKill &k) {
+    host.revert(k.patroni);
+    host.revert(k.postgres);
+}
+
 struct Takeover {
     std::string new_leader;  // "" when nobody else took over within the bound
     int timeline = 0;        // the new leader's, from its current WAL file once promoted

@@ -34,9 +34,13 @@ inline std::string first_ids(const json &ids, size_t count = 10) {
 
 class WriteWatch {
   public:
-    void start(const dh::Host &host, double rate_hz) {
-        host.probe(writer_probe, {{"request", "start"}, {"rate_hz", rate_hz}});
+    // Starts both on `leader`'s cluster and lets them run params.settle_s (default 2) before the
+    // fault, at params.writer_rate_hz (default 200) per writer client.
+    void start(const dh::Host &host, const json &params, const std::string &leader) {
+        host.phase("write load on " + leader);
+        host.probe(writer_probe, {{"request", "start"}, {"rate_hz", params.value("writer_rate_hz", 200.0)}});
         host.probe(split_brain_probe, {{"request", "start"}});
+        host.sleep(std::chrono::milliseconds(static_cast<long>(1000 * params.value("settle_s", 2.0))));
     }
 
     // Stops both; RTO counts from `fault_ms`. Lost ids are read once a primary is out of recovery;

@@ -11,7 +11,7 @@
 // method=replay-pause does what the seed says and reports whether any lag appears.
 #include <drillhost/sdk.hpp>
 
-#include "drill_kit.hpp"
+#include "takeover.hpp"
 
 using namespace drillhost::drills;
 
@@ -109,13 +109,7 @@ struct LagBlockedDrill : dh::Drill {
             return;  // the host reverts the faults; the convergence gate is the next drill's pre-flight
         }
 
-        host.phase("killing " + leader + " (Patroni SIGKILL, PostgreSQL SIGQUIT)");
-        auto patroni = host.inject(
-            "org.drillhost.injector.service",
-            {{"host", leader}, {"service", "patroni"}, {"action", "kill"}, {"signal", "SIGKILL"}});
-        auto postgres = host.inject(
-            "org.drillhost.injector.service",
-            {{"host", leader}, {"service", "postgres"}, {"action", "kill"}, {"signal", "SIGQUIT"}});
+        NodeKill killed = kill_node(host, leader);
         double fault_ms = host.now_ms();
         std::string promoted;
         wait_until(host, fault_ms, bound_ms, [&] {
@@ -154,8 +148,7 @@ struct LagBlockedDrill : dh::Drill {
 
         host.phase("healing: replication back, " + leader + " back");
         for (const auto &fault : behind) host.revert(fault);
-        host.revert(patroni);
-        host.revert(postgres);
+        revive_node(host, killed);
         converge(host, bounds, 2 * bound_ms, "2 x (ttl + 2 x loop_wait + retry_timeout)");
         host.probe(sql_probe, {{"request", "execute"},
                                {"target_session_attrs", "read-write"},

@@ -40,8 +40,7 @@ struct ReplayPausedCandidateDrill : dh::Drill {
         std::string bound = "<= " + ms_text(bound_ms) + " (ttl + 2 x loop_wait)";
 
         WriteWatch watch;
-        host.phase("write load on " + leader + ", replay paused on " + candidate);
-        watch.start(host, params.value("writer_rate_hz", 200.0));
+        watch.start(host, params, leader);
         auto paused = host.inject("org.drillhost.injector.wal-replay-pause", {{"host", candidate}});
         host.sleep(std::chrono::milliseconds(static_cast<long>(1000 * params.value("paused_s", 0.3))));
         json before = sql_status(host, candidate);

@@ -68,7 +68,7 @@ struct FailoverWithLoadDrill : dh::Drill {
 
         host.phase("load: read-write on " + leader + ", select-only on " + reader + ", writer");
         WriteWatch watch;
-        watch.start(host, 100);
+        watch.start(host, {{"writer_rate_hz", 100}, {"settle_s", 0}}, leader);
         host.probe(pgbench,
                    {{"request", "start"}, {"name", "rw"}, {"clients", clients}, {"duration_s", cover_s}});
         host.probe(pgbench, {{"request", "start"},
@@ -81,13 +81,7 @@ struct FailoverWithLoadDrill : dh::Drill {
         double load_ms = host.now_ms();
         host.sleep(std::chrono::seconds(before_s));
 
-        host.phase("killing " + leader + " under load");
-        auto patroni = host.inject(
-            "org.drillhost.injector.service",
-            {{"host", leader}, {"service", "patroni"}, {"action", "kill"}, {"signal", "SIGKILL"}});
-        auto postgres = host.inject(
-            "org.drillhost.injector.service",
-            {{"host", leader}, {"service", "postgres"}, {"action", "kill"}, {"signal", "SIGQUIT"}});
+        NodeKill killed = kill_node(host, leader);
         double fault_ms = host.now_ms();
         Takeover t = watch_takeover(host, fault_ms, leader, members_except(cluster, leader), bound_ms);
         report_takeover(host, t);
@@ -133,8 +127,7 @@ struct FailoverWithLoadDrill : dh::Drill {
         host.measure("ro_zero_tps_intervals", ro.value("zero_tps_intervals", 0), "count");
 
         host.phase("bringing " + leader + " back");
-        host.revert(patroni);
-        host.revert(postgres);
+        revive_node(host, killed);
         converge(host, bounds, 2 * bound_ms, "2 x (ttl + 2 x loop_wait + retry_timeout)");
         double promoted_at = t.promoted_ms >= 0 ? fault_ms + t.promoted_ms : -1;
         WriteOutcome writes = watch.stop(host, fault_ms, promoted_at);

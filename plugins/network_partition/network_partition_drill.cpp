@@ -40,9 +40,7 @@ struct NetworkPartitionDrill : dh::Drill {
         double demote_bound_ms = 1000 * (bounds.loop_wait_s + 2 * bounds.retry_timeout_s);
 
         WriteWatch watch;
-        host.phase("write load on " + leader);
-        watch.start(host, params.value("writer_rate_hz", 200.0));
-        host.sleep(std::chrono::milliseconds(static_cast<long>(1000 * params.value("settle_s", 2.0))));
+        watch.start(host, params, leader);
 
         host.phase("cutting " + leader + " off from its peers and the DCS");
         auto peers = host.inject("org.drillhost.injector.partition", {{"host", leader}});

@@ -34,9 +34,7 @@ struct FastRestartDrill : dh::Drill {
         std::string bound = "<= " + ms_text(bound_ms) + " (ttl + 2 x loop_wait)";
 
         WriteWatch watch;
-        host.phase("write load on " + leader);
-        watch.start(host, params.value("writer_rate_hz", 200.0));
-        host.sleep(std::chrono::milliseconds(static_cast<long>(1000 * params.value("settle_s", 2.0))));
+        watch.start(host, params, leader);
 
         host.phase("SIGKILL the postmaster of " + leader);
         auto fault = host.inject("org.drillhost.injector.service", {{"host", leader},

@@ -37,17 +37,9 @@ struct NodeLostDrill : dh::Drill {
         std::string bound = "<= " + ms_text(bound_ms) + " (ttl + 2 x loop_wait + retry_timeout)";
 
         WriteWatch watch;
-        host.phase("write load on " + leader);
-        watch.start(host, params.value("writer_rate_hz", 200.0));
-        host.sleep(std::chrono::milliseconds(static_cast<long>(1000 * params.value("settle_s", 2.0))));
+        watch.start(host, params, leader);
 
-        host.phase("killing " + leader + ": Patroni (SIGKILL), then PostgreSQL (SIGQUIT)");
-        auto patroni = host.inject(
-            "org.drillhost.injector.service",
-            {{"host", leader}, {"service", "patroni"}, {"action", "kill"}, {"signal", "SIGKILL"}});
-        auto postgres = host.inject(
-            "org.drillhost.injector.service",
-            {{"host", leader}, {"service", "postgres"}, {"action", "kill"}, {"signal", "SIGQUIT"}});
+        NodeKill killed = kill_node(host, leader);
         double fault_ms = host.now_ms();  // the node is gone: nothing of it serves from here on
         Takeover t = watch_takeover(host, fault_ms, leader, members_except(cluster, leader), bound_ms);
         report_takeover(host, t);
@@ -60,8 +52,7 @@ struct NodeLostDrill : dh::Drill {
                        "timeline " + std::to_string(timeline + 1));
 
         host.phase("bringing " + leader + " back");
-        host.revert(patroni);  // Patroni first: it starts PostgreSQL as a replica, rewinding it
-        host.revert(postgres);
+        revive_node(host, killed);
         bool converged = converge(host, bounds, bound_ms, "ttl + 2 x loop_wait + retry_timeout");
         double promoted_at = t.promoted_ms >= 0 ? fault_ms + t.promoted_ms : -1;
         WriteOutcome writes = watch.stop(host, fault_ms, promoted_at);

@@ -62,7 +62,8 @@ Finished DrillhostProcess::wait(std::chrono::milliseconds limit) {
     return finished;
 }
 
-Finished run_drillhost(const std::vector<std::string> &args, const fs::path &work_dir) {
+Finished run_drillhost(const std::vector<std::string> &args, const fs::path &work_dir,
+                       std::chrono::milliseconds limit) {
     DrillhostProcess process(args, work_dir);
-    return process.wait();
+    return process.wait(limit);
 }

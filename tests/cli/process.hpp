@@ -30,7 +30,8 @@ class DrillhostProcess {
 };
 
 // Runs drillhost to completion.
-Finished run_drillhost(const std::vector<std::string> &args, const std::filesystem::path &work_dir);
+Finished run_drillhost(const std::vector<std::string> &args, const std::filesystem::path &work_dir,
+                       std::chrono::milliseconds limit = std::chrono::seconds(60));
 
 // Polls `condition` every 10 ms for up to `limit`; returns whether it became true.
 template <class Condition>

@@ -13,9 +13,10 @@ using json = nlohmann::json;
 inline const std::string plugins = std::string(PLUGINS_DIR) + "/*.so";
 
 // drillhost --load <every plugin> --format json ARGS...
-inline Finished dh(const Sandbox &s, std::vector<std::string> args) {
+inline Finished dh(const Sandbox &s, std::vector<std::string> args,
+                   std::chrono::milliseconds limit = std::chrono::minutes(10)) {
     args.insert(args.begin(), {"--load", plugins, "--format", "json"});
-    return s.drillhost(args);
+    return s.drillhost(args, limit);
 }
 
 // One drill's result from `run --format json`.

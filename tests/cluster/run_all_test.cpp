@@ -22,7 +22,7 @@ TEST_CASE("run --all: every drill, least disruptive first, verdicts as measured,
     Sandbox s;
     s.up();
     auto started = std::chrono::steady_clock::now();
-    auto r = dh(s, {"run", "--all"});
+    auto r = dh(s, {"run", "--all"}, std::chrono::minutes(30));
     double minutes = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count() / 60;
     MESSAGE("run --all took " << minutes << " min on this machine (target: 10 min on 2 cores)");
     auto report = json::parse(r.out, nullptr, false);

@@ -76,9 +76,11 @@ struct Sandbox {
         fs::permissions(dir.path(), fs::perms::others_exec | fs::perms::group_exec, fs::perm_options::add);
     }
 
-    Finished drillhost(std::vector<std::string> args) const {
+    // A drill against a real cluster takes a while: `limit` is a guard against a hang, not a bound.
+    Finished drillhost(std::vector<std::string> args,
+                       std::chrono::milliseconds limit = std::chrono::minutes(10)) const {
         args.insert(args.begin(), {"--state-dir", state_dir.string()});
-        return run_drillhost(args, dir.path());
+        return run_drillhost(args, dir.path(), limit);
     }
     sb::SandboxState up(std::vector<std::string> options = {}) const {
         std::vector<std::string> args{"sandbox", "up"};
