@@ -178,28 +178,36 @@ inline json preflight(const dh::Host &host, const Bounds &bounds, bool allow_pau
     return cluster;
 }
 
-// The convergence gate: healthy again within `bound_ms`; a cluster left broken fails the drill.
+// The convergence gate: healthy again within `bound_ms`, and still healthy 2 x loop_wait later (a
+// member may take the leader key back a few loops after a partition heals, as Patroni 3.0.2's
+// etcd3 driver does); a cluster left broken fails the drill. Measures when it became healthy.
 inline bool converge(const dh::Host &host, const Bounds &bounds, double bound_ms, const std::string &why) {
-    double start = host.now_ms();
-    std::string problem = "no answer";
+    double start = host.now_ms(), healthy_since = -1, stable_ms = 2000 * bounds.loop_wait_s;
+    std::string problem = "no answer", leader;
     for (;;) {
         try {
             json cluster = cluster_view(host);
             problem = health_problem(cluster, host.target(), bounds);
             if (problem.empty()) problem = streaming_problem(host, cluster);
+            if (problem.empty() && healthy_since >= 0 && leader_of(cluster) != leader)
+                problem = "the leader moved from " + leader + " to " + leader_of(cluster);
+            if (problem.empty() && healthy_since < 0)
+                healthy_since = host.now_ms(), leader = leader_of(cluster);
         } catch (const dh::Error &e) {
             if (e.status() == DH_ERR_CANCELLED) throw;
             problem = e.what();
         }
-        if (problem.empty() || host.now_ms() - start > bound_ms) break;
+        if (!problem.empty()) healthy_since = -1;
+        bool stable = healthy_since >= 0 && host.now_ms() - healthy_since >= stable_ms;
+        if (stable || host.now_ms() - start > bound_ms + stable_ms) break;
         host.sleep(std::chrono::milliseconds(250));
     }
-    double took = host.now_ms() - start;
+    double took = (healthy_since >= 0 ? healthy_since : host.now_ms()) - start;
     host.measure("convergence", took, "ms");
     return host.check(
-        "converged", problem.empty(),
-        problem.empty() ? "healthy after " + std::to_string(static_cast<long>(took)) + " ms" : problem,
-        "healthy within " + std::to_string(static_cast<long>(bound_ms)) + " ms (" + why + ")");
+        "converged", problem.empty() && healthy_since >= 0,
+        problem.empty() ? "healthy after " + ms_text(took) + ", stable for " + ms_text(stable_ms) : problem,
+        "healthy within " + ms_text(bound_ms) + " (" + why + "), then stable for 2 x loop_wait");
 }
 
 }  // namespace drillhost::drills

@@ -72,6 +72,17 @@ TEST_CASE("lag-blocked the seed's way: paused replay makes no lag in Patroni 3.0
     CHECK(drill["faults_left_open"] == 0);
 }
 
+TEST_CASE("network-partition on the etcd v2 driver: the old primary demotes first and stays a replica") {
+    Sandbox s;
+    s.up({"--dcs", "etcd"});
+    auto drill = run_drill(s, {"network-partition"});
+    INFO(drill.dump());
+    CHECK(drill["outcome"] == "passed");
+    CHECK(measurement(drill, "old_primary_demoted") < measurement(drill, "promoted"));
+    CHECK(measurement(drill, "split_brain") == 0);
+    CHECK(measurement(drill, "lost_after_promotion") == 0);
+}
+
 TEST_CASE("frozen-leader on the etcd v2 driver: two primaries while frozen, and the resumed leader yields") {
     Sandbox s;
     s.up({"--dcs", "etcd"});

@@ -42,11 +42,19 @@ TEST_CASE("run --all: every drill, least disruptive first, verdicts as measured,
         CHECK_MESSAGE(impact[order[i - 1]] <= impact[order[i]], order[i]);
     CHECK(order.front() == "org.drillhost.drill.cluster-status");
 
-    // Every drill passes but frozen-leader, which finds two writable primaries (no watchdog).
+    // Every drill passes but the split-brain ones. frozen-leader finds two writable primaries (no
+    // watchdog). network-partition runs after it: it passes, or, when 3.0.2's etcd3 driver lets the
+    // healed old leader take the key back, fails on the overlap; or it is skipped when frozen-leader
+    // left a member that cannot follow (docs/drills.md, findings).
+    CHECK(order.back() == "org.drillhost.drill.network-partition");
     for (const auto &d : report["drills"]) {
         INFO(d["drill"].get<std::string>() << ": " << failed_assertions(d) << d["message"]);
         CHECK(d["faults_left_open"] == 0);
-        if (d["drill"] == "org.drillhost.drill.frozen-leader") {
+        if (d["drill"] == "org.drillhost.drill.network-partition") {
+            if (d["outcome"] == "failed") CHECK(verdict(d, "never two writable primaries") == "fail");
+            if (d["outcome"] == "skipped") CHECK(contains(d["message"], "precondition"));
+            CHECK(d["outcome"] != "error");
+        } else if (d["drill"] == "org.drillhost.drill.frozen-leader") {
             CHECK(d["outcome"] == "failed");
             CHECK(verdict(d, "never two writable primaries") == "fail");
             CHECK(measurement(d, "split_brain") > 0);
