@@ -156,7 +156,7 @@ inline int log_lines_with(const dh::Host &host, const std::string &member, const
         if (!log.empty()) argv = {"grep", "-cF", "--", text, log};
     }
     if (argv.empty())
-        argv = {"sh",  "-c",    "journalctl -q -u \"$1\" --since \"-$2 min\" | grep -cF -- \"$3\"",
+        argv = {"sh",  "-c",    "journalctl -q -u \"$1\" --since \"$2 min ago\" | grep -cF -- \"$3\"",
                 "log", service, std::to_string(minutes),
                 text};
     json result = host.exec(where, argv);

@@ -114,7 +114,8 @@ struct FailoverWithLoadDrill : dh::Drill {
         auto [tps_before, latency_before] = means(rw.value("series", json::array()), load_ms, fault_ms);
         host.measure("tps_before", tps_before, "tps");
         host.measure("latency_before", latency_before, "ms");
-        host.measure("tps_after", after.value("tps_mean", json(0)).get<double>(), "tps");
+        json tps_after = after.value("tps_mean", json());
+        host.measure("tps_after", tps_after.is_number() ? tps_after.get<double>() : 0.0, "tps");
         if (after.contains("summary") && after["summary"].is_object())
             host.measure("latency_after", after["summary"].value("latency_avg_ms", 0.0), "ms");
         host.measure("rw_aborted_clients", rw.value("aborted_clients", 0), "count");

@@ -58,7 +58,7 @@ struct AdoptRunningPostgresDrill : dh::Drill {
             host.inject(service_injector, {{"host", replica}, {"service", "patroni"}, {"action", "stop"}});
         host.phase("starting PostgreSQL by hand on " + replica);
         service_on(host, replica, "postgres", "start");
-        json by_hand;
+        json by_hand = json::object();
         wait_until(host, host.now_ms(), bound_ms,
                    [&] { return (by_hand = postmaster_of(host, replica)).size() > 0; });
         host.event("postmaster.by_hand", by_hand);
