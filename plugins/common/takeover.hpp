@@ -3,6 +3,8 @@
 // fault (the writer's RTO) is the last phase.
 #pragma once
 
+#include <functional>
+
 #include "drill_kit.hpp"
 
 namespace drillhost::drills {
@@ -38,15 +40,22 @@ struct Takeover {
 };
 
 // Watches /cluster through the survivors (never the lost member, which may hang the probe) until a
-// member other than `old_leader` leads and is out of recovery, or `bound_ms` passes.
-inline Takeover watch_takeover(const dh::Host &host, double fault_ms, const std::string &old_leader,
-                               const std::vector<std::string> &survivors, double bound_ms) {
+// member other than `old_leader` leads and is out of recovery, or `bound_ms` passes. `also` is
+// polled on the same clock until it returns true, for a drill that watches something else at once
+// (network-partition: the old primary's demotion); the watch ends when both are done.
+inline Takeover watch_takeover(
+    const dh::Host &host, double fault_ms, const std::string &old_leader,
+    const std::vector<std::string> &survivors, double bound_ms,
+    const std::function<bool()> &also = [] { return true; }) {
     Takeover t;
     size_t turn = 0;
+    bool also_done = false;
     host.phase("waiting for a new leader");
     wait_until(
         host, fault_ms, bound_ms,
         [&] {
+            also_done = also_done || also();
+            if (t.promoted_ms >= 0) return also_done;
             json view = cluster_view(host, survivors.at(turn++ % survivors.size()));
             std::string leader = leader_of(view);
             double now = host.now_ms() - fault_ms;
@@ -61,7 +70,7 @@ inline Takeover watch_takeover(const dh::Host &host, double fault_ms, const std:
             t.promoted_ms = host.now_ms() - fault_ms;
             t.timeline = status.value("timeline", 0);
             host.event("takeover.promoted", {{"leader", leader}, {"ms", t.promoted_ms}});
-            return true;
+            return also_done;
         },
         std::chrono::milliseconds(100));
     return t;

@@ -49,33 +49,10 @@ struct NetworkPartitionDrill : dh::Drill {
         auto dcs = host.inject("org.drillhost.injector.partition", {{"host", leader}, {"dcs", true}});
         double fault_ms = host.now_ms();
         double demoted_ms = -1;
-        Takeover t;
-        {
-            // Both at once: the old primary's demotion and the survivors' takeover.
-            std::vector<std::string> survivors = members_except(cluster, leader);
-            size_t turn = 0;
-            host.phase("waiting for " + leader + " to demote and a new leader");
-            wait_until(
-                host, fault_ms, bound_ms,
-                [&] {
-                    double now = host.now_ms() - fault_ms;
-                    if (demoted_ms < 0 && !writable(host, leader)) demoted_ms = now;
-                    if (t.promoted_ms < 0) {
-                        std::string l =
-                            leader_of(cluster_view(host, survivors.at(turn++ % survivors.size())));
-                        if (t.key_lost_ms < 0 && l != leader) t.key_lost_ms = now;
-                        if (!l.empty() && l != leader) {
-                            if (t.elected_ms < 0) t.elected_ms = now, t.new_leader = l;
-                            json status = sql_status(host, l);
-                            if (!status.value("in_recovery", true))
-                                t.promoted_ms = host.now_ms() - fault_ms,
-                                t.timeline = status.value("timeline", 0);
-                        }
-                    }
-                    return demoted_ms >= 0 && t.promoted_ms >= 0;
-                },
-                std::chrono::milliseconds(100));
-        }
+        Takeover t = watch_takeover(host, fault_ms, leader, members_except(cluster, leader), bound_ms, [&] {
+            if (!writable(host, leader)) demoted_ms = host.now_ms() - fault_ms;
+            return demoted_ms >= 0;
+        });
         report_takeover(host, t);
         if (demoted_ms >= 0) host.measure("old_primary_demoted", demoted_ms, "ms");
         host.check("old primary demoted", demoted_ms >= 0 && demoted_ms <= demote_bound_ms,
