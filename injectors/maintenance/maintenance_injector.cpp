@@ -8,6 +8,35 @@
 namespace dh = drillhost::sdk;
 using namespace drillhost::injectors;
 
+namespace {
+
+// The pause is in the DCS at once, but each member acts on it only from its next HA loop; until
+// then it still manages PostgreSQL (a replica resumes a paused WAL replay, for one). So the fault
+// is in only once every member that answers says "pause" in GET /patroni. A member that does not
+// answer manages nothing now and reads the pause in its first loop back. Bounded by ttl: a loop
+// that takes longer has lost the leader key anyway.
+void await_every_member_paused(dh::Host &host, const json &config) {
+    double deadline = host.now_ms() + 1000.0 * config.value("ttl", 30);
+    for (const auto &m : host.target().value("members", json::array())) {
+        std::string name = m.value("name", "");
+        for (;;) {
+            try {
+                auto reply = host.probe(patroni_rest, {{"request", "patroni"}, {"member", name}});
+                if (reply.at("data").value("pause", false)) break;
+            } catch (const dh::Error &) {
+                break;  // not answering: see above
+            }
+            if (host.now_ms() > deadline)
+                throw dh::Error(DH_ERR_FAILED, "the cluster is paused in the DCS, but member " + name +
+                                                   " still does not report it in GET /patroni after ttl (" +
+                                                   std::to_string(config.value("ttl", 30)) + " s)");
+            host.sleep(std::chrono::milliseconds(100));
+        }
+    }
+}
+
+}  // namespace
+
 struct MaintenanceInjector : dh::Injector {
     static constexpr dh::Info info{
         "org.drillhost.injector.maintenance", "maintenance", "0.1.0",
@@ -16,7 +45,10 @@ struct MaintenanceInjector : dh::Injector {
 
     json inject(dh::Host &host, const json &) override {
         bool was_paused = dynamic_config(host).value("pause", false);
-        if (!was_paused) patch_config(host, {{"pause", true}});
+        if (!was_paused) {
+            auto config = patch_config(host, {{"pause", true}});
+            await_every_member_paused(host, config);
+        }
         host.info(was_paused ? "the cluster was already paused" : "paused the cluster (maintenance mode)");
         return {{"was_paused", was_paused}};
     }

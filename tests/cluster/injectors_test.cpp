@@ -47,6 +47,12 @@ json config(const Sandbox &s) {
     return json::parse(dh(s, {"probe", "patroni-rest", "config"}).out)["data"];
 }
 
+json patroni_of(const Sandbox &s, const std::string &member) {
+    auto r = dh(s, {"probe", "patroni-rest", "patroni", "-p", "member=" + member});
+    REQUIRE_MESSAGE(r.exit_code == 0, r.err);
+    return json::parse(r.out)["data"];
+}
+
 std::string a_replica(const sb::SandboxState &state) {
     return current_leader(state) == "pg-1" ? "pg-2" : "pg-1";
 }
@@ -129,10 +135,12 @@ TEST_CASE("wal-replay-pause, maintenance and patroni-config: in effect, then res
     Sandbox s;
     auto state = s.up();
     std::string replica = a_replica(state);
-    inject(s, {"wal-replay-pause", "--host", replica});
-    CHECK(sql_status(s, replica)["wal_replay_paused"] == true);
+    // Maintenance first: unpaused, Patroni resumes a paused replay on its next loop (PG 14+).
     inject(s, {"maintenance"});
     CHECK(config(s)["pause"] == true);
+    for (const auto &m : state.members) CHECK(patroni_of(s, m.name)["pause"] == true);
+    inject(s, {"wal-replay-pause", "--host", replica});
+    CHECK(sql_status(s, replica)["wal_replay_paused"] == true);
     inject(
         s,
         {"patroni-config", "-p",
@@ -169,7 +177,9 @@ TEST_CASE("bad input: unknown host, a replay pause on the primary, a service tha
     recover(s, 1);  // only the fault that was applied was open; the refused ones were not
 }
 
-TEST_CASE("crash test: partition, freeze and replay pause held by a kill -9ed drillhost are all undone") {
+TEST_CASE(
+    "crash test: partition, freeze, maintenance and replay pause held by a kill -9ed drillhost are all "
+    "undone") {
     Sandbox s;
     auto state = s.up();
     std::string leader = current_leader(state);
@@ -179,6 +189,7 @@ TEST_CASE("crash test: partition, freeze and replay pause held by a kill -9ed dr
     json faults = json::array(
         {{{"injector", "org.drillhost.injector.partition"}, {"params", {{"host", third}}}},
          {{"injector", "org.drillhost.injector.freeze"}, {"params", {{"host", third}}}},
+         {{"injector", "org.drillhost.injector.maintenance"}, {"params", json::object()}},
          {{"injector", "org.drillhost.injector.wal-replay-pause"}, {"params", {{"host", replica}}}}});
     auto journal = s.dir.path() / "journal.jsonl";
     DrillhostProcess held(
@@ -197,7 +208,7 @@ TEST_CASE("crash test: partition, freeze and replay pause held by a kill -9ed dr
     held.send(SIGKILL);
     held.wait(std::chrono::seconds(10));
 
-    recover(s, 3);
+    recover(s, 4);
     CHECK_FALSE(contains(rules_on(s, third), "drillhost:"));
     CHECK(sql_status(s, replica)["wal_replay_paused"] == false);
     CHECK(eventually(

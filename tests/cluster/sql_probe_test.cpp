@@ -48,6 +48,9 @@ TEST_CASE("sql probe: recovery, timeline, system identifier, replication and rep
     CHECK(on_replica["in_recovery"] == true);
     CHECK(on_replica["wal_replay_paused"] == false);
     CHECK(on_replica["system_identifier"] == on_primary["system_identifier"]);
+    // Patroni resumes a paused replay on its next loop unless the cluster is paused (PG 14+).
+    auto paused = s.drillhost({"--load", plugins, "inject", "maintenance"});
+    REQUIRE_MESSAGE(paused.exit_code == 0, paused.err);
     sql_ok(s, {"rows", "-p", "member=" + replica, "-p",
                "sql=SELECT 1 AS done FROM (SELECT pg_wal_replay_pause()) p"});
     CHECK(eventually([&] {
@@ -56,6 +59,8 @@ TEST_CASE("sql probe: recovery, timeline, system identifier, replication and rep
     sql_ok(s, {"rows", "-p", "member=" + replica, "-p",
                "sql=SELECT 1 AS done FROM (SELECT pg_wal_replay_resume()) p"});
     CHECK(sql_ok(s, {"status", "-p", "member=" + replica})["wal_replay_paused"] == false);
+    auto resumed = s.drillhost({"--load", plugins, "recover"});
+    REQUIRE_MESSAGE(resumed.exit_code == 0, resumed.err);
 
     auto rows = sql_ok(s, {"rows", "-p", "member=" + primary, "-p",
                            "sql=SELECT n, n * 2 AS twice FROM generate_series(1, 3) n"});
