@@ -4,6 +4,7 @@
 #include <drillhost/sdk.hpp>
 
 #include <chrono>
+#include <cstdio>
 #include <string>
 
 namespace drillhost::drills {
@@ -27,6 +28,14 @@ double wait_until(const dh::Host &host, double since_ms, double bound_ms, Ready 
         if (host.now_ms() - since_ms > bound_ms) return -1;
         host.sleep(period);
     }
+}
+
+// A PostgreSQL LSN ("16/B374D848") as a byte position; -1 for null or malformed.
+inline double lsn_bytes(const json &lsn) {
+    if (!lsn.is_string()) return -1;
+    unsigned long hi = 0, lo = 0;
+    if (std::sscanf(lsn.get<std::string>().c_str(), "%lX/%lX", &hi, &lo) != 2) return -1;
+    return static_cast<double>(hi) * 4294967296.0 + static_cast<double>(lo);
 }
 
 // The member's entry in /cluster, or null when it is not listed.
