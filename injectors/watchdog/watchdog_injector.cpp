@@ -13,6 +13,7 @@
 #include <sstream>
 
 #include "injector_hosts.hpp"
+#include "patroni_calls.hpp"
 
 namespace dh = drillhost::sdk;
 using namespace drillhost::injectors;
@@ -30,6 +31,134 @@ std::vector<std::string> lines_after(const std::string &text, int skip) {
     for (std::string line; std::getline(in, line); ++n)
         if (n >= skip && !line.empty()) lines.push_back(line);
     return lines;
+}
+
+// The embedded cluster's watchdog: Patroni's testing driver on a FIFO read by drillhost's monitor.
+// A cluster brought up without --watchdog gets one at run time: the monitor started, the member's
+// patroni.yml (JSON, written by the sandbox) given a required testing watchdog, and POST /reload;
+// a leader activates it on its next loop. The original file is kept beside it until the revert, so
+// even a revert without a record (the run died mid-inject) can put it back.
+std::string backup_of(const std::string &config) {
+    return config + ".drillhost-watchdog";
+}
+
+std::vector<json> events_since(dh::Host &host, const json &where, const std::string &file, int offset) {
+    auto text = host.exec(where, {"sh", "-c", "cat \"$1\" 2>/dev/null; true", "sh", file});
+    std::vector<json> events;
+    for (const auto &line : lines_after(text.value("stdout", ""), offset)) {
+        auto event = json::parse(line, nullptr, false);
+        if (event.is_object()) events.push_back(event);
+    }
+    return events;
+}
+
+bool seen(const std::vector<json> &events, const std::string &name) {
+    return std::any_of(events.begin(), events.end(),
+                       [&](const json &e) { return e.value("event", "") == name; });
+}
+
+double ttl_of(dh::Host &host) {
+    return host.probe(patroni_rest, {{"request", "config"}}).at("data").value("ttl", 30.0);
+}
+
+template <class Ready>
+bool wait_for(dh::Host &host, double seconds, Ready ready) {
+    for (double deadline = host.now_ms() + 1000 * seconds;;) {
+        if (ready()) return true;
+        if (host.now_ms() > deadline) return false;
+        host.sleep(std::chrono::milliseconds(200));
+    }
+}
+
+void reload(dh::Host &host, const std::string &name) {
+    auto reply = host.probe(patroni_rest, {{"request", "reload"}, {"member", name}});
+    if (!reply.value("ok", false))
+        throw dh::Error(DH_ERR_FAILED, "POST /reload on " + name + " refused: " + reply.dump());
+}
+
+// Puts back the patroni.yml this fault rewrote; true when there was one.
+bool restore_config(dh::Host &host, const json &member, const json &where) {
+    std::string config = member.value("dir", "") + "/patroni.yml";
+    auto moved =
+        host.exec(where, {"sh", "-c", "test -f \"$1\" && mv \"$1\" \"$2\"", "sh", backup_of(config), config});
+    return moved.value("exit_code", 1) == 0;
+}
+
+json arm_sandbox(dh::Host &host, const json &member, json where) {
+    std::string name = member.value("name", ""), dir = member.value("dir", "");
+    std::string events = dir + "/watchdog.events.jsonl", fifo = dir + "/watchdog.fifo";
+    std::string config_file = dir + "/patroni.yml";
+    json record = {{"mode", "sandbox"}, {"host", name}, {"events_file", events}};
+    auto seen_before = host.exec(where, {"sh", "-c", "cat \"$1\" 2>/dev/null; true", "sh", events});
+    record["offset"] = line_count(seen_before.value("stdout", ""));
+    record["transport"] = seen_before["transport"];
+    where = {{"transport", record["transport"]}};
+
+    json config =
+        json::parse(host.exec_checked(where, {"cat", config_file}).value("stdout", ""), nullptr, false);
+    if (!config.is_object())
+        throw dh::Error(DH_ERR_FAILED, config_file +
+                                           " is not the JSON the embedded cluster writes; "
+                                           "arm the watchdog with `sandbox up --watchdog` instead");
+    bool configured = config.value("watchdog", json::object()).value("mode", "off") == "required";
+    auto monitor = host.call("service", {{"host", name}, {"service", "watchdog"}, {"action", "status"}});
+    bool start_monitor = !monitor.value("running", false);
+    record["started_monitor"] = start_monitor;
+    record["rewrote_config"] = !configured;
+    if (configured && !start_monitor) return record;  // brought up with --watchdog
+
+    if (start_monitor) {
+        host.call("service", {{"host", name}, {"service", "watchdog"}, {"action", "start"}});
+        if (!wait_for(host, 10, [&] {
+                return host.exec(where, {"test", "-p", fifo}).value("exit_code", 1) == 0;
+            }))
+            throw dh::Error(DH_ERR_FAILED, "the watchdog monitor of " + name + " made no FIFO at " + fifo);
+    }
+    if (!configured) {
+        host.exec_checked(where, {"cp", "-n", config_file, backup_of(config_file)});
+        config["watchdog"] = {
+            {"mode", "required"}, {"driver", "testing"}, {"device", fifo}, {"safety_margin", 5}};
+        host.exec_checked(where, {"sh", "-c", "printf '%s\\n' \"$1\" > \"$2.new\" && mv \"$2.new\" \"$2\"",
+                                  "sh", config.dump(2), config_file});
+        reload(host, name);
+    }
+    // Only a leader opens its watchdog: wait for that, so the fault is in when inject returns.
+    auto role =
+        host.probe(patroni_rest, {{"request", "patroni"}, {"member", name}}).at("data").value("role", "");
+    if (role == "primary" && !wait_for(host, ttl_of(host), [&] {
+            return seen(events_since(host, where, events, record["offset"]), "armed");
+        }))
+        throw dh::Error(DH_ERR_FAILED, "the leader " + name + " did not open its watchdog within ttl; see " +
+                                           member.value("dir", "") + "/patroni.log");
+    host.info("watchdog armed on " + name +
+              (role == "primary" ? " (leader: active)" : " (active once it leads)"));
+    return record;
+}
+
+void disarm_sandbox(dh::Host &host, const json &record) {
+    json where = {{"transport", record.at("transport")}};
+    std::string name = record.at("host");
+    json member = member_of(host.target(), name);
+    auto events = events_since(host, where, record.at("events_file"), record.at("offset"));
+    int fired = 0;
+    for (const auto &event : events)
+        if (event.value("event", "") == "fired") ++fired, host.event("watchdog.fired", event);
+    bool restored = record.value("rewrote_config", false) && restore_config(host, member, where);
+    if (fired > 0) {  // the host "rebooted": its Patroni comes back, as after a real reboot
+        host.call("service", {{"host", name}, {"service", "patroni"}, {"action", "start"}});
+        host.info("the watchdog fired " + std::to_string(fired) + " time(s) on " + name +
+                  "; Patroni started again");
+    } else if (restored) {
+        reload(host, name);
+        // Patroni closes the device (magic close) on its next loop; the monitor must outlive that.
+        if (seen(events, "armed"))
+            wait_for(host, ttl_of(host), [&] {
+                auto now = events_since(host, where, record.at("events_file"), record.at("offset"));
+                return seen(now, "disarmed") || seen(now, "closed");
+            });
+    }
+    if (record.value("started_monitor", false))
+        host.call("service", {{"host", name}, {"service", "watchdog"}, {"action", "stop"}});
 }
 
 }  // namespace
@@ -52,21 +181,7 @@ struct WatchdogInjector : dh::Injector {
         json target = host.target();
         json member = member_of(target, params.at("host"));
         json where = {{"host", params.at("host")}};
-        if (target.value("kind", "") == "drillhost-sandbox") {
-            auto monitor = host.call(
-                "service", {{"host", params.at("host")}, {"service", "watchdog"}, {"action", "status"}});
-            if (!monitor.value("running", false))
-                throw dh::Error(DH_ERR_INVALID_ARGUMENT,
-                                "the embedded cluster runs no watchdog: bring it up with `drillhost sandbox "
-                                "up --watchdog`");
-            std::string events = member.value("dir", "") + "/watchdog.events.jsonl";
-            auto seen = host.exec(where, {"sh", "-c", "cat " + events + " 2>/dev/null; true"});
-            return {{"mode", "sandbox"},
-                    {"host", params.at("host")},
-                    {"events_file", events},
-                    {"offset", line_count(seen["stdout"])},
-                    {"transport", seen["transport"]}};
-        }
+        if (target.value("kind", "") == "drillhost-sandbox") return arm_sandbox(host, member, where);
         auto loaded = host.exec(where, {"sh", "-c", "grep -q '^softdog ' /proc/modules"});
         bool load = loaded.value("exit_code", 1) != 0;
         json record = {{"mode", "softdog"},
@@ -85,31 +200,18 @@ struct WatchdogInjector : dh::Injector {
     }
 
     void revert(dh::Host &host, const json &record, bool unconfirmed) override {
-        if (unconfirmed) {  // nothing is known of what was armed: report nothing, change nothing
-            host.warn("watchdog on " + record.value("host", "?") + ": unconfirmed fault, left as it is");
+        if (unconfirmed) {
+            // Nothing is known of what was armed, but a config this fault rewrote is put back.
+            if (host.target().value("kind", "") == "drillhost-sandbox" &&
+                restore_config(host, member_of(host.target(), record.at("host")),
+                               {{"host", record.at("host")}}))
+                reload(host, record.at("host"));
+            host.warn("watchdog on " + record.value("host", "?") +
+                      ": unconfirmed fault, firings not reported");
             return;
         }
         json where = {{"transport", record.at("transport")}};
-        if (record.at("mode") == "sandbox") {
-            auto events = host.exec(
-                where,
-                {"sh", "-c", "cat " + record.at("events_file").get<std::string>() + " 2>/dev/null; true"});
-            int fired = 0;
-            for (const auto &line : lines_after(events["stdout"], record.at("offset"))) {
-                auto event = json::parse(line, nullptr, false);
-                if (event.is_object() && event.value("event", "") == "fired") {
-                    ++fired;
-                    host.event("watchdog.fired", event);
-                }
-            }
-            if (fired > 0) {  // the host "rebooted": its Patroni comes back, as after a real reboot
-                host.call("service",
-                          {{"host", record.at("host")}, {"service", "patroni"}, {"action", "start"}});
-                host.info("the watchdog fired " + std::to_string(fired) + " time(s) on " +
-                          record.at("host").get<std::string>() + "; Patroni started again");
-            }
-            return;
-        }
+        if (record.at("mode") == "sandbox") return disarm_sandbox(host, record);
         for (const auto &line :
              lines_after(host.exec(where, {"dmesg"}).value("stdout", ""), record.at("dmesg_offset")))
             if (line.find("softdog") != std::string::npos)

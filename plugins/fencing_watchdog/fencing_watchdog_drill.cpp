@@ -1,0 +1,131 @@
+// fencing/watchdog (seed case 9, first part): the leader's Patroni freezes (SIGSTOP) under write load.
+//   - watchdog on: Patroni stops feeding its watchdog, which fires after ttl - safety_margin and resets
+//     the host, so the old primary is gone before its leader key expires and a replica promotes:
+//     never two writable primaries. On the embedded cluster the watchdog injector arms Patroni's
+//     testing driver and drillhost's monitor plays the kernel; on real hosts it is softdog.
+//   - watchdog off: the same freeze, and the split-brain window it leaves, if any, is measured (the
+//     frozen-leader drill asserts on it; here it is the comparison).
+#include <drillhost/sdk.hpp>
+
+#include "takeover.hpp"
+#include "two_primaries.hpp"
+#include "write_watch.hpp"
+
+using namespace drillhost::drills;
+
+namespace {
+
+constexpr const char *freeze_injector = "org.drillhost.injector.freeze";
+
+void with_watchdog(const dh::Host &host, const json &params, const Bounds &bounds) {
+    json cluster = preflight(host, bounds);
+    std::string leader = leader_of(cluster);
+    double bound_ms = 1000 * (bounds.ttl_s + 2 * bounds.loop_wait_s + bounds.retry_timeout_s);
+    host.phase("arming the watchdog on " + leader);
+    dh::Fault watchdog = host.inject("org.drillhost.injector.watchdog", {{"host", leader}});
+
+    WriteWatch watch;
+    watch.start(host, params, leader);
+    host.phase("freezing Patroni on " + leader + " (SIGSTOP), watchdog on");
+    dh::Fault frozen = host.inject(freeze_injector, {{"host", leader}, {"service", "patroni"}});
+    double fault_ms = host.now_ms();
+    double fenced_ms = -1;
+    Takeover t = watch_takeover(host, fault_ms, leader, members_except(cluster, leader), bound_ms, [&] {
+        if (fenced_ms < 0 && !writable(host, leader)) fenced_ms = host.now_ms() - fault_ms;
+        return fenced_ms >= 0;
+    });
+    report_takeover(host, t);
+    if (fenced_ms >= 0) host.measure("fenced", fenced_ms, "ms");
+    bool reset = !service_on(host, leader, "patroni", "status").value("running", true);
+    // The key expires ttl after the frozen leader's last refresh, at most a loop before the freeze.
+    double key_ms = t.key_lost_ms >= 0 ? t.key_lost_ms : 1000 * bounds.ttl_s;
+    host.check("the watchdog fenced the frozen leader before its key expired",
+               fenced_ms >= 0 && fenced_ms < key_ms,
+               fenced_ms >= 0 ? leader + " stopped accepting writes after " + ms_text(fenced_ms) +
+                                    (reset ? ", Patroni and PostgreSQL reset" : ", Patroni still there")
+                              : leader + " still writable",
+               "before the leader key was gone (" + ms_text(key_ms) + ")");
+    host.check(
+        "a replica took over", t.promoted_ms >= 0,
+        t.promoted_ms >= 0 ? t.new_leader + " promoted after " + ms_text(t.promoted_ms) : "nobody promoted",
+        "<= " + ms_text(bound_ms) + " (ttl + 2 x loop_wait + retry_timeout)");
+
+    host.phase("the host comes back: thaw, Patroni started again");
+    host.revert(frozen);
+    host.revert(watchdog);  // reports the firings, puts the config back, starts the reset Patroni
+    converge(host, bounds, 2 * bound_ms, "2 x (ttl + 2 x loop_wait + retry_timeout)");
+    double promoted_at = t.promoted_ms >= 0 ? fault_ms + t.promoted_ms : -1;
+    WriteWatch::report(host, watch.stop(host, fault_ms, promoted_at),
+                       {.zero_loss = bounds.synchronous, .promoted_at_ms = promoted_at});
+}
+
+void without_watchdog(const dh::Host &host, const json &params, const Bounds &bounds) {
+    json cluster = preflight(host, bounds);
+    std::string leader = leader_of(cluster);
+    bool own_watchdog = false;  // only the embedded cluster has a "watchdog" service
+    try {
+        own_watchdog = service_on(host, leader, "watchdog", "status").value("running", false);
+    } catch (const dh::Error &e) {
+        if (e.status() == DH_ERR_CANCELLED) throw;
+    }
+    if (own_watchdog) {
+        host.verdict("without the watchdog: split-brain window measured", dh::Verdict::skip,
+                     "the cluster runs a watchdog of its own (sandbox up --watchdog)", "no watchdog");
+        return;
+    }
+    double bound_ms = 1000 * (bounds.ttl_s + 2 * bounds.loop_wait_s + bounds.retry_timeout_s);
+    WriteWatch watch;
+    watch.start(host, params, leader);
+    host.phase("freezing Patroni on " + leader + " (SIGSTOP), watchdog off");
+    dh::Fault frozen = host.inject(freeze_injector, {{"host", leader}, {"service", "patroni"}});
+    double fault_ms = host.now_ms();
+    Takeover t = watch_takeover(host, fault_ms, leader, members_except(cluster, leader), bound_ms);
+    host.sleep(
+        std::chrono::milliseconds(static_cast<long>(1000 * params.value("frozen_after_promotion_s", 2.0))));
+    host.phase("thawing Patroni on " + leader + " (SIGCONT)");
+    double thaw_ms = host.now_ms();
+    host.revert(frozen);
+    if (t.promoted_ms >= 0) resolve_pair(host, leader, t.new_leader, thaw_ms, bound_ms);
+    converge(host, bounds, 2 * bound_ms, "2 x (ttl + 2 x loop_wait + retry_timeout)");
+    double promoted_at = t.promoted_ms >= 0 ? fault_ms + t.promoted_ms : -1;
+    WriteOutcome writes = watch.stop(host, fault_ms, promoted_at);
+    host.measure("split_brain_without_watchdog", writes.overlap_ms(), "ms");
+    host.measure("lost_writes_without_watchdog", static_cast<double>(writes.lost()), "count");
+    host.verdict("without the watchdog: split-brain window measured", dh::Verdict::pass,
+                 ms_text(writes.overlap_ms()) + " with two writable primaries, " +
+                     std::to_string(writes.lost()) + " acknowledged writes lost" +
+                     (t.promoted_ms >= 0 ? ", " + t.new_leader + " promoted" : ", nobody promoted"),
+                 "measured, not bounded: this is what the watchdog prevents");
+}
+
+}  // namespace
+
+struct FencingWatchdogDrill : dh::Drill {
+    static constexpr dh::Info info{
+        "org.drillhost.drill.fencing.watchdog",
+        "fencing/watchdog",
+        "0.1.0",
+        "Freeze the leader's Patroni: the watchdog fences it before its key expires; without it, "
+        "the split-brain window",
+        R"json({
+        "type": "object",
+        "properties": {
+            "watchdog": {"enum": ["both", "on", "off"], "default": "both", "description": "run with the watchdog, without it, or both"},
+            "frozen_after_promotion_s": {"type": "number", "minimum": 0, "default": 2, "description": "watchdog off: keep the old leader frozen this long after a replica promoted"},
+            "writer_rate_hz": {"type": "number", "minimum": 1, "default": 200, "description": "write load per writer client"},
+            "settle_s": {"type": "number", "minimum": 0, "default": 2, "description": "write load before the freeze"}
+        },
+        "additionalProperties": false
+    })json",
+        DH_IMPACT_SPLIT_BRAIN};
+
+    void run(dh::Host &host, const json &params) override {
+        Bounds bounds = read_bounds(host);
+        preflight(host, bounds);
+        std::string which = params.value("watchdog", "both");
+        if (which != "off") with_watchdog(host, params, bounds);
+        if (which != "on") without_watchdog(host, params, bounds);
+    }
+};
+
+DRILLHOST_PLUGIN("fencing-watchdog", "0.1.0", FencingWatchdogDrill)
