@@ -127,6 +127,7 @@ struct PatroniRestProbe : dh::Probe {
                                  "cancel_switchover", "failover", "patch_config", "restart", "reinitialize", "reload"],
                         "default": "cluster"},
             "member": {"type": "string", "description": "ask this member only (default: the first that answers; health: every member)"},
+            "url": {"type": "string", "description": "ask the Patroni at this base URL (http://host:port) instead of the target's members"},
             "check": {"enum": ["primary", "master", "read-write", "leader", "standby-leader", "replica", "read-only",
                                "sync", "async", "health", "liveness", "readiness"], "default": "health"},
             "lag": {"type": ["string", "integer"], "description": "health: max replication lag, e.g. 1MB"},
@@ -141,7 +142,10 @@ struct PatroniRestProbe : dh::Probe {
 
     dh::json sample(dh::Host &host, const dh::json &params) override {
         dh::json target = host.target();
-        auto members = members_of(target);
+        // `url`: a Patroni outside the target (a second cluster a drill built), asked alone.
+        auto members = params.contains("url") ? std::vector<TargetMember>{{params["url"].get<std::string>(),
+                                                                           params["url"].get<std::string>()}}
+                                              : members_of(target);
         RestOptions options = rest_options(target, params);
         std::string request = params.value("request", "cluster");
         Call call = call_for(request, params);

@@ -1,0 +1,262 @@
+// The scratch-cluster injector: a second PostgreSQL cluster on the embedded cluster's hosts, for the
+// drills that need one (see plugins/common/scratch_cluster.hpp for where its pieces live).
+//   build=plain: a primary on the first host and streaming replicas on the others, made by hand
+//     (initdb, pg_basebackup) with no Patroni, as an operator's cluster before Patroni takes over;
+//     Patroni configs matching it are written beside, not started.
+//   build=patroni: starts Patroni on a cluster built plain before (revert stops it).
+//   build=standby: Patroni on every host with standby_cluster pointing at a member of the main
+//     cluster (default: its leader): a standby cluster.
+// Revert (plain, standby) kills what runs there, removes its directories and its scope's DCS keys:
+// everything is found again from the params, so a revert without a record works the same.
+#include <drillhost/sdk.hpp>
+
+#include "injector_hosts.hpp"
+#include "patroni_calls.hpp"
+#include "scratch_cluster.hpp"
+
+namespace dh = drillhost::sdk;
+using namespace drillhost::injectors;
+using drillhost::scratch::ScratchMember;
+
+namespace {
+
+struct Scratch {
+    dh::Host &host;
+    json target;
+    std::string scope;
+    std::vector<std::string> hosts;
+    bool root = true;
+
+    ScratchMember member(const std::string &name) const {
+        return drillhost::scratch::scratch_member(member_of(target, name), scope);
+    }
+    json where(const std::string &name) const { return {{"host", name}}; }
+    // PostgreSQL refuses to run as root; the sandbox's hosts run it as postgres.
+    std::vector<std::string> as_postgres(std::vector<std::string> argv) const {
+        if (root)
+            argv.insert(argv.begin(),
+                        {"setpriv", "--reuid=postgres", "--regid=postgres", "--init-groups", "--"});
+        return argv;
+    }
+    json run(const std::string &name, const std::vector<std::string> &argv,
+             std::chrono::milliseconds timeout = std::chrono::seconds(120)) const {
+        return host.exec_checked(where(name), argv, timeout);
+    }
+    void write_file(const std::string &name, const std::string &path, const std::string &text) const {
+        run(name, as_postgres({"sh", "-c", "umask 077; printf '%s\\n' \"$1\" > \"$2\"", "sh", text, path}));
+    }
+    json own_config(const std::string &name) const {
+        std::string path = member_of(target, name).value("patroni_config", "");
+        json config = json::parse(run(name, {"cat", path}).value("stdout", ""), nullptr, false);
+        if (!config.is_object())
+            throw dh::Error(DH_ERR_FAILED, path + " is not the JSON the embedded cluster writes");
+        return config;
+    }
+    std::string pg_bin(const json &config) const {
+        return config["postgresql"].value("bin_dir", "/usr/lib/postgresql/15/bin");
+    }
+};
+
+Scratch scratch_of(dh::Host &host, const json &params) {
+    Scratch s{host, host.target(), params.value("scope", "drillhost-scratch"), {}, true};
+    if (s.target.value("kind", "") != "drillhost-sandbox")
+        throw dh::Error(DH_ERR_INVALID_ARGUMENT,
+                        "scratch-cluster builds only on the embedded cluster's hosts; a real target "
+                        "needs hosts of its own for a second cluster");
+    if (params.contains("hosts")) {
+        s.hosts = params["hosts"].get<std::vector<std::string>>();
+    } else {
+        for (const auto &m : s.target.value("members", json::array()))
+            if (s.hosts.size() < 2) s.hosts.push_back(m.value("name", ""));
+    }
+    for (const auto &h : s.hosts) member_of(s.target, h);  // an unknown host fails before anything runs
+    s.root = host.exec(s.where(s.hosts.at(0)), {"id", "-u"}).value("stdout", "") == "0\n";
+    return s;
+}
+
+// The host's own Patroni config, moved to the scratch instance: scope, ports, directories.
+json scratch_config(const Scratch &s, const std::string &name, const json &standby_of) {
+    json c = s.own_config(name);
+    ScratchMember m = s.member(name);
+    std::string rest = m.address + ":" + std::to_string(m.rest_port);
+    std::string pg = m.address + ":" + std::to_string(m.pg_port);
+    c["scope"] = s.scope;
+    c["restapi"]["listen"] = rest, c["restapi"]["connect_address"] = rest;
+    c["postgresql"]["listen"] = pg, c["postgresql"]["connect_address"] = pg;
+    c["postgresql"]["data_dir"] = m.data_dir;
+    c["postgresql"]["pgpass"] = m.dir + "/pgpass";
+    c["watchdog"] = {{"mode", "off"}};
+    if (!standby_of.is_null()) c["bootstrap"]["dcs"]["standby_cluster"] = standby_of;
+    return c;
+}
+
+void make_dir(const Scratch &s, const std::string &name, const ScratchMember &m) {
+    s.run(name, s.root ? std::vector<std::string>{"install", "-d", "-m", "700", "-o", "postgres", "-g",
+                                                  "postgres", m.dir}
+                       : std::vector<std::string>{"install", "-d", "-m", "700", m.dir});
+}
+
+void start_patroni(const Scratch &s, const std::string &name) {
+    ScratchMember m = s.member(name);
+    s.run(name,
+          s.as_postgres({"sh", "-c", "HOME=\"$3\" exec setsid -f patroni \"$1\" >> \"$2\" 2>&1 < /dev/null",
+                         "sh", m.config, m.log, m.dir}));
+}
+
+// Primary by initdb, replicas by pg_basebackup -R, the settings Patroni's bootstrap would give.
+void build_plain(const Scratch &s) {
+    json credentials = s.target.at("credentials");
+    std::string superuser = credentials.value("superuser", "postgres");
+    std::string primary_name = s.hosts.at(0);
+    ScratchMember primary = s.member(primary_name);
+    json config = s.own_config(primary_name);
+    std::string bin = s.pg_bin(config),
+                socket = member_of(s.target, primary_name).value("socket_dir", "/tmp");
+    std::string hba;
+    for (const auto &line : config["postgresql"].value("pg_hba", json::array()))
+        hba += line.get<std::string>() + "\n";
+    auto settings = [&](const ScratchMember &m) {
+        return "listen_addresses = '" + m.address + "'\nport = " + std::to_string(m.pg_port) +
+               "\nunix_socket_directories = '" + socket +
+               "'\nwal_level = replica\nhot_standby = on\nwal_log_hints = on\nmax_wal_senders = 10\n"
+               "max_replication_slots = 10\nwal_keep_size = '128MB'";
+    };
+    auto append = [&](const std::string &name, const std::string &path, const std::string &text) {
+        s.run(name, s.as_postgres({"sh", "-c", "printf '%s\\n' \"$1\" >> \"$2\"", "sh", text, path}));
+    };
+
+    s.host.phase("scratch cluster " + s.scope + ": initdb on " + primary_name);
+    make_dir(s, primary_name, primary);
+    s.write_file(primary_name, primary.dir + "/pwfile", credentials.value("superuser_password", ""));
+    s.run(primary_name, s.as_postgres({bin + "/initdb", "-D", primary.data_dir, "-U", superuser,
+                                       "--pwfile=" + primary.dir + "/pwfile", "-E", "UTF8",
+                                       "--data-checksums", "--auth-local=trust", "--auth-host=md5"}));
+    append(primary_name, primary.data_dir + "/postgresql.conf", settings(primary));
+    s.write_file(primary_name, primary.data_dir + "/pg_hba.conf", hba);
+    s.run(primary_name, s.as_postgres({bin + "/pg_ctl", "start", "-w", "-D", primary.data_dir, "-l",
+                                       primary.postgres_log}));
+    std::string replication = credentials.value("replication_user", "replicator");
+    s.run(primary_name,
+          s.as_postgres({bin + "/psql", "-h", socket, "-p", std::to_string(primary.pg_port), "-U", superuser,
+                         "-d", "postgres", "-v", "ON_ERROR_STOP=1", "-c",
+                         "CREATE ROLE \"" + replication + "\" WITH REPLICATION LOGIN PASSWORD $pw$" +
+                             credentials.value("replication_password", "") + "$pw$"}));
+
+    for (size_t i = 1; i < s.hosts.size(); ++i) {
+        const std::string &name = s.hosts[i];
+        ScratchMember replica = s.member(name);
+        s.host.phase("scratch cluster " + s.scope + ": pg_basebackup on " + name);
+        make_dir(s, name, replica);
+        s.run(name, s.as_postgres({"sh", "-c",
+                                   "PGPASSWORD=\"$1\" exec \"$2\"/pg_basebackup -h \"$3\" -p \"$4\" -U "
+                                   "\"$5\" -D \"$6\" -X stream -c fast -R",
+                                   "sh", credentials.value("replication_password", ""), bin, primary.address,
+                                   std::to_string(primary.pg_port), replication, replica.data_dir}));
+        append(name, replica.data_dir + "/postgresql.conf", settings(replica));
+        s.run(name, s.as_postgres({bin + "/pg_ctl", "start", "-w", "-D", replica.data_dir, "-l",
+                                   replica.postgres_log}));
+    }
+    for (const auto &name : s.hosts)
+        s.write_file(name, s.member(name).config, scratch_config(s, name, nullptr).dump(2));
+}
+
+void build_standby(const Scratch &s, const json &params) {
+    std::string source = params.value("source", "");
+    if (source.empty()) {
+        for (const auto &m : s.host.probe(patroni_rest, {{"request", "cluster"}}).at("data").at("members"))
+            if (m.value("role", "") == "leader") source = m.value("name", "");
+        if (source.empty())
+            throw dh::Error(DH_ERR_FAILED, "the main cluster has no leader to be a standby of");
+    }
+    json src = member_of(s.target, source);
+    json standby_of = {{"host", address_of(src)},
+                       {"port", src.value("pg_port", 5432)},
+                       {"create_replica_methods", json::array({"basebackup"})}};
+    for (const auto &name : s.hosts) {
+        ScratchMember m = s.member(name);
+        make_dir(s, name, m);
+        s.write_file(name, m.config, scratch_config(s, name, standby_of).dump(2));
+    }
+    for (const auto &name : s.hosts) start_patroni(s, name);
+    s.host.info("standby cluster " + s.scope + " started on " + std::to_string(s.hosts.size()) +
+                " host(s), following " + source);
+}
+
+void stop_patroni(const Scratch &s, const std::string &name, const char *signal) {
+    s.host.exec(s.where(name), {"pkill", signal, "-f", "patroni " + s.member(name).config});
+}
+
+void remove_all(const Scratch &s) {
+    for (const auto &name : s.hosts) {
+        ScratchMember m = s.member(name);
+        stop_patroni(s, name, "-KILL");
+        s.host.exec(
+            s.where(name),
+            s.as_postgres(
+                {"sh", "-c",
+                 "test -f \"$2/postmaster.pid\" || exit 0; \"$1\"/pg_ctl stop -m immediate -w -D \"$2\"",
+                 "sh", "/usr/lib/postgresql/15/bin", m.data_dir}));
+        s.host.exec(s.where(name), {"rm", "-rf", m.dir});
+    }
+    // The scope's keys, so the DCS holds nothing of it (a later build would meet its old system id).
+    std::string endpoints;
+    for (const auto &m : s.target.value("members", json::array()))
+        if (m.value("runs_etcd", false))
+            endpoints += (endpoints.empty() ? "" : ",") + std::string("http://") + address_of(m) + ":" +
+                         std::to_string(m.value("etcd_client_port", 2379));
+    std::string key = "/service/" + s.scope;
+    std::vector<std::string> argv =
+        s.target.value("dcs", "etcd3") == "etcd"
+            ? std::vector<std::string>{"env", "ETCDCTL_API=2", "etcdctl", "--endpoints=" + endpoints,
+                                       "rm",  "--recursive",   key}
+            : std::vector<std::string>{"env", "ETCDCTL_API=3", "etcdctl", "--endpoints=" + endpoints,
+                                       "del", "--prefix",      key + "/"};
+    s.host.exec(s.where(s.hosts.at(0)), argv);  // "not found" is fine: nothing was written yet
+}
+
+}  // namespace
+
+struct ScratchClusterInjector : dh::Injector {
+    static constexpr dh::Info info{"org.drillhost.injector.scratch-cluster", "scratch-cluster", "0.1.0",
+                                   "Builds a second cluster on the embedded cluster's hosts (plain, Patroni, "
+                                   "or standby); revert removes it",
+                                   R"json({
+        "type": "object",
+        "properties": {
+            "build": {"enum": ["plain", "patroni", "standby"], "description": "plain: initdb + pg_basebackup, no Patroni; patroni: start Patroni on a plain one; standby: a Patroni standby cluster"},
+            "scope": {"type": "string", "pattern": "^[a-z0-9-]+$", "default": "drillhost-scratch", "description": "its Patroni scope (and directory name)"},
+            "hosts": {"type": "array", "items": {"type": "string"}, "minItems": 1, "description": "where it runs; the first is the primary (default: the first two hosts)"},
+            "source": {"type": "string", "description": "standby: the main cluster's member to replicate from (default: its leader)"}
+        },
+        "required": ["build"],
+        "additionalProperties": false
+    })json"};
+
+    json inject(dh::Host &host, const json &params) override {
+        Scratch s = scratch_of(host, params);
+        std::string build = params.at("build");
+        if (build == "patroni") {
+            for (const auto &name : s.hosts) start_patroni(s, name);
+            return {{"build", build}, {"scope", s.scope}, {"hosts", s.hosts}};
+        }
+        try {
+            build == "plain" ? build_plain(s) : build_standby(s, params);
+        } catch (...) {
+            remove_all(s);  // never leave half a cluster behind
+            throw;
+        }
+        return {{"build", build}, {"scope", s.scope}, {"hosts", s.hosts}};  // the params, as revert needs
+    }
+
+    void revert(dh::Host &host, const json &record, bool) override {
+        // A record and an unconfirmed fault's params say the same: build, scope, hosts.
+        Scratch s = scratch_of(host, record);
+        if (record.value("build", "") == "patroni") {
+            for (const auto &name : s.hosts) stop_patroni(s, name, "-TERM");
+            return;
+        }
+        remove_all(s);
+    }
+};
+
+DRILLHOST_PLUGIN("scratch-cluster", "0.1.0", ScratchClusterInjector)

@@ -1,0 +1,174 @@
+// standby-cluster (seed case 8): a second Patroni cluster (its own scope; the scratch-cluster
+// injector runs it on the embedded cluster's hosts, beside their own instances) with standby_cluster
+// pointing at the main cluster's primary. It must show a Standby Leader that replicates: a row
+// written on the primary appears there and on its replica. Removing standby_cluster with PATCH
+// /config must promote it to a real, writable leader on the next timeline, leaving the main cluster
+// as it was. Measures the replication delay and the promotion time.
+#include <drillhost/sdk.hpp>
+
+#include "drill_kit.hpp"
+#include "scratch_cluster.hpp"
+
+using namespace drillhost::drills;
+using drillhost::scratch::ScratchMember;
+
+namespace {
+
+constexpr const char *sql_probe = "org.drillhost.probe.sql";
+
+json standby_view(const dh::Host &host, const std::vector<ScratchMember> &members) {
+    std::string errors;
+    for (const auto &m : members) {  // the first that answers
+        try {
+            return host
+                .probe(patroni_rest, {{"request", "cluster"}, {"url", m.rest_url}, {"timeout_ms", 1500}})
+                .at("data");
+        } catch (const dh::Error &e) {
+            if (e.status() == DH_ERR_CANCELLED) throw;
+            errors += std::string(" ") + e.what();
+        }
+    }
+    throw dh::Error(DH_ERR_UNAVAILABLE, "no member of the standby cluster answered:" + errors);
+}
+
+std::string role_holder(const json &cluster, const std::string &role) {
+    for (const auto &m : cluster.value("members", json::array()))
+        if (m.value("role", "") == role) return m.value("name", "");
+    return "";
+}
+
+bool has_token(const dh::Host &host, const std::string &conninfo, long token) {
+    json rows = host.probe(sql_probe, {{"request", "rows"},
+                                       {"conninfo", conninfo},
+                                       {"sql", "SELECT count(*) AS n FROM drillhost_standby WHERE token = " +
+                                                   std::to_string(token)}})
+                    .at("rows");
+    return rows.at(0).value("n", 0L) > 0;
+}
+
+}  // namespace
+
+struct StandbyClusterDrill : dh::Drill {
+    static constexpr dh::Info info{
+        "org.drillhost.drill.standby-cluster",
+        "standby-cluster",
+        "0.1.0",
+        "A standby cluster follows the primary; removing standby_cluster promotes it",
+        R"json({
+        "type": "object",
+        "properties": {
+            "hosts": {"type": "array", "items": {"type": "string"}, "minItems": 1,
+                      "description": "where the standby cluster runs (default: the first two hosts)"}
+        },
+        "additionalProperties": false
+    })json",
+        DH_IMPACT_READ_ONLY};
+
+    void run(dh::Host &host, const json &params) override {
+        Bounds bounds = read_bounds(host);
+        json cluster = preflight(host, bounds);
+        std::string leader = leader_of(cluster);
+        json target = host.target();
+        std::vector<std::string> hosts = params.value("hosts", std::vector<std::string>{});
+        for (const auto &m : target.value("members", json::array()))
+            if (!params.contains("hosts") && hosts.size() < 2) hosts.push_back(m.value("name", ""));
+        const std::string scope = "drillhost-standby";
+        std::vector<ScratchMember> members;
+        for (const auto &h : hosts)
+            members.push_back(
+                drillhost::scratch::scratch_member(drillhost::scratch::member_named(target, h), scope));
+        double bound_ms = 1000 * (bounds.ttl_s + 2 * bounds.loop_wait_s + bounds.retry_timeout_s);
+        std::string bound = ms_text(bound_ms) + " (ttl + 2 x loop_wait + retry_timeout)";
+        auto on_main = [&](const std::string &sql) {
+            return host.probe(sql_probe,
+                              {{"request", "execute"}, {"target_session_attrs", "read-write"}, {"sql", sql}});
+        };
+        on_main("CREATE TABLE IF NOT EXISTS drillhost_standby (token bigint, at timestamptz DEFAULT now())");
+
+        host.phase("a standby cluster of " + leader + " on " + std::to_string(hosts.size()) + " host(s)");
+        dh::Fault standby =
+            host.inject("org.drillhost.injector.scratch-cluster",
+                        {{"build", "standby"}, {"scope", scope}, {"hosts", hosts}, {"source", leader}});
+        double started = host.now_ms();
+        json view;
+        std::string standby_leader;
+        // A standby leader copies the primary with pg_basebackup first: the bound doubles.
+        double up_ms = wait_until(host, started, 2 * bound_ms, [&] {
+            view = standby_view(host, members);
+            standby_leader = role_holder(view, "standby_leader");
+            for (const auto &h : hosts)
+                if (!is_up(state_of(view, h))) return false;
+            return !standby_leader.empty();
+        });
+        host.event("standby.cluster", view);
+        host.check("a Standby Leader runs, every member up", up_ms >= 0,
+                   up_ms >= 0 ? standby_leader + " standby_leader after " + ms_text(up_ms)
+                              : "standby_leader '" + standby_leader + "'",
+                   "within 2 x " + bound);
+        if (up_ms < 0) return;  // the host removes it
+        host.measure("standby_cluster_up", up_ms, "ms");
+
+        // Replication: a row written on the primary reaches the standby leader, then its replica.
+        long token = static_cast<long>(host.now_ms() * 1000);
+        double wrote = host.now_ms();
+        on_main("INSERT INTO drillhost_standby (token) VALUES (" + std::to_string(token) + ")");
+        std::vector<std::string> missing;
+        double delay_ms = -1;
+        for (const auto &m : members) {
+            double ms = wait_until(host, wrote, bound_ms, [&] {
+                return has_token(host, drillhost::scratch::conninfo(target, m), token);
+            });
+            if (ms < 0) missing.push_back(m.name);
+            if (m.name == standby_leader) delay_ms = ms;
+        }
+        if (delay_ms >= 0) host.measure("replication_delay", delay_ms, "ms");
+        host.check("a row written on the primary appears in the standby cluster", missing.empty(),
+                   missing.empty() ? "on every member; on the standby leader after " + ms_text(delay_ms)
+                                   : "missing on " + missing.front(),
+                   "within " + bound);
+
+        host.phase("promoting the standby cluster: PATCH /config {standby_cluster: null}");
+        ScratchMember promoted;
+        for (const auto &m : members)
+            if (m.name == standby_leader) promoted = m;
+        std::string promoted_conn = drillhost::scratch::conninfo(target, promoted);
+        int timeline_before = sql_status(host, leader).value("timeline", 0);
+        double asked = host.now_ms();
+        json reply = host.probe(patroni_rest, {{"request", "patch_config"},
+                                               {"url", promoted.rest_url},
+                                               {"body", {{"standby_cluster", nullptr}}}});
+        host.event("promote.reply", reply);
+        json status;
+        double promote_ms = wait_until(host, asked, bound_ms, [&] {
+            status = host.probe(sql_probe, {{"request", "status"}, {"conninfo", promoted_conn}});
+            return !status.value("in_recovery", true) &&
+                   leader_of(standby_view(host, members)) == standby_leader;
+        });
+        host.check("promoted to a writable leader", promote_ms >= 0,
+                   promote_ms >= 0 ? standby_leader + " leader and writable after " + ms_text(promote_ms)
+                                   : standby_leader +
+                                         (status.value("in_recovery", true) ? " in recovery" : " not leader"),
+                   "within " + bound);
+        if (promote_ms >= 0) {
+            host.measure("promotion", promote_ms, "ms");
+            host.probe(sql_probe, {{"request", "execute"},
+                                   {"conninfo", promoted_conn},
+                                   {"sql", "INSERT INTO drillhost_standby (token) VALUES (-1)"}});
+            int timeline = status.value("timeline", 0);
+            host.check("next timeline", timeline == timeline_before + 1,
+                       "timeline " + std::to_string(timeline),
+                       "timeline " + std::to_string(timeline_before + 1) + " (the primary's + 1)");
+        }
+        std::string main_leader = leader_of(cluster_view(host));
+        host.check("the main cluster is untouched",
+                   main_leader == leader && !sql_status(host, leader).value("in_recovery", true),
+                   main_leader + " leads", leader + " still leads, writable");
+
+        host.phase("removing the standby cluster");
+        host.revert(standby);
+        on_main("DROP TABLE IF EXISTS drillhost_standby");
+        converge(host, bounds, bound_ms, "ttl + 2 x loop_wait + retry_timeout");
+    }
+};
+
+DRILLHOST_PLUGIN("standby-cluster", "0.1.0", StandbyClusterDrill)
