@@ -71,6 +71,23 @@ struct DcsDownAllDrill : dh::Drill {
         std::string leader = leader_of(cluster);
         int timeline = timeline_of(cluster, leader);
         std::vector<std::string> members = all_members(cluster);
+        if (failsafe) {
+            // The leader keeps its role only towards the members it published in /failsafe, which
+            // it writes on its next loop: the outage must not start before that.
+            double listed_ms = wait_until(host, host.now_ms(), 1000 * bounds.ttl_s, [&] {
+                json listed =
+                    host.probe(patroni_rest, {{"request", "failsafe"}, {"member", leader}}).at("data");
+                for (const auto &m : members)
+                    if (!listed.contains(m)) return false;
+                return true;
+            });
+            if (listed_ms < 0) {
+                host.check(tag + "the leader publishes every member in /failsafe", false, "not within ttl",
+                           "within ttl (" + ms_text(1000 * bounds.ttl_s) + ")");
+                if (setting) host.revert(*setting);
+                return;
+            }
+        }
         double outage_ms = 1000 * params.value("outage_s", bounds.ttl_s + 2 * bounds.loop_wait_s);
 
         WriteWatch watch;

@@ -156,4 +156,12 @@ json parse_config(std::string_view body, const ReplyOrigin &origin) {
     return reply;
 }
 
+json parse_failsafe(std::string_view body, const ReplyOrigin &origin) {
+    json reply = parse(body, origin);
+    if (!reply.is_object()) refuse(body, origin, "expected an object of member name -> api_url");
+    for (const auto &[name, url] : reply.items())
+        if (!url.is_string()) refuse(body, origin, "the api_url of " + name + " is not a string");
+    return reply;
+}
+
 }  // namespace drillhost::probes

@@ -39,6 +39,10 @@ nlohmann::json parse_history(std::string_view body, const ReplyOrigin &origin);
 // maximum_lag_on_failover checked to be numbers (Patroni's defaults filled in when absent).
 nlohmann::json parse_config(std::string_view body, const ReplyOrigin &origin);
 
+// GET /failsafe -> {member name: api_url}, the members the leader must reach to keep its role
+// while the DCS is down (failsafe_mode). Patroni answers 502 until the leader has written it.
+nlohmann::json parse_failsafe(std::string_view body, const ReplyOrigin &origin);
+
 // "master" and "primary" -> "primary"; other roles unchanged.
 std::string normalise_role(const std::string &role);
 

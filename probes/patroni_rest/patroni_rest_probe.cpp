@@ -80,7 +80,7 @@ Call call_for(const std::string &request, const dh::json &params) {
     if (request == "restart") return {"POST", "/restart", {200, 202}};
     if (request == "reinitialize") return {"POST", "/reinitialize", {200}};
     if (request == "reload") return {"POST", "/reload", {200, 202}};
-    return {"GET", "/" + request, {200}};  // cluster, patroni, history, config, metrics
+    return {"GET", "/" + request, {200}};  // cluster, patroni, history, config, failsafe, metrics
 }
 
 // Patroni's documented meaning of a write call's status code.
@@ -109,6 +109,7 @@ dh::json parsed(const std::string &request, const RestReply &reply, const ReplyO
     if (request == "cluster") return drillhost::probes::parse_cluster(reply.body, origin);
     if (request == "patroni") return drillhost::probes::parse_patroni(reply.body, origin);
     if (request == "history") return drillhost::probes::parse_history(reply.body, origin);
+    if (request == "failsafe") return drillhost::probes::parse_failsafe(reply.body, origin);
     if (request == "config" || request == "patch_config")
         return drillhost::probes::parse_config(reply.body, origin);
     return reply.body;  // metrics: Prometheus text
@@ -123,7 +124,7 @@ struct PatroniRestProbe : dh::Probe {
         R"json({
         "type": "object",
         "properties": {
-            "request": {"enum": ["cluster", "patroni", "history", "config", "metrics", "health", "switchover",
+            "request": {"enum": ["cluster", "patroni", "history", "config", "failsafe", "metrics", "health", "switchover",
                                  "cancel_switchover", "failover", "patch_config", "restart", "reinitialize", "reload"],
                         "default": "cluster"},
             "member": {"type": "string", "description": "ask this member only (default: the first that answers; health: every member)"},

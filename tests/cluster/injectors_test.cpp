@@ -158,7 +158,7 @@ TEST_CASE("wal-replay-pause, maintenance and patroni-config: in effect, then res
     CHECK(restored["postgresql"]["parameters"]["max_wal_senders"] == 10);    // the rest untouched
 }
 
-TEST_CASE("bad input: unknown host, a replay pause on the primary, a service that is not running") {
+TEST_CASE("bad input: unknown hosts, a replay pause on the primary, a service that is not running") {
     Sandbox s;
     auto state = s.up();
     auto unknown = dh(s, {"inject", "partition", "--host", "pg-9"});
@@ -171,9 +171,9 @@ TEST_CASE("bad input: unknown host, a replay pause on the primary, a service tha
     auto again = dh(s, {"inject", "service", "--host", "pg-3", "-p", "service=patroni"});
     CHECK(again.exit_code != 0);
     CHECK(contains(again.err, "is not running"));
-    auto no_watchdog = dh(s, {"inject", "watchdog", "--host", "pg-1"});
-    CHECK(no_watchdog.exit_code != 0);
-    CHECK(contains(no_watchdog.err, "sandbox up --watchdog"));
+    auto no_scope = dh(s, {"inject", "scratch-cluster", "-p", "build=plain", "-p", "hosts=[\"pg-9\"]"});
+    CHECK(no_scope.exit_code != 0);
+    CHECK(contains(no_scope.err, "no host 'pg-9'"));
     recover(s, 1);  // only the fault that was applied was open; the refused ones were not
 }
 
@@ -273,4 +273,55 @@ TEST_CASE("watchdog: armed on the leader whose Patroni is frozen, it fires, and 
                              state.member(leader).rest_url() + "/patroni") == "200";
         },
         std::chrono::seconds(30)));  // the host "rebooted": Patroni is back
+}
+
+TEST_CASE("watchdog on a cluster brought up without it: armed at run time, and recover puts it all back") {
+    Sandbox s;
+    auto state = s.up();
+    std::string leader = current_leader(state);
+    auto read = [](const fs::path &file) {
+        std::ifstream in(file);
+        return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    };
+    std::string original = read(state.member(leader).patroni_config());
+    inject(s, {"watchdog", "--host", leader});  // returns once the leader opened it
+    auto events = state.member(leader).dir / "watchdog.events.jsonl";
+    CHECK(contains(read(events), "\"armed\""));
+    CHECK(contains(read(state.member(leader).patroni_config()), "\"testing\""));
+    recover(s, 1);
+    CHECK(read(state.member(leader).patroni_config()) == original);
+    CHECK(contains(read(events), "\"disarmed\""));  // Patroni closed it with the magic "V": no firing
+    CHECK_FALSE(contains(read(events), "\"fired\""));
+    CHECK(http_from(s, a_replica(state), state.member(leader).rest_url() + "/patroni") == "200");
+}
+
+TEST_CASE("scratch-cluster: a hand-made primary and replica beside the cluster, removed by recover") {
+    Sandbox s;
+    auto state = s.up();
+    inject(s, {"scratch-cluster", "-p", "build=plain", "-p", "scope=inject-test", "-p",
+               "hosts=[\"pg-1\", \"pg-2\"]"});
+    auto status_of = [&](const sb::Member &m) {
+        std::string conninfo = "host=" + m.address + " port=" + std::to_string(m.pg_port + 100) +
+                               " dbname=postgres user=" + state.superuser +
+                               " password=" + state.superuser_password;
+        auto r = dh(s, {"probe", "sql", "status", "-p", "conninfo=" + conninfo});
+        REQUIRE_MESSAGE(r.exit_code == 0, r.err);
+        return json::parse(r.out);
+    };
+    auto primary = status_of(state.member("pg-1")), replica = status_of(state.member("pg-2"));
+    CHECK(primary["in_recovery"] == false);
+    CHECK(replica["in_recovery"] == true);
+    CHECK(primary["system_identifier"] == replica["system_identifier"]);
+    CHECK(primary["replication"].size() == 1);
+    // Its own system, not the embedded cluster's.
+    CHECK(primary["system_identifier"] != sql_status(s, "pg-1")["system_identifier"]);
+    CHECK(fs::exists(state.member("pg-1").dir / "scratch-inject-test" /
+                     "patroni.yml"));  // written, not started
+    recover(s, 1);
+    CHECK_FALSE(fs::exists(state.member("pg-1").dir / "scratch-inject-test"));
+    CHECK_FALSE(fs::exists(state.member("pg-2").dir / "scratch-inject-test"));
+    CHECK(dh(s, {"probe", "sql", "status", "-p",
+                 "conninfo=host=" + state.member("pg-1").address +
+                     " port=" + std::to_string(state.member("pg-1").pg_port + 100) + " connect_timeout=1"})
+              .exit_code != 0);
 }

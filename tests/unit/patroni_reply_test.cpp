@@ -109,3 +109,13 @@ TEST_CASE("a reply that is not the expected JSON names the endpoint, the status 
     CHECK(contains(error_of([] { parse_history(R"([[1]])", origin); }), "history[0]"));
     CHECK(contains(error_of([] { parse_config(R"({"ttl": "ten"})", origin); }), "ttl is not a number"));
 }
+
+TEST_CASE("GET /failsafe: member name -> api_url, anything else refused") {
+    auto members = parse_failsafe(
+        R"({"pg-1": "http://10.0.0.11:8008/patroni", "pg-2": "http://10.0.0.12:8008/patroni"})", origin);
+    CHECK(members.size() == 2);
+    CHECK(members["pg-2"] == "http://10.0.0.12:8008/patroni");
+    CHECK(contains(error_of([] { parse_failsafe(R"(["pg-1"])", origin); }), "expected an object"));
+    CHECK(contains(error_of([] { parse_failsafe(R"({"pg-1": 8008})", origin); }),
+                   "api_url of pg-1 is not a string"));
+}
