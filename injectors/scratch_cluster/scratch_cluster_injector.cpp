@@ -182,6 +182,27 @@ void build_standby(const Scratch &s, const json &params) {
                 " host(s), following " + source);
 }
 
+void await_primary(const Scratch &s, const std::string &name) {
+    std::string url = s.member(name).rest_url, role;
+    double deadline =
+        s.host.now_ms() +
+        1000 * s.host.probe(patroni_rest, {{"request", "config"}}).at("data").value("ttl", 30.0) * 3;
+    while (s.host.now_ms() < deadline) {
+        try {
+            role = s.host.probe(patroni_rest, {{"request", "patroni"}, {"url", url}})
+                       .at("data")
+                       .value("role", "");
+            if (role == "primary") return;
+        } catch (const dh::Error &e) {
+            if (e.status() == DH_ERR_CANCELLED) throw;
+        }
+        s.host.sleep(std::chrono::milliseconds(250));
+    }
+    throw dh::Error(DH_ERR_FAILED, "Patroni on " + name +
+                                       " did not take the hand-made primary over within 3 x ttl (role '" +
+                                       role + "'); see " + s.member(name).log);
+}
+
 void stop_patroni(const Scratch &s, const std::string &name, const char *signal) {
     s.host.exec(s.where(name), {"pkill", signal, "-f", "patroni " + s.member(name).config});
 }
@@ -236,7 +257,15 @@ struct ScratchClusterInjector : dh::Injector {
         Scratch s = scratch_of(host, params);
         std::string build = params.at("build");
         if (build == "patroni") {
-            for (const auto &name : s.hosts) start_patroni(s, name);
+            // As Patroni's docs convert a running cluster: the primary first, the replicas once it leads.
+            try {
+                start_patroni(s, s.hosts.at(0));
+                await_primary(s, s.hosts.at(0));
+                for (size_t i = 1; i < s.hosts.size(); ++i) start_patroni(s, s.hosts[i]);
+            } catch (...) {
+                for (const auto &name : s.hosts) stop_patroni(s, name, "-TERM");
+                throw;
+            }
             return {{"build", build}, {"scope", s.scope}, {"hosts", s.hosts}};
         }
         try {
