@@ -86,6 +86,8 @@ json scratch_config(const Scratch &s, const std::string &name, const json &stand
     c["postgresql"]["data_dir"] = m.data_dir;
     c["postgresql"]["pgpass"] = m.dir + "/pgpass";
     c["watchdog"] = {{"mode", "off"}};
+    c["postgresql"]["basebackup"] = {
+        {"checkpoint", "fast"}};  // a replica copies at once, not after a spread checkpoint
     if (!standby_of.is_null()) c["bootstrap"]["dcs"]["standby_cluster"] = standby_of;
     return c;
 }
@@ -103,6 +105,19 @@ void start_patroni(const Scratch &s, const std::string &name) {
                          "sh", m.config, m.log, m.dir}));
 }
 
+void start_postgres(const Scratch &s, const std::string &name, const ScratchMember &m,
+                    const std::string &bin) {
+    auto started =
+        s.host.exec(s.where(name),
+                    s.as_postgres({bin + "/pg_ctl", "start", "-w", "-D", m.data_dir, "-l", m.postgres_log}),
+                    std::chrono::seconds(120));
+    if (started.value("exit_code", -1) == 0) return;
+    auto log = s.host.exec(s.where(name), {"tail", "-n", "5", m.postgres_log});
+    throw dh::Error(DH_ERR_FAILED, "PostgreSQL of the scratch cluster did not start on " + name + ": " +
+                                       started.value("stderr", "") + " Its log ends:\n" +
+                                       log.value("stdout", ""));
+}
+
 // Primary by initdb, replicas by pg_basebackup -R, the settings Patroni's bootstrap would give.
 void build_plain(const Scratch &s) {
     json credentials = s.target.at("credentials");
@@ -117,7 +132,7 @@ void build_plain(const Scratch &s) {
         hba += line.get<std::string>() + "\n";
     auto settings = [&](const ScratchMember &m) {
         return "listen_addresses = '" + m.address + "'\nport = " + std::to_string(m.pg_port) +
-               "\nunix_socket_directories = '" + socket +
+               "\nunix_socket_directories = '" + member_of(s.target, m.name).value("socket_dir", "/tmp") +
                "'\nwal_level = replica\nhot_standby = on\nwal_log_hints = on\nmax_wal_senders = 10\n"
                "max_replication_slots = 10\nwal_keep_size = '128MB'";
     };
@@ -133,8 +148,7 @@ void build_plain(const Scratch &s) {
                                        "--data-checksums", "--auth-local=trust", "--auth-host=md5"}));
     append(primary_name, primary.data_dir + "/postgresql.conf", settings(primary));
     s.write_file(primary_name, primary.data_dir + "/pg_hba.conf", hba);
-    s.run(primary_name, s.as_postgres({bin + "/pg_ctl", "start", "-w", "-D", primary.data_dir, "-l",
-                                       primary.postgres_log}));
+    start_postgres(s, primary_name, primary, bin);
     std::string replication = credentials.value("replication_user", "replicator");
     s.run(primary_name,
           s.as_postgres({bin + "/psql", "-h", socket, "-p", std::to_string(primary.pg_port), "-U", superuser,
@@ -153,8 +167,7 @@ void build_plain(const Scratch &s) {
                                    "sh", credentials.value("replication_password", ""), bin, primary.address,
                                    std::to_string(primary.pg_port), replication, replica.data_dir}));
         append(name, replica.data_dir + "/postgresql.conf", settings(replica));
-        s.run(name, s.as_postgres({bin + "/pg_ctl", "start", "-w", "-D", replica.data_dir, "-l",
-                                   replica.postgres_log}));
+        start_postgres(s, name, replica, bin);
     }
     for (const auto &name : s.hosts)
         s.write_file(name, s.member(name).config, scratch_config(s, name, nullptr).dump(2));
@@ -163,7 +176,8 @@ void build_plain(const Scratch &s) {
 void build_standby(const Scratch &s, const json &params) {
     std::string source = params.value("source", "");
     if (source.empty()) {
-        for (const auto &m : s.host.probe(patroni_rest, {{"request", "cluster"}}).at("data").at("members"))
+        json cluster = s.host.probe(patroni_rest, {{"request", "cluster"}});  // kept: the loop refers into it
+        for (const auto &m : cluster.at("data").at("members"))
             if (m.value("role", "") == "leader") source = m.value("name", "");
         if (source.empty())
             throw dh::Error(DH_ERR_FAILED, "the main cluster has no leader to be a standby of");

@@ -181,7 +181,9 @@ inline json preflight(const dh::Host &host, const Bounds &bounds, bool allow_pau
 // The convergence gate: healthy again within `bound_ms`, and still healthy 2 x loop_wait later (a
 // member may take the leader key back a few loops after a partition heals, as Patroni 3.0.2's
 // etcd3 driver does); a cluster left broken fails the drill. Measures when it became healthy.
-inline bool converge(const dh::Host &host, const Bounds &bounds, double bound_ms, const std::string &why) {
+// `measure_as` names the measurement (a drill that converges twice keeps both).
+inline bool converge(const dh::Host &host, const Bounds &bounds, double bound_ms, const std::string &why,
+                     const std::string &measure_as = "convergence") {
     double start = host.now_ms(), healthy_since = -1, stable_ms = 2000 * bounds.loop_wait_s;
     std::string problem = "no answer", leader;
     for (;;) {
@@ -203,7 +205,7 @@ inline bool converge(const dh::Host &host, const Bounds &bounds, double bound_ms
         host.sleep(std::chrono::milliseconds(250));
     }
     double took = (healthy_since >= 0 ? healthy_since : host.now_ms()) - start;
-    host.measure("convergence", took, "ms");
+    host.measure(measure_as, took, "ms");
     return host.check(
         "converged", problem.empty() && healthy_since >= 0,
         problem.empty() ? "healthy after " + ms_text(took) + ", stable for " + ms_text(stable_ms) : problem,

@@ -108,7 +108,9 @@ struct DcsDownPrimaryClientDrill : dh::Drill {
                        leader + (replica ? " in recovery" : " writable") + ", " + leader_of(after) + " leads",
                        "in recovery");
         }
-        WriteWatch::report(host, writes, {.zero_loss = bounds.synchronous, .promoted_at_ms = promoted_at});
+        WriteWatch::report(
+            host, writes,
+            {.with_rto = false, .zero_loss = bounds.synchronous, .promoted_at_ms = promoted_at});
     }
 };
 

@@ -56,7 +56,7 @@ void with_watchdog(const dh::Host &host, const json &params, const Bounds &bound
     converge(host, bounds, 2 * bound_ms, "2 x (ttl + 2 x loop_wait + retry_timeout)");
     double promoted_at = t.promoted_ms >= 0 ? fault_ms + t.promoted_ms : -1;
     WriteWatch::report(host, watch.stop(host, fault_ms, promoted_at),
-                       {.zero_loss = bounds.synchronous, .promoted_at_ms = promoted_at});
+                       {.with_rto = false, .zero_loss = bounds.synchronous, .promoted_at_ms = promoted_at});
 }
 
 void without_watchdog(const dh::Host &host, const json &params, const Bounds &bounds) {
@@ -86,7 +86,8 @@ void without_watchdog(const dh::Host &host, const json &params, const Bounds &bo
     double thaw_ms = host.now_ms();
     host.revert(frozen);
     if (t.promoted_ms >= 0) resolve_pair(host, leader, t.new_leader, thaw_ms, bound_ms);
-    converge(host, bounds, 2 * bound_ms, "2 x (ttl + 2 x loop_wait + retry_timeout)");
+    converge(host, bounds, 2 * bound_ms, "2 x (ttl + 2 x loop_wait + retry_timeout)",
+             "convergence_without_watchdog");
     double promoted_at = t.promoted_ms >= 0 ? fault_ms + t.promoted_ms : -1;
     WriteOutcome writes = watch.stop(host, fault_ms, promoted_at);
     host.measure("split_brain_without_watchdog", writes.overlap_ms(), "ms");

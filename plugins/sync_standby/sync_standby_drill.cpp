@@ -23,11 +23,12 @@ std::string sync_standby_in(const json &cluster) {
 }
 
 std::string synchronous_standby_names(const dh::Host &host, const std::string &leader) {
-    json rows =
-        host.probe("org.drillhost.probe.sql",
-                   {{"request", "rows"}, {"member", leader}, {"sql", "SHOW synchronous_standby_names"}})
-            .at("rows");
-    return rows.empty() ? "" : rows[0].value("synchronous_standby_names", "");
+    json rows = host.probe("org.drillhost.probe.sql",
+                           {{"request", "rows"},
+                            {"member", leader},
+                            {"sql", "SELECT current_setting('synchronous_standby_names') AS names"}})
+                    .at("rows");
+    return rows.empty() ? "" : rows[0].value("names", "");
 }
 
 struct FailoverRun {
@@ -40,7 +41,7 @@ struct FailoverRun {
 // The primary's node dies under write load; a replica takes over; the node comes back and the
 // cluster converges. The write ledger is read on the new primary.
 FailoverRun failover_under_load(const dh::Host &host, const Bounds &bounds, const json &params,
-                                double bound_ms) {
+                                double bound_ms, const std::string &convergence) {
     json cluster = cluster_view(host);
     FailoverRun run;
     run.old_leader = leader_of(cluster);
@@ -52,7 +53,7 @@ FailoverRun failover_under_load(const dh::Host &host, const Bounds &bounds, cons
         watch_takeover(host, fault_ms, run.old_leader, members_except(cluster, run.old_leader), bound_ms);
     host.phase("bringing " + run.old_leader + " back");
     revive_node(host, killed);
-    converge(host, bounds, bound_ms, "ttl + 2 x loop_wait + retry_timeout");
+    converge(host, bounds, bound_ms, "ttl + 2 x loop_wait + retry_timeout", convergence);
     run.promoted_at_ms = run.takeover.promoted_ms >= 0 ? fault_ms + run.takeover.promoted_ms : -1;
     run.writes = watch.stop(host, fault_ms, run.promoted_at_ms);
     return run;
@@ -109,7 +110,7 @@ struct SyncStandbyDrill : dh::Drill {
         host.measure("sync_standby_named", named_ms, "ms");
 
         host.phase("failover under write load, synchronous");
-        FailoverRun sync = failover_under_load(host, bounds, params, bound_ms);
+        FailoverRun sync = failover_under_load(host, bounds, params, bound_ms, "convergence");
         report_takeover(host, sync.takeover);
         host.check(
             "the sync standby took over", sync.takeover.new_leader == standby,
@@ -122,7 +123,7 @@ struct SyncStandbyDrill : dh::Drill {
         host.phase("the same failover, asynchronous");
         std::optional<dh::Fault> sync_off;
         if (!sync_on) sync_off = host.inject(config_injector, {{"config", {{"synchronous_mode", false}}}});
-        FailoverRun async = failover_under_load(host, bounds, params, bound_ms);
+        FailoverRun async = failover_under_load(host, bounds, params, bound_ms, "async_convergence");
         host.measure("async_lost_writes", static_cast<double>(async.writes.lost()), "count");
         host.measure("async_rto", async.writes.rto_ms(), "ms");
         host.measure("async_split_brain", async.writes.overlap_ms(), "ms");

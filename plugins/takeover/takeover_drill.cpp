@@ -85,9 +85,9 @@ struct TakeoverDrill : dh::Drill {
         host.event("before_patroni", {{"system_identifier", sysid}, {"rows", rows}});
 
         host.phase("starting Patroni on both");
+        double started = host.now_ms();
         dh::Fault patroni =
             host.inject(scratch_injector, {{"build", "patroni"}, {"scope", scope}, {"hosts", hosts}});
-        double started = host.now_ms();
         json view;
         double adopted_ms = wait_until(host, started, 2 * bound_ms, [&] {
             view = host.probe(patroni_rest, {{"request", "cluster"}, {"url", primary.rest_url}}).at("data");

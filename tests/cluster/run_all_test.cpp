@@ -43,15 +43,16 @@ TEST_CASE("run --all: every drill, least disruptive first, verdicts as measured,
     for (const auto &c : describe)
         if (c.contains("impact"))
             impact[c["id"]] = c["impact"]["level"] == 0 ? 99 : c["impact"]["level"].get<int>();
-    CHECK(order.size() == 15);
+    CHECK(order.size() == 21);
     for (size_t i = 1; i < order.size(); ++i)
         CHECK_MESSAGE(impact[order[i - 1]] <= impact[order[i]], order[i]);
     CHECK(order.front() == "org.drillhost.drill.cluster-status");
 
-    // Every drill passes but the split-brain ones. frozen-leader finds two writable primaries (no
-    // watchdog). network-partition runs after it, on whatever frozen-leader left: on 3.0.2 a member
-    // that followed the losing primary may no longer be able to follow anyone, and the healed old
-    // leader may take the key back (etcd3), so its verdict is not asserted here, only that it ran
+    // Every drill passes but the split-brain ones. fencing/watchdog passes: the watchdog fences the
+    // frozen leader (its run without the watchdog is a measurement). frozen-leader finds two
+    // writable primaries (no watchdog). network-partition runs after it, on whatever frozen-leader left:
+    // on 3.0.2 a member that followed the losing primary may no longer be able to follow anyone, and the
+    // healed old leader may take the key back (etcd3), so its verdict is not asserted here, only that it ran
     // and reverted its faults; drill_checkers_test asserts it on a fresh etcd v2 cluster.
     CHECK(order.back() == "org.drillhost.drill.network-partition");
     for (const auto &d : report["drills"]) {
@@ -64,7 +65,10 @@ TEST_CASE("run --all: every drill, least disruptive first, verdicts as measured,
             CHECK(d["outcome"] == "failed");
             CHECK(verdict(d, "never two writable primaries") == "fail");
             CHECK(measurement(d, "split_brain") > 0);
-            CHECK(verdict(d, "converged") == "pass");
+            // When the resumed old leader takes the key back (the etcd3 race of 3.0.2), a member that
+            // followed the new one can be left on a dead timeline; when it yields, all must converge.
+            if (verdict(d, "the resumed leader yields to the new one") == "pass")
+                CHECK(verdict(d, "converged") == "pass");
         } else {
             CHECK(d["outcome"] == "passed");
         }
