@@ -5,7 +5,7 @@
 
 #include "drill_runs.hpp"
 
-TEST_CASE("fencing/watchdog: the watchdog fences the frozen leader; without it two primaries overlap") {
+TEST_CASE("fencing/watchdog: the watchdog fences the frozen leader, without it two primaries overlap") {
     Sandbox s;
     auto state = s.up();
     auto drill = run_drill(s, {"fencing/watchdog"});
@@ -29,7 +29,7 @@ TEST_CASE("fencing/watchdog: the watchdog fences the frozen leader; without it t
     }
 }
 
-TEST_CASE("sync-standby: a sync standby is named and a failover loses nothing; the async loss beside it") {
+TEST_CASE("sync-standby: a sync standby is named and a failover loses nothing, the async loss beside it") {
     Sandbox s;
     s.up();
     auto drill = run_drill(s, {"sync-standby"});

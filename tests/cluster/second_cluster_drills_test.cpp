@@ -14,7 +14,7 @@ std::string scratch_leftovers(const Sandbox &s, const sb::SandboxState &state) {
             if (entry.path().filename().string().rfind("scratch-", 0) == 0)
                 found += entry.path().string() + " ";
     auto ps = s.drillhost(
-        {"sandbox", "exec", state.members[0].name, "--", "sh", "-c", "pgrep -af 'scratch-' || true"});
+        {"sandbox", "exec", state.members[0].name, "--", "sh", "-c", "pgrep -af '[s]cratch-' || true"});
     return found + ps.out;
 }
 
@@ -31,7 +31,7 @@ TEST_CASE("takeover: Patroni adopts a hand-made primary and replica without re-i
     CHECK(verdict(drill, "rows kept") == "pass");
     CHECK(has_measurement(drill, "adopt"));
     CHECK(drill["faults_left_open"] == 0);
-    CHECK(scratch_leftovers(s, state).empty());
+    CHECK_MESSAGE(scratch_leftovers(s, state).empty(), scratch_leftovers(s, state));
 }
 
 TEST_CASE("standby-cluster: a standby leader replicates, and removing standby_cluster promotes it") {
@@ -44,5 +44,5 @@ TEST_CASE("standby-cluster: a standby leader replicates, and removing standby_cl
     CHECK(has_measurement(drill, "promotion"));
     CHECK(verdict(drill, "the main cluster is untouched") == "pass");
     CHECK(drill["faults_left_open"] == 0);
-    CHECK(scratch_leftovers(s, state).empty());
+    CHECK_MESSAGE(scratch_leftovers(s, state).empty(), scratch_leftovers(s, state));
 }
