@@ -43,7 +43,7 @@ TEST_CASE("run --all: every drill, least disruptive first, verdicts as measured,
     for (const auto &c : describe)
         if (c.contains("impact"))
             impact[c["id"]] = c["impact"]["level"] == 0 ? 99 : c["impact"]["level"].get<int>();
-    CHECK(order.size() == 21);
+    CHECK(order.size() == 22);
     for (size_t i = 1; i < order.size(); ++i)
         CHECK_MESSAGE(impact[order[i - 1]] <= impact[order[i]], order[i]);
     CHECK(order.front() == "org.drillhost.drill.cluster-status");
