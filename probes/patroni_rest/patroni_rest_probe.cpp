@@ -148,6 +148,7 @@ struct PatroniRestProbe : dh::Probe {
                                                                            params["url"].get<std::string>()}}
                                               : members_of(target);
         RestOptions options = rest_options(target, params);
+        const RestOptions read_options = options;
         std::string request = params.value("request", "cluster");
         Call call = call_for(request, params);
         if (call.method != "GET") options.timeout_ms = params.value("write_timeout_ms", 60000);
@@ -171,6 +172,15 @@ struct PatroniRestProbe : dh::Probe {
 
         std::string unreachable;
         for (const auto &m : members) {
+            // A write is never repeated on another member once sent, so it goes only to a member
+            // whose REST API answers now: a frozen Patroni accepts the connection and never replies.
+            if (call.method != "GET" && members.size() > 1) {
+                RestReply alive = drillhost::probes::rest_call("GET", m.url + "/liveness", "", read_options);
+                if (alive.status == 0) {
+                    unreachable += "\n  " + m.url + "/liveness: " + alive.error;
+                    continue;
+                }
+            }
             RestReply reply = drillhost::probes::rest_call(call.method, m.url + call.path, body, options);
             if (reply.status == 0) {
                 // A write that reached a member may have been acted on: never repeat it elsewhere.
