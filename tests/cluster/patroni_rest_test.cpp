@@ -2,6 +2,7 @@
 // the REST API) as an independent oracle.
 #include <drillhost/sandbox/sandbox.hpp>
 
+#include <chrono>
 #include <fstream>
 #include <nlohmann/json.hpp>
 
@@ -130,6 +131,23 @@ TEST_CASE("when one member does not answer, the probe asks the next one") {
     CHECK(only_pg1.exit_code == 3);
     CHECK(contains(only_pg1.err, "no member answered GET /patroni"));
     CHECK(contains(only_pg1.err, state.member("pg-1").rest_url()));
+}
+
+TEST_CASE("a write skips a member whose Patroni is frozen: it would take the call and never answer") {
+    Sandbox s;
+    s.up();
+    // pg-1 is the first member the probe asks; frozen, it still accepts connections.
+    auto frozen = s.drillhost({"--load", plugins, "inject", "freeze", "--host", "pg-1"});
+    REQUIRE_MESSAGE(frozen.exit_code == 0, frozen.err);
+    auto started = std::chrono::steady_clock::now();
+    auto patched = probe(
+        s, {"patch_config", "-p", R"(body={"maximum_lag_on_failover": 1048577})", "-p", "timeout_ms=1000"});
+    double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    CHECK(patched["ok"] == true);
+    CHECK(patched["member"] != "pg-1");
+    CHECK_MESSAGE(seconds < 30, "the write waited " << seconds << " s");  // not write_timeout_ms (60 s)
+    probe(s, {"patch_config", "-p", R"(body={"maximum_lag_on_failover": 1048576})", "-p", "timeout_ms=1000"});
+    CHECK(s.drillhost({"--load", plugins, "recover"}).exit_code == 0);
 }
 
 TEST_CASE("over HTTPS with basic auth: the target's CA verifies, writes need its credentials") {
