@@ -5,6 +5,7 @@
 
 #include "patroni_reply.hpp"
 #include "rest_client.hpp"
+#include "silent_members.hpp"
 
 namespace dh = drillhost::sdk;
 using drillhost::probes::ReplyOrigin;
@@ -12,6 +13,8 @@ using drillhost::probes::RestOptions;
 using drillhost::probes::RestReply;
 
 namespace {
+
+drillhost::probes::SilentMembers silent_members;  // one per process: every call benefits
 
 struct TargetMember {
     std::string name;
@@ -170,6 +173,7 @@ struct PatroniRestProbe : dh::Probe {
             return {{"request", "health"}, {"check", params.value("check", "health")}, {"members", results}};
         }
 
+        silent_members.ask_answering_first(members);
         std::string unreachable;
         for (const auto &m : members) {
             // A write is never repeated on another member once sent, so it goes only to a member
@@ -177,12 +181,14 @@ struct PatroniRestProbe : dh::Probe {
             if (call.method != "GET" && members.size() > 1) {
                 RestReply alive = drillhost::probes::rest_call("GET", m.url + "/liveness", "", read_options);
                 if (alive.status == 0) {
+                    silent_members.silent(m.url);
                     unreachable += "\n  " + m.url + "/liveness: " + alive.error;
                     continue;
                 }
             }
             RestReply reply = drillhost::probes::rest_call(call.method, m.url + call.path, body, options);
             if (reply.status == 0) {
+                silent_members.silent(m.url);
                 // A write that reached a member may have been acted on: never repeat it elsewhere.
                 if (call.method != "GET" && reply.connected)
                     throw dh::Error(DH_ERR_FAILED, call.method + " " + m.url + call.path +
@@ -191,6 +197,7 @@ struct PatroniRestProbe : dh::Probe {
                 unreachable += "\n  " + m.url + call.path + ": " + reply.error;  // ask the next member
                 continue;
             }
+            silent_members.answered(m.url);
             ReplyOrigin origin{call.method + " " + m.url + call.path, reply.status};
             dh::json result = {{"request", request}, {"member", m.name}, {"status", reply.status}};
             if (call.method != "GET") {

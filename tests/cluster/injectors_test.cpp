@@ -196,13 +196,18 @@ TEST_CASE(
         {"--state-dir", s.state_dir.string(), "--load", plugins, "--load", HOLD_FAULTS_PLUGIN, "run",
          "hold-faults", "-p", "faults=" + faults.dump(), "--journal", journal.string()},
         s.dir.path());
-    REQUIRE(eventually(
+    // Applying them takes a few seconds: every call that meets the frozen, cut-off member waits
+    // for its timeout, and maintenance waits until each answering member has acted on the pause.
+    std::string journal_text;
+    bool holding = eventually(
         [&] {
             std::ifstream in(journal);
-            std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-            return contains(text, "\"holding\"");
+            journal_text.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+            return contains(journal_text, "\"holding\"");
         },
-        std::chrono::seconds(30)));
+        std::chrono::seconds(60));
+    INFO("journal so far:\n" << journal_text);
+    REQUIRE(holding);
     CHECK(contains(rules_on(s, third), "drillhost:"));
     CHECK(sql_status(s, replica)["wal_replay_paused"] == true);
     held.send(SIGKILL);
