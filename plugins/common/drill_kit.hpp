@@ -18,6 +18,15 @@ namespace dh = drillhost::sdk;
 
 inline constexpr const char *patroni_rest = "org.drillhost.probe.patroni-rest";
 
+// A bound and the config keys it comes from: every check prints both beside the observed value.
+struct Bound {
+    double ms = 0;
+    std::string keys;  // "ttl + 2 x loop_wait"
+
+    std::string text() const { return ms_text(ms) + " (" + keys + ")"; }
+    Bound twice() const { return {2 * ms, "2 x (" + keys + ")"}; }
+};
+
 // The timing a drill's bounds come from: Patroni's dynamic configuration, never constants.
 struct Bounds {
     double ttl_s = 0, loop_wait_s = 0, retry_timeout_s = 0;
@@ -25,6 +34,15 @@ struct Bounds {
     bool paused = false;
     bool synchronous = false;  // synchronous_mode: no acknowledged commit may be lost in a failover
     json config;               // all of it, for the journal
+
+    // Patroni acts on what it sees within a loop, and a member's state in the DCS is at most ttl
+    // old: a restart, a member leaving /cluster, a rejoin.
+    Bound within_ttl() const { return {1000 * (ttl_s + 2 * loop_wait_s), "ttl + 2 x loop_wait"}; }
+    // A failover: the key expires ttl after the leader's last refresh; a replica notices within a
+    // loop, runs the leader race (it asks every member, retry_timeout at worst) and promotes.
+    Bound failover() const {
+        return {1000 * (ttl_s + 2 * loop_wait_s + retry_timeout_s), "ttl + 2 x loop_wait + retry_timeout"};
+    }
 };
 
 inline Bounds read_bounds(const dh::Host &host) {
@@ -182,8 +200,9 @@ inline json preflight(const dh::Host &host, const Bounds &bounds, bool allow_pau
 // member may take the leader key back a few loops after a partition heals, as Patroni 3.0.2's
 // etcd3 driver does); a cluster left broken fails the drill. Measures when it became healthy.
 // `measure_as` names the measurement (a drill that converges twice keeps both).
-inline bool converge(const dh::Host &host, const Bounds &bounds, double bound_ms, const std::string &why,
+inline bool converge(const dh::Host &host, const Bounds &bounds, const Bound &bound,
                      const std::string &measure_as = "convergence") {
+    const double bound_ms = bound.ms;
     double start = host.now_ms(), healthy_since = -1, stable_ms = 2000 * bounds.loop_wait_s;
     std::string problem = "no answer", leader;
     for (;;) {
@@ -209,7 +228,7 @@ inline bool converge(const dh::Host &host, const Bounds &bounds, double bound_ms
     return host.check(
         "converged", problem.empty() && healthy_since >= 0,
         problem.empty() ? "healthy after " + ms_text(took) + ", stable for " + ms_text(stable_ms) : problem,
-        "healthy within " + ms_text(bound_ms) + " (" + why + "), then stable for 2 x loop_wait");
+        "healthy within " + bound.text() + ", then stable for 2 x loop_wait");
 }
 
 }  // namespace drillhost::drills

@@ -64,7 +64,7 @@ inline void planned_change(const dh::Host &host, const json &params, const std::
     if (led_ms >= 0) host.measure(request, led_ms, "ms");
 
     host.phase("convergence");
-    bool converged = converge(host, bounds, bound_ms, "ttl + 2 x loop_wait");
+    bool converged = converge(host, bounds, bounds.within_ttl());
     WriteOutcome writes = watch.stop(host, fault_ms);
     if (converged) {
         bool replica = sql_status(host, leader).value("in_recovery", false);

@@ -143,7 +143,7 @@ struct DcsDownAllDrill : dh::Drill {
         host.phase("DCS back");
         host.revert(dcs);
         double back_ms = host.now_ms();
-        double bound_ms = 1000 * (bounds.ttl_s + 2 * bounds.loop_wait_s + bounds.retry_timeout_s);
+        double bound_ms = bounds.failover().ms;
         std::string now_leader;
         double writable_ms = wait_until(host, back_ms, bound_ms, [&] {
             now_leader = leader_of(cluster_view(host));
@@ -151,7 +151,7 @@ struct DcsDownAllDrill : dh::Drill {
         });
         host.check(tag + "a leader is writable once the DCS is back", writable_ms >= 0,
                    writable_ms >= 0 ? now_leader + " after " + ms_text(writable_ms) : "no writable leader",
-                   "within " + ms_text(bound_ms) + " (ttl + 2 x loop_wait + retry_timeout)");
+                   "within " + bounds.failover().text());
         if (writable_ms >= 0) {
             host.measure("failsafe_" + mode + "_time_to_writable", writable_ms, "ms");
             int now_timeline = sql_status(host, now_leader).value("timeline", 0);
@@ -164,8 +164,7 @@ struct DcsDownAllDrill : dh::Drill {
             // usually comes back on the next timeline.
             host.measure("failsafe_" + mode + "_timeline_change", now_timeline - timeline, "count");
         }
-        converge(host, bounds, bound_ms, "ttl + 2 x loop_wait + retry_timeout",
-                 "failsafe_" + mode + "_convergence");
+        converge(host, bounds, bounds.failover(), "failsafe_" + mode + "_convergence");
         WriteOutcome writes = watch.stop(host, fault_ms);
         host.measure("failsafe_" + mode + "_longest_gap", writes.writes.value("longest_gap_ms", 0.0), "ms");
         host.measure("failsafe_" + mode + "_lost_writes", static_cast<double>(writes.lost()), "count");

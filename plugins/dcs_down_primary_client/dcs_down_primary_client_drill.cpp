@@ -39,8 +39,8 @@ struct DcsDownPrimaryClientDrill : dh::Drill {
         int timeline = timeline_of(cluster, leader);
         std::vector<std::string> replicas = members_except(cluster, leader);
         double ttl_ms = 1000 * bounds.ttl_s;
-        double bound_ms = 1000 * (bounds.ttl_s + 2 * bounds.loop_wait_s + bounds.retry_timeout_s);
-        std::string bound = ms_text(bound_ms) + " (ttl + 2 x loop_wait + retry_timeout)";
+        double bound_ms = bounds.failover().ms;
+        std::string bound = bounds.failover().text();
 
         WriteWatch watch;
         watch.start(host, params, leader);
@@ -97,7 +97,7 @@ struct DcsDownPrimaryClientDrill : dh::Drill {
 
         host.phase("healing: " + leader + " sees the DCS again");
         host.revert(cut);
-        bool converged = converge(host, bounds, 2 * bound_ms, "2 x (ttl + 2 x loop_wait + retry_timeout)");
+        bool converged = converge(host, bounds, bounds.failover().twice());
         double promoted_at = t.promoted_ms >= 0 ? fault_ms + t.promoted_ms : -1;
         WriteOutcome writes = watch.stop(host, fault_ms, promoted_at);
         if (converged) {

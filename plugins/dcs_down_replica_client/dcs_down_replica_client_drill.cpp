@@ -86,8 +86,7 @@ struct DcsDownReplicaClientDrill : dh::Drill {
 
         host.phase("healing: " + replica + " sees the DCS again");
         host.revert(cut);
-        double bound_ms = 1000 * (bounds.ttl_s + 2 * bounds.loop_wait_s + bounds.retry_timeout_s);
-        converge(host, bounds, bound_ms, "ttl + 2 x loop_wait + retry_timeout");
+        converge(host, bounds, bounds.failover());
         WriteOutcome writes = watch.stop(host, fault_ms);
         WriteWatch::report(host, writes, {.with_rto = false, .zero_loss = true});
     }

@@ -57,8 +57,8 @@ struct LagBlockedDrill : dh::Drill {
         int timeline = timeline_of(cluster, leader);
         std::vector<std::string> replicas = members_except(cluster, leader);
         std::string candidate = pick_replica(cluster, params, "candidate");
-        double bound_ms = 1000 * (bounds.ttl_s + 2 * bounds.loop_wait_s + bounds.retry_timeout_s);
-        std::string bound = ms_text(bound_ms) + " (ttl + 2 x loop_wait + retry_timeout)";
+        double bound_ms = bounds.failover().ms;
+        std::string bound = bounds.failover().text();
         std::string table = "drillhost_lag_" + std::to_string(static_cast<long>(host.now_ms()));
         auto on_leader = [&](const std::string &sql) {
             return host.probe(
@@ -155,7 +155,7 @@ struct LagBlockedDrill : dh::Drill {
         host.phase("healing: replication back, " + leader + " back");
         for (const auto &fault : behind) host.revert(fault);
         revive_node(host, killed);
-        converge(host, bounds, 2 * bound_ms, "2 x (ttl + 2 x loop_wait + retry_timeout)");
+        converge(host, bounds, bounds.failover().twice());
         host.probe(sql_probe, {{"request", "execute"},
                                {"target_session_attrs", "read-write"},
                                {"sql", "DROP TABLE IF EXISTS " + table},

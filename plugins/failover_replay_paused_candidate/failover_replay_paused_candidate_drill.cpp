@@ -36,8 +36,8 @@ struct ReplayPausedCandidateDrill : dh::Drill {
         std::string leader = leader_of(cluster);
         int timeline = timeline_of(cluster, leader);
         std::string candidate = pick_replica(cluster, params, "candidate");
-        double bound_ms = 1000 * (bounds.ttl_s + 2 * bounds.loop_wait_s);
-        std::string bound = "<= " + ms_text(bound_ms) + " (ttl + 2 x loop_wait)";
+        double bound_ms = bounds.within_ttl().ms;
+        std::string bound = "<= " + bounds.within_ttl().text();
 
         WriteWatch watch;
         watch.start(host, params, leader);
@@ -90,7 +90,7 @@ struct ReplayPausedCandidateDrill : dh::Drill {
             "candidate leads on the next timeline",
             leader_of(now) == candidate && sql_status(host, candidate).value("timeline", 0) == timeline + 1,
             "leader " + leader_of(now), candidate + " on timeline " + std::to_string(timeline + 1));
-        converge(host, bounds, bound_ms, "ttl + 2 x loop_wait");
+        converge(host, bounds, bounds.within_ttl());
         WriteWatch::report(host, watch.stop(host, fault_ms), {.with_rto = false});
     }
 };

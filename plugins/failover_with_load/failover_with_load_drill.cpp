@@ -53,8 +53,8 @@ struct FailoverWithLoadDrill : dh::Drill {
         std::string leader = leader_of(cluster);
         int timeline = timeline_of(cluster, leader);
         std::string reader = pick_replica(cluster, params, "reader");
-        double bound_ms = 1000 * (bounds.ttl_s + 2 * bounds.loop_wait_s + bounds.retry_timeout_s);
-        std::string bound = "<= " + ms_text(bound_ms) + " (ttl + 2 x loop_wait + retry_timeout)";
+        double bound_ms = bounds.failover().ms;
+        std::string bound = "<= " + bounds.failover().text();
         int clients = params.value("clients", 2), before_s = params.value("before_s", 3),
             after_s = params.value("after_s", 3);
         int cover_s = before_s + after_s + static_cast<int>(2 * bound_ms / 1000) + 10;  // pgbench -T
@@ -129,7 +129,7 @@ struct FailoverWithLoadDrill : dh::Drill {
 
         host.phase("bringing " + leader + " back");
         revive_node(host, killed);
-        converge(host, bounds, 2 * bound_ms, "2 x (ttl + 2 x loop_wait + retry_timeout)");
+        converge(host, bounds, bounds.failover().twice());
         double promoted_at = t.promoted_ms >= 0 ? fault_ms + t.promoted_ms : -1;
         WriteOutcome writes = watch.stop(host, fault_ms, promoted_at);
         WriteWatch::report(host, writes, {.zero_loss = bounds.synchronous, .promoted_at_ms = promoted_at});

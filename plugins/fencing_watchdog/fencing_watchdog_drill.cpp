@@ -20,7 +20,7 @@ constexpr const char *freeze_injector = "org.drillhost.injector.freeze";
 void with_watchdog(const dh::Host &host, const json &params, const Bounds &bounds) {
     json cluster = preflight(host, bounds);
     std::string leader = leader_of(cluster);
-    double bound_ms = 1000 * (bounds.ttl_s + 2 * bounds.loop_wait_s + bounds.retry_timeout_s);
+    double bound_ms = bounds.failover().ms;
     host.phase("arming the watchdog on " + leader);
     dh::Fault watchdog = host.inject("org.drillhost.injector.watchdog", {{"host", leader}});
 
@@ -48,12 +48,12 @@ void with_watchdog(const dh::Host &host, const json &params, const Bounds &bound
     host.check(
         "a replica took over", t.promoted_ms >= 0,
         t.promoted_ms >= 0 ? t.new_leader + " promoted after " + ms_text(t.promoted_ms) : "nobody promoted",
-        "<= " + ms_text(bound_ms) + " (ttl + 2 x loop_wait + retry_timeout)");
+        "<= " + bounds.failover().text());
 
     host.phase("the host comes back: thaw, Patroni started again");
     host.revert(frozen);
     host.revert(watchdog);  // reports the firings, puts the config back, starts the reset Patroni
-    converge(host, bounds, 2 * bound_ms, "2 x (ttl + 2 x loop_wait + retry_timeout)");
+    converge(host, bounds, bounds.failover().twice());
     double promoted_at = t.promoted_ms >= 0 ? fault_ms + t.promoted_ms : -1;
     WriteWatch::report(host, watch.stop(host, fault_ms, promoted_at),
                        {.with_rto = false, .zero_loss = bounds.synchronous, .promoted_at_ms = promoted_at});
@@ -73,7 +73,7 @@ void without_watchdog(const dh::Host &host, const json &params, const Bounds &bo
                      "the cluster runs a watchdog of its own (sandbox up --watchdog)", "no watchdog");
         return;
     }
-    double bound_ms = 1000 * (bounds.ttl_s + 2 * bounds.loop_wait_s + bounds.retry_timeout_s);
+    double bound_ms = bounds.failover().ms;
     WriteWatch watch;
     watch.start(host, params, leader);
     host.phase("freezing Patroni on " + leader + " (SIGSTOP), watchdog off");
@@ -86,8 +86,7 @@ void without_watchdog(const dh::Host &host, const json &params, const Bounds &bo
     double thaw_ms = host.now_ms();
     host.revert(frozen);
     if (t.promoted_ms >= 0) resolve_pair(host, leader, t.new_leader, thaw_ms, bound_ms);
-    converge(host, bounds, 2 * bound_ms, "2 x (ttl + 2 x loop_wait + retry_timeout)",
-             "convergence_without_watchdog");
+    converge(host, bounds, bounds.failover().twice(), "convergence_without_watchdog");
     double promoted_at = t.promoted_ms >= 0 ? fault_ms + t.promoted_ms : -1;
     WriteOutcome writes = watch.stop(host, fault_ms, promoted_at);
     host.measure("split_brain_without_watchdog", writes.overlap_ms(), "ms");

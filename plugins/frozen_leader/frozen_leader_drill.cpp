@@ -36,8 +36,8 @@ struct FrozenLeaderDrill : dh::Drill {
         Bounds bounds = read_bounds(host);
         json cluster = preflight(host, bounds);
         std::string leader = leader_of(cluster);
-        double bound_ms = 1000 * (bounds.ttl_s + 2 * bounds.loop_wait_s + bounds.retry_timeout_s);
-        std::string bound = "<= " + ms_text(bound_ms) + " (ttl + 2 x loop_wait + retry_timeout)";
+        double bound_ms = bounds.failover().ms;
+        std::string bound = "<= " + bounds.failover().text();
 
         WriteWatch watch;
         watch.start(host, params, leader);
@@ -72,7 +72,7 @@ struct FrozenLeaderDrill : dh::Drill {
                            : "leader " + winner,
                        t.new_leader + " stays leader, " + leader + " demotes (its key had expired)");
         }
-        converge(host, bounds, 2 * bound_ms, "2 x (ttl + 2 x loop_wait + retry_timeout)");
+        converge(host, bounds, bounds.failover().twice());
         double promoted_at = t.promoted_ms >= 0 ? fault_ms + t.promoted_ms : -1;
         WriteWatch::report(
             host, watch.stop(host, fault_ms, promoted_at),

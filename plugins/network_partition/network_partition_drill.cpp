@@ -37,8 +37,8 @@ struct NetworkPartitionDrill : dh::Drill {
         json cluster = preflight(host, bounds);
         std::string leader = leader_of(cluster);
         int timeline = timeline_of(cluster, leader);
-        double bound_ms = 1000 * (bounds.ttl_s + 2 * bounds.loop_wait_s + bounds.retry_timeout_s);
-        std::string bound = "<= " + ms_text(bound_ms) + " (ttl + 2 x loop_wait + retry_timeout)";
+        double bound_ms = bounds.failover().ms;
+        std::string bound = "<= " + bounds.failover().text();
         double demote_bound_ms = 1000 * (bounds.loop_wait_s + 2 * bounds.retry_timeout_s);
 
         WriteWatch watch;
@@ -71,7 +71,7 @@ struct NetworkPartitionDrill : dh::Drill {
         host.phase("healing the partition");
         host.revert(dcs);
         host.revert(peers);
-        bool converged = converge(host, bounds, 2 * bound_ms, "2 x (ttl + 2 x loop_wait + retry_timeout)");
+        bool converged = converge(host, bounds, bounds.failover().twice());
         if (converged) {
             json status = sql_status(host, leader);
             host.check("old primary rejoined as a replica", status.value("in_recovery", false),

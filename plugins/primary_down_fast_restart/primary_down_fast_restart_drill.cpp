@@ -30,8 +30,8 @@ struct FastRestartDrill : dh::Drill {
         int timeline = timeline_of(cluster, leader);
         // Patroni sees the dead postmaster on its next loop and starts it while it keeps the key;
         // crash recovery of a few seconds of WAL is short.
-        double bound_ms = 1000 * (bounds.ttl_s + 2 * bounds.loop_wait_s);
-        std::string bound = "<= " + ms_text(bound_ms) + " (ttl + 2 x loop_wait)";
+        double bound_ms = bounds.within_ttl().ms;
+        std::string bound = "<= " + bounds.within_ttl().text();
 
         WriteWatch watch;
         watch.start(host, params, leader);
@@ -59,7 +59,7 @@ struct FastRestartDrill : dh::Drill {
                    other_leader.empty() ? "leader " + leader_of(after) : other_leader + " led meanwhile",
                    "leader " + leader);
         host.measure("timeline_change", timeline_of(after, leader) - timeline, "count");
-        converge(host, bounds, bound_ms, "ttl + 2 x loop_wait");
+        converge(host, bounds, bounds.within_ttl());
         // Backends of a SIGKILLed postmaster may still commit for a moment: the writer's first
         // acknowledgement after the kill is no RTO here; time_to_writable (a new connection) is.
         WriteWatch::report(host, watch.stop(host, fault_ms), {.with_rto = false});

@@ -85,7 +85,7 @@ struct MaintenanceDrill : dh::Drill {
         host.check("same leader after resume", same_ms >= 0,
                    "leader " + now_leader + " on timeline " + std::to_string(now_timeline),
                    "leader " + leader + " on timeline " + std::to_string(timeline));
-        converge(host, bounds, 1000 * (bounds.ttl_s + 2 * bounds.loop_wait_s), "ttl + 2 x loop_wait");
+        converge(host, bounds, bounds.within_ttl());
     }
 };
 

@@ -33,8 +33,8 @@ struct NodeLostDrill : dh::Drill {
         int timeline = timeline_of(cluster, leader);
         // The key expires ttl after the leader's last refresh; a replica notices within a loop, runs
         // the leader race (it asks every member, retry_timeout at worst) and promotes.
-        double bound_ms = 1000 * (bounds.ttl_s + 2 * bounds.loop_wait_s + bounds.retry_timeout_s);
-        std::string bound = "<= " + ms_text(bound_ms) + " (ttl + 2 x loop_wait + retry_timeout)";
+        double bound_ms = bounds.failover().ms;
+        std::string bound = "<= " + bounds.failover().text();
 
         WriteWatch watch;
         watch.start(host, params, leader);
@@ -53,7 +53,7 @@ struct NodeLostDrill : dh::Drill {
 
         host.phase("bringing " + leader + " back");
         revive_node(host, killed);
-        bool converged = converge(host, bounds, bound_ms, "ttl + 2 x loop_wait + retry_timeout");
+        bool converged = converge(host, bounds, bounds.failover());
         double promoted_at = t.promoted_ms >= 0 ? fault_ms + t.promoted_ms : -1;
         WriteOutcome writes = watch.stop(host, fault_ms, promoted_at);
         if (converged) {

@@ -77,8 +77,8 @@ struct StandbyClusterDrill : dh::Drill {
         for (const auto &h : hosts)
             members.push_back(
                 drillhost::scratch::scratch_member(drillhost::scratch::member_named(target, h), scope));
-        double bound_ms = 1000 * (bounds.ttl_s + 2 * bounds.loop_wait_s + bounds.retry_timeout_s);
-        std::string bound = ms_text(bound_ms) + " (ttl + 2 x loop_wait + retry_timeout)";
+        double bound_ms = bounds.failover().ms;
+        std::string bound = bounds.failover().text();
         auto on_main = [&](const std::string &sql) {
             return host.probe(sql_probe,
                               {{"request", "execute"}, {"target_session_attrs", "read-write"}, {"sql", sql}});
@@ -167,7 +167,7 @@ struct StandbyClusterDrill : dh::Drill {
         host.phase("removing the standby cluster");
         host.revert(standby);
         on_main("DROP TABLE IF EXISTS drillhost_standby");
-        converge(host, bounds, bound_ms, "ttl + 2 x loop_wait + retry_timeout");
+        converge(host, bounds, bounds.failover());
     }
 };
 

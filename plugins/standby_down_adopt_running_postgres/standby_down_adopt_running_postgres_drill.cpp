@@ -50,8 +50,8 @@ struct AdoptRunningPostgresDrill : dh::Drill {
         json cluster = preflight(host, bounds);
         std::string leader = leader_of(cluster);
         std::string replica = pick_replica(cluster, params);
-        double bound_ms = 1000 * (bounds.ttl_s + 2 * bounds.loop_wait_s);
-        std::string bound = "<= " + ms_text(bound_ms) + " (ttl + 2 x loop_wait)";
+        double bound_ms = bounds.within_ttl().ms;
+        std::string bound = "<= " + bounds.within_ttl().text();
 
         host.phase("stopping Patroni on " + replica);
         auto stopped =
@@ -79,7 +79,7 @@ struct AdoptRunningPostgresDrill : dh::Drill {
         host.event("postmaster.after_patroni", adopted);
         host.check("Patroni took the member back", adopt_ms >= 0,
                    adopt_ms >= 0 ? "after " + ms_text(adopt_ms) : "not running", bound);
-        if (adopt_ms < 0) return (void)converge(host, bounds, bound_ms, "ttl + 2 x loop_wait");
+        if (adopt_ms < 0) return (void)converge(host, bounds, bounds.within_ttl());
         host.measure("time_to_adopt", adopt_ms, "ms");
         bool same = adopted.value("pid", -1) == by_hand.value("pid", -2) &&
                     adopted.value("started", "a") == by_hand.value("started", "b");
@@ -101,7 +101,7 @@ struct AdoptRunningPostgresDrill : dh::Drill {
         host.check("stopping Patroni stops the adopted PostgreSQL", pg_down,
                    pg_down ? "postmaster gone" : "postmaster still running", "postmaster gone");
         host.revert(again);
-        converge(host, bounds, bound_ms, "ttl + 2 x loop_wait");
+        converge(host, bounds, bounds.within_ttl());
     }
 };
 

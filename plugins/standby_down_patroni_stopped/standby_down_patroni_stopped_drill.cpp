@@ -30,7 +30,7 @@ struct StandbyPatroniStoppedDrill : dh::Drill {
         std::string replica = pick_replica(cluster, params);
         // The member key lives on Patroni's lease, which its last act (the "stopped" state) refreshes:
         // it expires about ttl after Patroni exits.
-        double leave_bound_ms = 1000 * (bounds.ttl_s + 2 * bounds.loop_wait_s);
+        double leave_bound_ms = bounds.within_ttl().ms;
         std::string leave_bound = "<= " + ms_text(leave_bound_ms) + " (ttl + 2 x loop_wait)";
 
         host.phase("stopping Patroni on " + replica);
@@ -64,7 +64,7 @@ struct StandbyPatroniStoppedDrill : dh::Drill {
         host.phase("starting Patroni on " + replica);
         double start_ms = host.now_ms();
         host.revert(fault);
-        double rejoin_bound_ms = 1000 * (bounds.ttl_s + 2 * bounds.loop_wait_s);
+        double rejoin_bound_ms = bounds.within_ttl().ms;
         json status;
         double back_ms = wait_until(host, start_ms, rejoin_bound_ms, [&] {
             if (!is_up(state_of(cluster_view(host, leader), replica))) return false;
@@ -83,7 +83,7 @@ struct StandbyPatroniStoppedDrill : dh::Drill {
         }
         host.check("leader untouched", leader_during == leader && leader_of(cluster_view(host)) == leader,
                    leader_during, leader);
-        converge(host, bounds, rejoin_bound_ms, "ttl + 2 x loop_wait");
+        converge(host, bounds, bounds.within_ttl());
     }
 };
 

@@ -29,8 +29,8 @@ struct StandbyPostgresKilledDrill : dh::Drill {
         int timeline = timeline_of(cluster, leader);
         std::string replica = pick_replica(cluster, params);
         // Patroni notices on its next loop and starts PostgreSQL; a replica's startup replays little.
-        double bound_ms = 1000 * (2 * bounds.loop_wait_s + bounds.ttl_s);
-        std::string bound = "<= " + ms_text(bound_ms) + " (2 x loop_wait + ttl)";
+        double bound_ms = bounds.within_ttl().ms;
+        std::string bound = "<= " + bounds.within_ttl().text();
 
         host.phase("SIGKILL the postmaster of " + replica);
         double fault_ms = host.now_ms();
@@ -59,7 +59,7 @@ struct StandbyPostgresKilledDrill : dh::Drill {
         host.revert(fault);
         std::string leader_after = leader_of(cluster_view(host));
         host.check("leader untouched", leader_after == leader, leader_after, leader);
-        converge(host, bounds, bound_ms, "2 x loop_wait + ttl");
+        converge(host, bounds, bounds.within_ttl());
     }
 };
 

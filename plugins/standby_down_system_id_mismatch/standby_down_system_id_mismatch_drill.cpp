@@ -31,8 +31,8 @@ struct SystemIdMismatchDrill : dh::Drill {
         int timeline = timeline_of(cluster, leader);
         std::string replica = pick_replica(cluster, params);
         // Patroni checks the system id in its first HA loop, after reaching the DCS.
-        double bound_ms = 1000 * (bounds.ttl_s + 2 * bounds.loop_wait_s);
-        std::string bound = "<= " + ms_text(bound_ms) + " (ttl + 2 x loop_wait)";
+        double bound_ms = bounds.within_ttl().ms;
+        std::string bound = "<= " + bounds.within_ttl().text();
 
         host.phase("stopping Patroni on " + replica + " and swapping its data directory");
         auto stopped = host.inject("org.drillhost.injector.service",
@@ -78,7 +78,7 @@ struct SystemIdMismatchDrill : dh::Drill {
         service_on(host, replica, "patroni", "stop");  // in case it did not exit
         host.revert(swapped);
         host.revert(stopped);
-        converge(host, bounds, bound_ms, "ttl + 2 x loop_wait");
+        converge(host, bounds, bounds.within_ttl());
     }
 };
 

@@ -53,7 +53,7 @@ FailoverRun failover_under_load(const dh::Host &host, const Bounds &bounds, cons
         watch_takeover(host, fault_ms, run.old_leader, members_except(cluster, run.old_leader), bound_ms);
     host.phase("bringing " + run.old_leader + " back");
     revive_node(host, killed);
-    converge(host, bounds, bound_ms, "ttl + 2 x loop_wait + retry_timeout", convergence);
+    converge(host, bounds, bounds.failover(), convergence);
     run.promoted_at_ms = run.takeover.promoted_ms >= 0 ? fault_ms + run.takeover.promoted_ms : -1;
     run.writes = watch.stop(host, fault_ms, run.promoted_at_ms);
     return run;
@@ -82,8 +82,8 @@ struct SyncStandbyDrill : dh::Drill {
     void run(dh::Host &host, const json &params) override {
         Bounds bounds = read_bounds(host);
         preflight(host, bounds);
-        double bound_ms = 1000 * (bounds.ttl_s + 2 * bounds.loop_wait_s + bounds.retry_timeout_s);
-        std::string bound = ms_text(bound_ms) + " (ttl + 2 x loop_wait + retry_timeout)";
+        double bound_ms = bounds.failover().ms;
+        std::string bound = bounds.failover().text();
 
         host.phase("synchronous_mode on");
         std::optional<dh::Fault> sync_on;

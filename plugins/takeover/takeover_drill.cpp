@@ -68,7 +68,7 @@ struct TakeoverDrill : dh::Drill {
             drillhost::scratch::scratch_member(drillhost::scratch::member_named(target, hosts[1]), scope);
         std::string on_primary = drillhost::scratch::conninfo(target, primary);
         std::string on_replica = drillhost::scratch::conninfo(target, replica);
-        double bound_ms = 1000 * (bounds.ttl_s + 2 * bounds.loop_wait_s + bounds.retry_timeout_s);
+        double bound_ms = bounds.failover().ms;
 
         long rows = params.value("rows", 1000L);
         host.probe(sql_probe,
@@ -132,7 +132,7 @@ struct TakeoverDrill : dh::Drill {
         host.phase("removing the second cluster");
         host.revert(patroni);
         host.revert(plain);
-        converge(host, bounds, bound_ms, "ttl + 2 x loop_wait + retry_timeout");
+        converge(host, bounds, bounds.failover());
     }
 };
 

@@ -330,3 +330,60 @@ TEST_CASE("scratch-cluster: a hand-made primary and replica beside the cluster, 
                      " port=" + std::to_string(state.member("pg-1").pg_port + 100) + " connect_timeout=1"})
               .exit_code != 0);
 }
+
+TEST_CASE(
+    "crash test: a watchdog armed at run time and a running scratch cluster held by a kill -9ed drillhost "
+    "are undone") {
+    Sandbox s;
+    auto state = s.up();
+    std::string leader = current_leader(state);
+    auto read = [](const fs::path &file) {
+        std::ifstream in(file);
+        return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    };
+    std::string original = read(state.member(leader).patroni_config());
+    json faults = json::array(
+        {{{"injector", "org.drillhost.injector.watchdog"}, {"params", {{"host", leader}}}},
+         {{"injector", "org.drillhost.injector.scratch-cluster"},
+          {"params", {{"build", "patroni"}, {"scope", "crash-test"}, {"hosts", {"pg-1", "pg-2"}}}}}});
+    auto journal = s.dir.path() / "journal.jsonl";
+    DrillhostProcess held({"--state-dir", s.state_dir.string(), "--load", plugins, "--load",
+                           HOLD_FAULTS_PLUGIN, "run", "hold-faults", "-p", "faults=" + faults.dump(), "-p",
+                           "hold_ms=120000", "--journal", journal.string()},
+                          s.dir.path());
+    std::string journal_text;
+    bool holding = eventually(
+        [&] {
+            journal_text = read(journal);
+            return contains(journal_text, "\"holding\"");
+        },
+        std::chrono::seconds(90));
+    INFO("journal so far:\n" << journal_text);
+    REQUIRE(holding);
+    auto scratch_processes = [&] {
+        return s
+            .drillhost(
+                {"sandbox", "exec", "pg-1", "--", "sh", "-c", "pgrep -af '[s]cratch-crash-test' || true"})
+            .out;
+    };
+    auto scratch_keys = [&] {
+        return s
+            .drillhost({"sandbox", "exec", "pg-1", "--", "env", "ETCDCTL_API=3", "etcdctl",
+                        "--endpoints=" + state.member("pg-1").etcd_url(), "get", "--prefix", "--keys-only",
+                        "/service/crash-test/"})
+            .out;
+    };
+    CHECK_FALSE(scratch_processes().empty());
+    CHECK(contains(scratch_keys(), "/service/crash-test/leader"));
+    held.send(SIGKILL);
+    held.wait(std::chrono::seconds(10));
+
+    recover(s, 2);
+    CHECK(read(state.member(leader).patroni_config()) == original);
+    auto events = read(state.member(leader).dir / "watchdog.events.jsonl");
+    CHECK(contains(events, "\"disarmed\""));
+    CHECK_FALSE(contains(events, "\"fired\""));
+    CHECK(scratch_processes().empty());
+    CHECK(scratch_keys().empty());
+    for (const auto &m : state.members) CHECK_FALSE(fs::exists(m.dir / "scratch-crash-test"));
+}
