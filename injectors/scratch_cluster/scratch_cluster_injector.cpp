@@ -217,6 +217,19 @@ void await_primary(const Scratch &s, const std::string &name) {
                                        role + "'); see " + s.member(name).log);
 }
 
+// build=patroni starts Patroni on what build=plain made and wrote its configs for.
+void require_built_plain(const Scratch &s) {
+    for (const auto &name : s.hosts) {
+        std::string config = s.member(name).config;
+        if (s.host.exec(s.where(name), {"test", "-f", config}).value("exit_code", -1) != 0)
+            throw dh::Error(
+                DH_ERR_INVALID_ARGUMENT,
+                "scratch-cluster build=patroni starts Patroni on a cluster built with build=plain "
+                "and the same scope and hosts, but " +
+                    name + " has no " + config + "; inject build=plain first");
+    }
+}
+
 void stop_patroni(const Scratch &s, const std::string &name, const char *signal) {
     s.host.exec(s.where(name), {"pkill", signal, "-f", "patroni " + s.member(name).config});
 }
@@ -271,6 +284,7 @@ struct ScratchClusterInjector : dh::Injector {
         Scratch s = scratch_of(host, params);
         std::string build = params.at("build");
         if (build == "patroni") {
+            require_built_plain(s);
             // As Patroni's docs convert a running cluster: the primary first, the replicas once it leads.
             try {
                 start_patroni(s, s.hosts.at(0));

@@ -174,6 +174,9 @@ TEST_CASE("bad input: unknown hosts, a replay pause on the primary, a service th
     auto no_scope = dh(s, {"inject", "scratch-cluster", "-p", "build=plain", "-p", "hosts=[\"pg-9\"]"});
     CHECK(no_scope.exit_code != 0);
     CHECK(contains(no_scope.err, "no host 'pg-9'"));
+    auto not_built = dh(s, {"inject", "scratch-cluster", "-p", "build=patroni", "-p", "scope=never-built"});
+    CHECK(not_built.exit_code != 0);
+    CHECK(contains(not_built.err, "inject build=plain first"));
     recover(s, 1);  // only the fault that was applied was open; the refused ones were not
 }
 
@@ -345,6 +348,8 @@ TEST_CASE(
     json faults = json::array(
         {{{"injector", "org.drillhost.injector.watchdog"}, {"params", {{"host", leader}}}},
          {{"injector", "org.drillhost.injector.scratch-cluster"},
+          {"params", {{"build", "plain"}, {"scope", "crash-test"}, {"hosts", {"pg-1", "pg-2"}}}}},
+         {{"injector", "org.drillhost.injector.scratch-cluster"},
           {"params", {{"build", "patroni"}, {"scope", "crash-test"}, {"hosts", {"pg-1", "pg-2"}}}}}});
     auto journal = s.dir.path() / "journal.jsonl";
     DrillhostProcess held({"--state-dir", s.state_dir.string(), "--load", plugins, "--load",
@@ -378,7 +383,7 @@ TEST_CASE(
     held.send(SIGKILL);
     held.wait(std::chrono::seconds(10));
 
-    recover(s, 2);
+    recover(s, 3);
     CHECK(read(state.member(leader).patroni_config()) == original);
     auto events = read(state.member(leader).dir / "watchdog.events.jsonl");
     CHECK(contains(events, "\"disarmed\""));
