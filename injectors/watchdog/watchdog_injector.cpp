@@ -107,6 +107,9 @@ json arm_sandbox(dh::Host &host, const json &member, json where) {
     record["rewrote_config"] = !configured;
     if (configured && !start_monitor) return record;  // brought up with --watchdog
 
+    // The original first: from here on a revert without a record finds it, and with it the sign
+    // that the monitor is this fault's (a cluster without a watchdog in its config runs none).
+    if (!configured) host.exec_checked(where, {"cp", "-n", config_file, backup_of(config_file)});
     if (start_monitor) {
         host.call("service", {{"host", name}, {"service", "watchdog"}, {"action", "start"}});
         if (!wait_for(host, 10, [&] {
@@ -115,7 +118,6 @@ json arm_sandbox(dh::Host &host, const json &member, json where) {
             throw dh::Error(DH_ERR_FAILED, "the watchdog monitor of " + name + " made no FIFO at " + fifo);
     }
     if (!configured) {
-        host.exec_checked(where, {"cp", "-n", config_file, backup_of(config_file)});
         config["watchdog"] = {
             {"mode", "required"}, {"driver", "testing"}, {"device", fifo}, {"safety_margin", 5}};
         host.exec_checked(where, {"sh", "-c", "printf '%s\\n' \"$1\" > \"$2.new\" && mv \"$2.new\" \"$2\"",
@@ -133,6 +135,34 @@ json arm_sandbox(dh::Host &host, const json &member, json where) {
     host.info("watchdog armed on " + name +
               (role == "primary" ? " (leader: active)" : " (active once it leads)"));
     return record;
+}
+
+// The run died while arming: no record says what was started. A config this fault rewrote is put
+// back; the member then has no watchdog in its config, so a monitor running there is this fault's
+// and is stopped, but only once Patroni closed the device (a monitor stopped under an armed
+// watchdog would leave Patroni's required watchdog failing).
+void disarm_unconfirmed(dh::Host &host, const std::string &name) {
+    json member = member_of(host.target(), name);
+    json where = {{"host", name}};
+    if (!restore_config(host, member, where)) return;
+    reload(host, name);
+    std::string events = member.value("dir", "") + "/watchdog.events.jsonl";
+    auto still_armed = [&] {
+        std::string last;
+        for (const auto &event : events_since(host, where, events, 0)) {
+            std::string e = event.value("event", "");
+            if (e == "armed" || e == "disarmed" || e == "closed" || e == "fired") last = e;
+        }
+        return last == "armed" || last == "closed";
+    };
+    // Patroni acts on the reload in its next loop; a reload the dead run sent may be acted on first.
+    json config = host.probe(patroni_rest, {{"request", "config"}}).at("data");
+    host.sleep(std::chrono::milliseconds(static_cast<long>(1000 * config.value("loop_wait", 10.0) + 500)));
+    if (!wait_for(host, config.value("ttl", 30.0), [&] { return !still_armed(); })) {
+        host.warn("watchdog on " + name + ": Patroni still holds it open; its monitor is left running");
+        return;
+    }
+    host.call("service", {{"host", name}, {"service", "watchdog"}, {"action", "stop"}});
 }
 
 void disarm_sandbox(dh::Host &host, const json &record) {
@@ -202,10 +232,8 @@ struct WatchdogInjector : dh::Injector {
     void revert(dh::Host &host, const json &record, bool unconfirmed) override {
         if (unconfirmed) {
             // Nothing is known of what was armed, but a config this fault rewrote is put back.
-            if (host.target().value("kind", "") == "drillhost-sandbox" &&
-                restore_config(host, member_of(host.target(), record.at("host")),
-                               {{"host", record.at("host")}}))
-                reload(host, record.at("host"));
+            if (host.target().value("kind", "") == "drillhost-sandbox")
+                disarm_unconfirmed(host, record.at("host"));
             host.warn("watchdog on " + record.value("host", "?") +
                       ": unconfirmed fault, firings not reported");
             return;

@@ -392,3 +392,47 @@ TEST_CASE(
     CHECK(scratch_keys().empty());
     for (const auto &m : state.members) CHECK_FALSE(fs::exists(m.dir / "scratch-crash-test"));
 }
+
+TEST_CASE(
+    "crash test: a drillhost killed while it arms the watchdog: recover puts the config back and stops the "
+    "monitor it started") {
+    Sandbox s;
+    auto state = s.up();
+    std::string leader = current_leader(state);
+    const auto &member = state.member(leader);
+    auto read = [](const fs::path &file) {
+        std::ifstream in(file);
+        return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    };
+    auto running = [&](int pid) {  // a zombie has no command line
+        return pid > 0 && contains(read("/proc/" + std::to_string(pid) + "/cmdline"), "watchdog-monitor");
+    };
+    std::string original = read(member.patroni_config());
+    // With the leader's Patroni stopped, the injector's POST /reload waits: the run dies after it
+    // rewrote patroni.yml and before the fault is confirmed, so recover has no record of it.
+    pid_t patroni = state.pids.at(leader + "/patroni");
+    REQUIRE(::kill(patroni, SIGSTOP) == 0);
+    json faults =
+        json::array({{{"injector", "org.drillhost.injector.watchdog"}, {"params", {{"host", leader}}}}});
+    auto journal = s.dir.path() / "journal.jsonl";
+    DrillhostProcess held(
+        {"--state-dir", s.state_dir.string(), "--load", plugins, "--load", HOLD_FAULTS_PLUGIN, "run",
+         "hold-faults", "-p", "faults=" + faults.dump(), "--journal", journal.string()},
+        s.dir.path());
+    bool rewritten = eventually([&] { return contains(read(member.patroni_config()), "\"testing\""); },
+                                std::chrono::seconds(20));
+    held.send(SIGKILL);
+    held.wait(std::chrono::seconds(10));
+    ::kill(patroni, SIGCONT);
+    REQUIRE(rewritten);
+    REQUIRE_FALSE(contains(read(journal), "\"fault.injected\""));  // unconfirmed
+    int monitor = std::atoi(read(member.dir / "watchdog.pid").c_str());
+    CHECK(running(monitor));
+
+    recover(s, 1);
+    CHECK(read(member.patroni_config()) == original);
+    CHECK_FALSE(fs::exists(member.dir / "patroni.yml.drillhost-watchdog"));
+    CHECK_FALSE(running(monitor));
+    CHECK_FALSE(contains(read(member.dir / "watchdog.events.jsonl"), "\"fired\""));
+    CHECK(current_leader(state) == leader);  // Patroni was never left with a failing watchdog
+}
