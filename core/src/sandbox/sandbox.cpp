@@ -161,7 +161,7 @@ std::string etcd_ready(const SandboxState &state, const Supervisor &supervisor) 
     return "";
 }
 
-// "" once there is one leader and every other member streams from it.
+// "" once there is one leader and every other member streams from it, within maximum_lag_on_failover.
 std::string cluster_ready(const SandboxState &state, const Supervisor &supervisor) {
     std::vector<std::string> leaders;
     std::set<std::string> replicas;
@@ -190,6 +190,23 @@ std::string cluster_ready(const SandboxState &state, const Supervisor &superviso
     for (const auto &r : body.value("replication", json::array()))
         if (r.value("state", "") == "streaming") replicas.erase(r.value("application_name", ""));
     if (!replicas.empty()) return *replicas.begin() + " is not streaming from " + leader.name + " yet";
+    // What a drill's pre-flight asks too: /cluster shows each replica's lag from what it last
+    // published, once per loop_wait, so right after it started streaming that can be stale.
+    auto get = [&](const std::string &path) {
+        return json::parse(
+            http_get(leader.rest_url() + path, std::chrono::milliseconds(2000), state.rest_cacert()).body,
+            nullptr, false);
+    };
+    auto config = get("/config"), cluster = get("/cluster");
+    if (!config.is_object() || !cluster.is_object()) return "leader " + leader.name + " not answering";
+    double max_lag = config.value("maximum_lag_on_failover", 1048576.0);
+    for (const auto &m : cluster.value("members", json::array())) {
+        if (m.value("role", "") == "leader") continue;
+        const json lag = m.value("lag", json());
+        if (!lag.is_number() || lag.get<double>() > max_lag)
+            return m.value("name", "?") + "'s lag in /cluster is " + lag.dump() +
+                   " (maximum_lag_on_failover " + std::to_string(static_cast<long>(max_lag)) + ")";
+    }
     return "";
 }
 
