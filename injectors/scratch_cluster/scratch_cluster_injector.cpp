@@ -206,7 +206,13 @@ void await_primary(const Scratch &s, const std::string &name) {
             role = s.host.probe(patroni_rest, {{"request", "patroni"}, {"url", url}})
                        .at("data")
                        .value("role", "");
-            if (role == "primary") return;
+            // The role is PostgreSQL's (a running primary says "primary" at once); leading means
+            // holding the scope's leader key, which GET /cluster shows.
+            json cluster = s.host.probe(patroni_rest, {{"request", "cluster"}, {"url", url}});
+            bool leads = false;
+            for (const auto &m : cluster.at("data").value("members", json::array()))
+                leads = leads || (m.value("role", "") == "leader" && m.value("name", "") == name);
+            if (role == "primary" && leads) return;
         } catch (const dh::Error &e) {
             if (e.status() == DH_ERR_CANCELLED) throw;
         }

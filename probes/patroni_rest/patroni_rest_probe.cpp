@@ -175,51 +175,65 @@ struct PatroniRestProbe : dh::Probe {
 
         silent_members.ask_answering_first(members);
         std::string unreachable;
-        for (const auto &m : members) {
-            // A write is never repeated on another member once sent, so it goes only to a member
-            // whose REST API answers now: a frozen Patroni accepts the connection and never replies.
-            if (call.method != "GET" && members.size() > 1) {
-                RestReply alive = drillhost::probes::rest_call("GET", m.url + "/liveness", "", read_options);
-                if (alive.status == 0) {
+        // PATCH /config is a compare-and-set against the member's cached view of the DCS: a 409
+        // means that view was older than the key and nothing was written, so it is safe to ask
+        // again (any member, once its view caught up). Bounded: a few seconds.
+        dh::json conflict;
+        for (int round = 0;; ++round) {
+            for (const auto &m : members) {
+                // A write is never repeated on another member once sent, so it goes only to a member
+                // whose REST API answers now: a frozen Patroni accepts the connection and never replies.
+                if (call.method != "GET" && members.size() > 1) {
+                    RestReply alive =
+                        drillhost::probes::rest_call("GET", m.url + "/liveness", "", read_options);
+                    if (alive.status == 0) {
+                        silent_members.silent(m.url);
+                        unreachable += "\n  " + m.url + "/liveness: " + alive.error;
+                        continue;
+                    }
+                }
+                RestReply reply = drillhost::probes::rest_call(call.method, m.url + call.path, body, options);
+                if (reply.status == 0) {
                     silent_members.silent(m.url);
-                    unreachable += "\n  " + m.url + "/liveness: " + alive.error;
+                    // A write that reached a member may have been acted on: never repeat it elsewhere.
+                    if (call.method != "GET" && reply.connected)
+                        throw dh::Error(DH_ERR_FAILED, call.method + " " + m.url + call.path +
+                                                           " sent, but no answer (" + reply.error +
+                                                           "); check the cluster before retrying");
+                    unreachable += "\n  " + m.url + call.path + ": " + reply.error;  // ask the next member
                     continue;
                 }
-            }
-            RestReply reply = drillhost::probes::rest_call(call.method, m.url + call.path, body, options);
-            if (reply.status == 0) {
-                silent_members.silent(m.url);
-                // A write that reached a member may have been acted on: never repeat it elsewhere.
-                if (call.method != "GET" && reply.connected)
-                    throw dh::Error(DH_ERR_FAILED, call.method + " " + m.url + call.path +
-                                                       " sent, but no answer (" + reply.error +
-                                                       "); check the cluster before retrying");
-                unreachable += "\n  " + m.url + call.path + ": " + reply.error;  // ask the next member
-                continue;
-            }
-            silent_members.answered(m.url);
-            ReplyOrigin origin{call.method + " " + m.url + call.path, reply.status};
-            dh::json result = {{"request", request}, {"member", m.name}, {"status", reply.status}};
-            if (call.method != "GET") {
-                bool ok =
-                    std::find(call.success.begin(), call.success.end(), reply.status) != call.success.end();
-                result["ok"] = ok;
-                result["outcome"] = outcome_of(reply.status);
-                result["message"] = reply.body;
-                if (ok && request == "patch_config") result["data"] = parsed(request, reply, origin);
+                silent_members.answered(m.url);
+                ReplyOrigin origin{call.method + " " + m.url + call.path, reply.status};
+                dh::json result = {{"request", request}, {"member", m.name}, {"status", reply.status}};
+                if (call.method != "GET") {
+                    bool ok = std::find(call.success.begin(), call.success.end(), reply.status) !=
+                              call.success.end();
+                    result["ok"] = ok;
+                    result["outcome"] = outcome_of(reply.status);
+                    result["message"] = reply.body;
+                    if (ok && request == "patch_config") result["data"] = parsed(request, reply, origin);
+                    if (request == "patch_config" && reply.status == 409) {
+                        conflict = result;
+                        continue;
+                    }
+                    return result;
+                }
+                if (reply.status != 200)  // a read that answered badly is a finding, not a reason to move on
+                    throw dh::Error(DH_ERR_FAILED, origin.endpoint + " answered HTTP " +
+                                                       std::to_string(reply.status) + ": " +
+                                                       reply.body.substr(0, 200));
+                try {
+                    result["data"] = parsed(request, reply, origin);
+                } catch (const drillhost::probes::ReplyError &e) {
+                    throw dh::Error(DH_ERR_FAILED, e.what());
+                }
                 return result;
             }
-            if (reply.status != 200)  // a read that answered badly is a finding, not a reason to move on
-                throw dh::Error(DH_ERR_FAILED, origin.endpoint + " answered HTTP " +
-                                                   std::to_string(reply.status) + ": " +
-                                                   reply.body.substr(0, 200));
-            try {
-                result["data"] = parsed(request, reply, origin);
-            } catch (const drillhost::probes::ReplyError &e) {
-                throw dh::Error(DH_ERR_FAILED, e.what());
-            }
-            return result;
+            if (conflict.is_null() || round >= 20) break;
+            host.sleep(std::chrono::milliseconds(500));
         }
+        if (!conflict.is_null()) return conflict;  // still 409 after ~10 s: the caller reports it
         throw dh::Error(DH_ERR_UNAVAILABLE,
                         "no member answered " + call.method + " " + call.path + ":" + unreachable);
     }

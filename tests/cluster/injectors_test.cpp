@@ -379,7 +379,8 @@ TEST_CASE(
             .out;
     };
     CHECK_FALSE(scratch_processes().empty());
-    CHECK(contains(scratch_keys(), "/service/crash-test/leader"));
+    CHECK(eventually([&] { return contains(scratch_keys(), "/service/crash-test/leader"); },
+                     std::chrono::seconds(30)));
     held.send(SIGKILL);
     held.wait(std::chrono::seconds(10));
 
