@@ -4,12 +4,40 @@
 #include <signal.h>
 
 #include <fstream>
+#include <memory>
 #include <nlohmann/json.hpp>
 #include <thread>
 
 #include "drill_runs.hpp"
 
 namespace {
+
+// A whole file as text ("" if it is not there).
+std::string file_text(const fs::path &file) {
+    std::ifstream in(file);
+    return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+}
+
+// A drillhost running the hold-faults drill with `faults`, once they are all in (its journal says
+// "holding"); the crash tests then kill -9 it. Applying them can take a while: a call that meets a
+// frozen, cut-off member waits for its timeout, a scratch cluster is built.
+std::unique_ptr<DrillhostProcess> holding(const Sandbox &s, const json &faults, const fs::path &journal) {
+    auto held = std::make_unique<DrillhostProcess>(
+        std::vector<std::string>{"--state-dir", s.state_dir.string(), "--load", plugins, "--load",
+                                 HOLD_FAULTS_PLUGIN, "run", "hold-faults", "-p", "faults=" + faults.dump(),
+                                 "-p", "hold_ms=120000", "--journal", journal.string()},
+        s.dir.path());
+    std::string text;
+    bool in = eventually(
+        [&] {
+            text = file_text(journal);
+            return contains(text, "\"holding\"");
+        },
+        std::chrono::seconds(90));
+    INFO("journal so far:\n" << text);
+    REQUIRE(in);
+    return held;
+}
 
 json inject(const Sandbox &s, std::vector<std::string> args) {
     args.insert(args.begin(), "inject");
@@ -195,26 +223,11 @@ TEST_CASE(
          {{"injector", "org.drillhost.injector.maintenance"}, {"params", json::object()}},
          {{"injector", "org.drillhost.injector.wal-replay-pause"}, {"params", {{"host", replica}}}}});
     auto journal = s.dir.path() / "journal.jsonl";
-    DrillhostProcess held(
-        {"--state-dir", s.state_dir.string(), "--load", plugins, "--load", HOLD_FAULTS_PLUGIN, "run",
-         "hold-faults", "-p", "faults=" + faults.dump(), "--journal", journal.string()},
-        s.dir.path());
-    // Applying them takes a few seconds: every call that meets the frozen, cut-off member waits
-    // for its timeout, and maintenance waits until each answering member has acted on the pause.
-    std::string journal_text;
-    bool holding = eventually(
-        [&] {
-            std::ifstream in(journal);
-            journal_text.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
-            return contains(journal_text, "\"holding\"");
-        },
-        std::chrono::seconds(60));
-    INFO("journal so far:\n" << journal_text);
-    REQUIRE(holding);
+    auto held = holding(s, faults, journal);
     CHECK(contains(rules_on(s, third), "drillhost:"));
     CHECK(sql_status(s, replica)["wal_replay_paused"] == true);
-    held.send(SIGKILL);
-    held.wait(std::chrono::seconds(10));
+    held->send(SIGKILL);
+    held->wait(std::chrono::seconds(10));
 
     recover(s, 4);
     CHECK_FALSE(contains(rules_on(s, third), "drillhost:"));
@@ -262,18 +275,14 @@ TEST_CASE("watchdog: armed on the leader whose Patroni is frozen, it fires, and 
     std::string observer = a_replica(state);
     inject(s, {"watchdog", "--host", leader});
     inject(s, {"freeze", "--host", leader});
-    auto read = [](const fs::path &file) {
-        std::ifstream in(file);
-        return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-    };
     // Patroni's testing driver asks for ttl - safety_margin (10 - 5 s); frozen, it stops feeding.
     CHECK(eventually(
-        [&] { return contains(read(state.member(leader).dir / "watchdog.events.jsonl"), "\"fired\""); },
+        [&] { return contains(file_text(state.member(leader).dir / "watchdog.events.jsonl"), "\"fired\""); },
         std::chrono::seconds(20)));
     recover(s, 2);
     std::string journals;
     for (const auto &entry : fs::directory_iterator(s.state_dir / "runs"))
-        if (entry.path().filename().string().rfind("recover-", 0) == 0) journals += read(entry.path());
+        if (entry.path().filename().string().rfind("recover-", 0) == 0) journals += file_text(entry.path());
     CHECK(contains(journals, "watchdog.fired"));
     CHECK(eventually(
         [&] {
@@ -287,19 +296,15 @@ TEST_CASE("watchdog on a cluster brought up without it: armed at run time, and r
     Sandbox s;
     auto state = s.up();
     std::string leader = current_leader(state);
-    auto read = [](const fs::path &file) {
-        std::ifstream in(file);
-        return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-    };
-    std::string original = read(state.member(leader).patroni_config());
+    std::string original = file_text(state.member(leader).patroni_config());
     inject(s, {"watchdog", "--host", leader});  // returns once the leader opened it
     auto events = state.member(leader).dir / "watchdog.events.jsonl";
-    CHECK(contains(read(events), "\"armed\""));
-    CHECK(contains(read(state.member(leader).patroni_config()), "\"testing\""));
+    CHECK(contains(file_text(events), "\"armed\""));
+    CHECK(contains(file_text(state.member(leader).patroni_config()), "\"testing\""));
     recover(s, 1);
-    CHECK(read(state.member(leader).patroni_config()) == original);
-    CHECK(contains(read(events), "\"disarmed\""));  // Patroni closed it with the magic "V": no firing
-    CHECK_FALSE(contains(read(events), "\"fired\""));
+    CHECK(file_text(state.member(leader).patroni_config()) == original);
+    CHECK(contains(file_text(events), "\"disarmed\""));  // Patroni closed it with the magic "V": no firing
+    CHECK_FALSE(contains(file_text(events), "\"fired\""));
     CHECK(http_from(s, a_replica(state), state.member(leader).rest_url() + "/patroni") == "200");
 }
 
@@ -340,11 +345,7 @@ TEST_CASE(
     Sandbox s;
     auto state = s.up();
     std::string leader = current_leader(state);
-    auto read = [](const fs::path &file) {
-        std::ifstream in(file);
-        return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-    };
-    std::string original = read(state.member(leader).patroni_config());
+    std::string original = file_text(state.member(leader).patroni_config());
     json faults = json::array(
         {{{"injector", "org.drillhost.injector.watchdog"}, {"params", {{"host", leader}}}},
          {{"injector", "org.drillhost.injector.scratch-cluster"},
@@ -352,19 +353,7 @@ TEST_CASE(
          {{"injector", "org.drillhost.injector.scratch-cluster"},
           {"params", {{"build", "patroni"}, {"scope", "crash-test"}, {"hosts", {"pg-1", "pg-2"}}}}}});
     auto journal = s.dir.path() / "journal.jsonl";
-    DrillhostProcess held({"--state-dir", s.state_dir.string(), "--load", plugins, "--load",
-                           HOLD_FAULTS_PLUGIN, "run", "hold-faults", "-p", "faults=" + faults.dump(), "-p",
-                           "hold_ms=120000", "--journal", journal.string()},
-                          s.dir.path());
-    std::string journal_text;
-    bool holding = eventually(
-        [&] {
-            journal_text = read(journal);
-            return contains(journal_text, "\"holding\"");
-        },
-        std::chrono::seconds(90));
-    INFO("journal so far:\n" << journal_text);
-    REQUIRE(holding);
+    auto held = holding(s, faults, journal);
     auto scratch_processes = [&] {
         return s
             .drillhost(
@@ -381,12 +370,12 @@ TEST_CASE(
     CHECK_FALSE(scratch_processes().empty());
     CHECK(eventually([&] { return contains(scratch_keys(), "/service/crash-test/leader"); },
                      std::chrono::seconds(30)));
-    held.send(SIGKILL);
-    held.wait(std::chrono::seconds(10));
+    held->send(SIGKILL);
+    held->wait(std::chrono::seconds(10));
 
     recover(s, 3);
-    CHECK(read(state.member(leader).patroni_config()) == original);
-    auto events = read(state.member(leader).dir / "watchdog.events.jsonl");
+    CHECK(file_text(state.member(leader).patroni_config()) == original);
+    auto events = file_text(state.member(leader).dir / "watchdog.events.jsonl");
     CHECK(contains(events, "\"disarmed\""));
     CHECK_FALSE(contains(events, "\"fired\""));
     CHECK(scratch_processes().empty());
@@ -401,14 +390,11 @@ TEST_CASE(
     auto state = s.up();
     std::string leader = current_leader(state);
     const auto &member = state.member(leader);
-    auto read = [](const fs::path &file) {
-        std::ifstream in(file);
-        return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-    };
     auto running = [&](int pid) {  // a zombie has no command line
-        return pid > 0 && contains(read("/proc/" + std::to_string(pid) + "/cmdline"), "watchdog-monitor");
+        return pid > 0 &&
+               contains(file_text("/proc/" + std::to_string(pid) + "/cmdline"), "watchdog-monitor");
     };
-    std::string original = read(member.patroni_config());
+    std::string original = file_text(member.patroni_config());
     // With the leader's Patroni stopped, the injector's POST /reload waits: the run dies after it
     // rewrote patroni.yml and before the fault is confirmed, so recover has no record of it.
     pid_t patroni = state.pids.at(leader + "/patroni");
@@ -420,20 +406,20 @@ TEST_CASE(
         {"--state-dir", s.state_dir.string(), "--load", plugins, "--load", HOLD_FAULTS_PLUGIN, "run",
          "hold-faults", "-p", "faults=" + faults.dump(), "--journal", journal.string()},
         s.dir.path());
-    bool rewritten = eventually([&] { return contains(read(member.patroni_config()), "\"testing\""); },
+    bool rewritten = eventually([&] { return contains(file_text(member.patroni_config()), "\"testing\""); },
                                 std::chrono::seconds(20));
     held.send(SIGKILL);
     held.wait(std::chrono::seconds(10));
     ::kill(patroni, SIGCONT);
     REQUIRE(rewritten);
-    REQUIRE_FALSE(contains(read(journal), "\"fault.injected\""));  // unconfirmed
-    int monitor = std::atoi(read(member.dir / "watchdog.pid").c_str());
+    REQUIRE_FALSE(contains(file_text(journal), "\"fault.injected\""));  // unconfirmed
+    int monitor = std::atoi(file_text(member.dir / "watchdog.pid").c_str());
     CHECK(running(monitor));
 
     recover(s, 1);
-    CHECK(read(member.patroni_config()) == original);
+    CHECK(file_text(member.patroni_config()) == original);
     CHECK_FALSE(fs::exists(member.dir / "patroni.yml.drillhost-watchdog"));
     CHECK_FALSE(running(monitor));
-    CHECK_FALSE(contains(read(member.dir / "watchdog.events.jsonl"), "\"fired\""));
+    CHECK_FALSE(contains(file_text(member.dir / "watchdog.events.jsonl"), "\"fired\""));
     CHECK(current_leader(state) == leader);  // Patroni was never left with a failing watchdog
 }
