@@ -7,23 +7,16 @@
 #include <boost/process.hpp>
 #include <cerrno>
 #include <cstring>
-#include <fstream>
 #include <thread>
 
 #include "child_signals.hpp"
+#include "unnamed_file.hpp"
 
 namespace drillhost {
 namespace bp = boost::process;
 using nlohmann::json;
 
 namespace {
-
-std::string read_and_remove(const std::string &path) {
-    std::ifstream in(path);
-    std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-    ::unlink(path.c_str());
-    return text;
-}
 
 // Output goes to files, not pipes: no deadlock on large output, and a hung command can be killed.
 ExecResult run_local(const std::vector<std::string> &argv, std::chrono::milliseconds timeout) {
@@ -37,17 +30,12 @@ ExecResult run_local(const std::vector<std::string> &argv, std::chrono::millisec
         throw InfraError("`" + argv[0] + "` is not installed here" +
                          (it == packages.end() ? "" : "; apt-get install " + it->second));
     }
-    char out_name[] = "/tmp/drillhost-exec-out-XXXXXX", err_name[] = "/tmp/drillhost-exec-err-XXXXXX";
-    int out_fd = ::mkstemp(out_name), err_fd = ::mkstemp(err_name);
-    if (out_fd < 0 || err_fd < 0)
-        throw InfraError(std::string("cannot create a temporary file: ") + std::strerror(errno));
-    ::close(out_fd);
-    ::close(err_fd);
+    UnnamedFile out = unnamed_file(), err = unnamed_file();
     ExecResult result;
     {
         bp::child child(exe, bp::args = std::vector<std::string>(argv.begin() + 1, argv.end()),
-                        bp::std_out > std::string(out_name), bp::std_err > std::string(err_name),
-                        bp::std_in < bp::null, DefaultSignals{});
+                        bp::std_out > out.get(), bp::std_err > err.get(), bp::std_in < bp::null,
+                        DefaultSignals{});
         auto deadline = std::chrono::steady_clock::now() + timeout;
         while (child.running() && std::chrono::steady_clock::now() < deadline)
             std::this_thread::sleep_for(std::chrono::milliseconds(2));
@@ -60,8 +48,8 @@ ExecResult run_local(const std::vector<std::string> &argv, std::chrono::millisec
         if (WIFEXITED(status) && !result.timed_out) result.exit_code = WEXITSTATUS(status);
         if (WIFSIGNALED(status)) result.signal = WTERMSIG(status);
     }
-    result.out = read_and_remove(out_name);
-    result.err = read_and_remove(err_name);
+    result.out = contents_of(out.get());
+    result.err = contents_of(err.get());
     return result;
 }
 

@@ -11,10 +11,11 @@
 
 #include <atomic>
 #include <cmath>
-#include <filesystem>
-#include <fstream>
+#include <cstdio>
+#include <cstring>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <thread>
 
 #include "pg_connect.hpp"
@@ -75,14 +76,24 @@ dh::json exit_json(int wait_status) {
 class BackgroundRun {
   public:
     BackgroundRun(const std::string &program, const std::vector<std::string> &args, bp::environment env,
-                  std::filesystem::path script, double origin_host_ms, int stop_timeout_ms)
-        : script_(std::move(script)),
-          stop_timeout_ms_(stop_timeout_ms),
-          origin_host_ms_(origin_host_ms),
-          origin_(Clock::now()) {
+                  const std::optional<std::string> &script, double origin_host_ms, int stop_timeout_ms)
+        : stop_timeout_ms_(stop_timeout_ms), origin_host_ms_(origin_host_ms), origin_(Clock::now()) {
         out_ = std::make_unique<bp::ipstream>();
-        child_ = bp::child(bp::exe = program, bp::args = args, (bp::std_out & bp::std_err) > *out_,
-                           bp::std_in < bp::null, env, ChildSignals{});
+        if (script) {
+            // pgbench -f - reads the script from an unnamed file: nothing to remove, even after a crash.
+            script_.reset(std::tmpfile());
+            if (!script_)
+                throw dh::Error(
+                    DH_ERR_FAILED,
+                    std::string("cannot create a temporary file for the script: ") + std::strerror(errno));
+            std::fputs((*script + "\n").c_str(), script_.get());
+            std::rewind(script_.get());
+            child_ = bp::child(bp::exe = program, bp::args = args, (bp::std_out & bp::std_err) > *out_,
+                               bp::std_in < script_.get(), env, ChildSignals{});
+        } else {
+            child_ = bp::child(bp::exe = program, bp::args = args, (bp::std_out & bp::std_err) > *out_,
+                               bp::std_in < bp::null, env, ChildSignals{});
+        }
         reader_ = std::thread([this] { read_output(); });
     }
     ~BackgroundRun() {
@@ -131,8 +142,7 @@ class BackgroundRun {
         int status = child_.native_exit_code();
         if (reader_.joinable()) reader_.join();
         child_ = bp::child();
-        if (!script_.empty()) std::filesystem::remove(script_);
-        script_.clear();
+        script_.reset();
         return status;
     }
 
@@ -179,7 +189,10 @@ class BackgroundRun {
     bp::child child_;
     std::unique_ptr<bp::ipstream> out_;
     std::thread reader_;
-    std::filesystem::path script_;
+    struct FileCloser {
+        void operator()(std::FILE *file) const { std::fclose(file); }
+    };
+    std::unique_ptr<std::FILE, FileCloser> script_;
     int stop_timeout_ms_ = 5000;
     std::mutex mutex_;
     dh::json series_ = dh::json::array(), errors_ = dh::json::array();
@@ -303,12 +316,10 @@ struct PgbenchProbe : dh::Probe {
                                          "-n"};
         if (params.contains("rate"))
             args.insert(args.end(), {"-R", std::to_string(params["rate"].get<double>())});
-        std::filesystem::path script;
+        std::optional<std::string> script;
         if (params.contains("script")) {
-            script = std::filesystem::temp_directory_path() /
-                     ("drillhost-pgbench-" + std::to_string(getpid()) + "-" + name + ".sql");
-            std::ofstream(script) << params["script"].get<std::string>() << '\n';
-            args.insert(args.end(), {"-f", script.string()});
+            script = params["script"].get<std::string>();
+            args.insert(args.end(), {"-f", "-"});
         } else {
             args.insert(args.end(), {"-b", params.value("builtin", "tpcb-like")});
         }

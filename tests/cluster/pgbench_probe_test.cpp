@@ -1,6 +1,6 @@
 // The pgbench probe against the embedded cluster: init, a select-only run on one replica with its
 // series and summary, a read-write run cut by a switchover (clients abort: exit status 2, decoded),
-// and no pgbench left running when drillhost is killed.
+// and no pgbench (nor its script) left behind when drillhost is killed.
 #include <signal.h>
 
 #include <nlohmann/json.hpp>
@@ -50,6 +50,15 @@ TEST_CASE("pgbench: init, then select-only on one replica gives a series and pgb
     CHECK(run["summary"]["transactions"].get<long>() > 100);
     CHECK(run["summary"]["failed"] == 0);
 
+    // A script of one's own is read from an unnamed file (pgbench -f -).
+    auto custom =
+        pgbench(s, {"run", "-p", "script=SELECT count(*) FROM pgbench_branches;", "-p", "duration_s=2", "-p",
+                    "member=" + replica.name, "-p", "target_session_attrs=any"});
+    INFO(custom.dump());
+    CHECK(custom["exit"]["code"] == 0);
+    CHECK(custom["summary"]["transaction_type"] == "-");
+    CHECK(custom["summary"]["transactions"].get<long>() > 10);
+
     pgbench(s, {"drop"});
     CHECK(contains(shell(psql(state, replica) + " -Atc \"SELECT to_regclass('pgbench_accounts') IS NULL\""),
                    "t"));
@@ -76,14 +85,16 @@ TEST_CASE("pgbench: a switchover aborts its clients, and the exit status says so
     CHECK_FALSE(pgbench_running());
 }
 
-TEST_CASE("pgbench: killing drillhost does not leave pgbench loading the cluster") {
+TEST_CASE("pgbench: killing drillhost leaves neither pgbench loading the cluster nor its script in /tmp") {
     Sandbox s;
     s.up();
     pgbench(s, {"init"});
+    auto temp_files_before = shell("ls /tmp");
     DrillhostProcess run({"--state-dir", s.state_dir.string(), "--load", plugins, "probe", "pgbench", "run",
-                          "-p", "duration_s=60"},
+                          "-p", "duration_s=60", "-p", "script=SELECT 1;"},
                          s.dir.path());
     REQUIRE(eventually([] { return pgbench_running(); }, std::chrono::seconds(10)));
     run.send(SIGKILL);
     CHECK(eventually([] { return !pgbench_running(); }, std::chrono::seconds(5)));
+    CHECK(shell("ls /tmp") == temp_files_before);  // the script was never a file with a name
 }

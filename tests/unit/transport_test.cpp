@@ -17,6 +17,16 @@ TEST_CASE("local exec: stdout, stderr and the exit code come back separately") {
     CHECK_FALSE(r.ok());
 }
 
+TEST_CASE("local exec: output is caught in unlinked files, so a killed drillhost leaves none in /tmp") {
+    auto r =
+        exec_on({{"kind", "local"}}, {"sh", "-c", "readlink /proc/self/fd/1; readlink /proc/self/fd/2 >&2"});
+    CHECK(r.ok());
+    CHECK(r.out.find("(deleted)") != std::string::npos);
+    CHECK(r.err.find("(deleted)") != std::string::npos);
+    auto big = exec_on({{"kind", "local"}}, {"sh", "-c", "head -c 3000000 /dev/zero | tr '\\0' x"});
+    CHECK(big.out == std::string(3000000, 'x'));
+}
+
 TEST_CASE("local exec: a command past its timeout is killed and says so") {
     auto start = std::chrono::steady_clock::now();
     auto r = exec_on({{"kind", "local"}}, {"sleep", "30"}, std::chrono::milliseconds(200));

@@ -13,6 +13,7 @@
 #include <thread>
 
 #include "../child_signals.hpp"
+#include "../unnamed_file.hpp"
 
 namespace drillhost::sandbox {
 namespace bp = boost::process;
@@ -74,15 +75,12 @@ std::string tail_of(const fs::path &file, size_t lines) {
 CommandResult run_command(const std::vector<std::string> &argv, std::chrono::milliseconds timeout) {
     fs::path exe = find_program(argv.at(0));
     // Output goes to a file, not a pipe: no deadlock on large output, and a hung command can be killed.
-    char out_name[] = "/tmp/drillhost-cmd-XXXXXX";
-    int fd = ::mkstemp(out_name);
-    if (fd < 0) throw InfraError(std::string("cannot create a temporary file: ") + std::strerror(errno));
-    std::FILE *out = ::fdopen(fd, "w");
+    UnnamedFile out = unnamed_file();
     CommandResult result;
     {
-        bp::child child(bp::exe = exe.string(),
-                        bp::args = std::vector<std::string>(argv.begin() + 1, argv.end()), bp::std_out > out,
-                        bp::std_err > out, bp::std_in < bp::null, DefaultSignals{});
+        bp::child child(
+            bp::exe = exe.string(), bp::args = std::vector<std::string>(argv.begin() + 1, argv.end()),
+            bp::std_out > out.get(), bp::std_err > out.get(), bp::std_in < bp::null, DefaultSignals{});
         auto deadline = std::chrono::steady_clock::now() + timeout;
         while (child.running() && std::chrono::steady_clock::now() < deadline)
             std::this_thread::sleep_for(std::chrono::milliseconds(5));
@@ -91,12 +89,9 @@ CommandResult run_command(const std::vector<std::string> &argv, std::chrono::mil
         child.wait();
         int status = child.native_exit_code();  // exit_code() cannot tell exit(9) from SIGKILL
         result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-        std::fclose(out);
-        std::ifstream in(out_name);
-        result.output.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+        result.output = contents_of(out.get());
         if (timed_out) result.output += "\n(killed after " + std::to_string(timeout.count()) + " ms)";
     }
-    ::unlink(out_name);
     return result;
 }
 
