@@ -8,6 +8,7 @@
 #include <drillhost/sandbox/command.hpp>
 #include <drillhost/sandbox/http_get.hpp>
 #include <drillhost/sandbox/network.hpp>
+#include <drillhost/sandbox/replica_lag.hpp>
 #include <drillhost/sandbox/sandbox.hpp>
 #include <drillhost/sandbox/supervisor.hpp>
 
@@ -199,15 +200,7 @@ std::string cluster_ready(const SandboxState &state, const Supervisor &superviso
     };
     auto config = get("/config"), cluster = get("/cluster");
     if (!config.is_object() || !cluster.is_object()) return "leader " + leader.name + " not answering";
-    double max_lag = config.value("maximum_lag_on_failover", 1048576.0);
-    for (const auto &m : cluster.value("members", json::array())) {
-        if (m.value("role", "") == "leader") continue;
-        const json lag = m.value("lag", json());
-        if (!lag.is_number() || lag.get<double>() > max_lag)
-            return m.value("name", "?") + "'s lag in /cluster is " + lag.dump() +
-                   " (maximum_lag_on_failover " + std::to_string(static_cast<long>(max_lag)) + ")";
-    }
-    return "";
+    return replica_lag_problem(config, cluster);
 }
 
 void kill_postmasters(const SandboxState &state) {
