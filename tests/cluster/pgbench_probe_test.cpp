@@ -89,12 +89,12 @@ TEST_CASE("pgbench: killing drillhost leaves neither pgbench loading the cluster
     Sandbox s;
     s.up();
     pgbench(s, {"init"});
-    auto temp_files_before = shell("ls /tmp");
+    auto temp_files_before = drillhost_temp_files();
     DrillhostProcess run({"--state-dir", s.state_dir.string(), "--load", plugins, "probe", "pgbench", "run",
                           "-p", "duration_s=60", "-p", "script=SELECT 1;"},
                          s.dir.path());
     REQUIRE(eventually([] { return pgbench_running(); }, std::chrono::seconds(10)));
     run.send(SIGKILL);
     CHECK(eventually([] { return !pgbench_running(); }, std::chrono::seconds(5)));
-    CHECK(shell("ls /tmp") == temp_files_before);  // the script was never a file with a name
+    CHECK(drillhost_temp_files() == temp_files_before);  // the script never was a file with a name
 }

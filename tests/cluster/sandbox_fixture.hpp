@@ -9,6 +9,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <nlohmann/json.hpp>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -47,6 +48,16 @@ inline std::string leftovers(const fs::path &state_dir) {
 }
 
 // The member Patroni calls leader, as the first member's REST API says ("" when none is).
+// drillhost's own temporary files in /tmp, the test fixtures' directories aside: a test must leave none.
+inline std::set<std::string> drillhost_temp_files() {
+    std::set<std::string> names;
+    for (const auto &entry : fs::directory_iterator(fs::temp_directory_path())) {
+        std::string name = entry.path().filename().string();
+        if (name.rfind("drillhost", 0) == 0 && name.rfind("drillhost-test-", 0) != 0) names.insert(name);
+    }
+    return names;
+}
+
 inline std::string current_leader(const sb::SandboxState &state) {
     auto cluster = nlohmann::json::parse(
         sb::http_get(state.members[0].rest_url() + "/cluster", std::chrono::seconds(2), state.rest_cacert())
@@ -72,6 +83,7 @@ std::string switch_leader(const Sandbox &s, const sb::SandboxState &state, const
 struct Sandbox {
     TempDir dir;
     fs::path state_dir = dir.path() / "state";
+    std::set<std::string> temp_files_before = drillhost_temp_files();
     Sandbox() {
         fs::permissions(dir.path(), fs::perms::others_exec | fs::perms::group_exec, fs::perm_options::add);
     }
@@ -91,7 +103,10 @@ struct Sandbox {
         REQUIRE(state.has_value());
         return *state;
     }
-    ~Sandbox() { drillhost({"sandbox", "down"}); }
+    ~Sandbox() {
+        drillhost({"sandbox", "down"});
+        CHECK_MESSAGE(drillhost_temp_files() == temp_files_before, "drillhost left temporary files in /tmp");
+    }
 };
 
 inline std::string switch_leader(const Sandbox &s, const sb::SandboxState &state,
