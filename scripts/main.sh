@@ -4,6 +4,7 @@
 # writes the report and tears the cluster down. The drills loaded are the examples in
 # build/examples plus whatever plugins are installed.
 set -euo pipefail
+. "$(dirname "$0")/as-root.sh"
 cd "$(dirname "$0")/.."
 
 ./scripts/install-deps.sh

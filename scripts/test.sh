@@ -2,6 +2,7 @@
 # The whole test suite on a fresh Debian 12 machine, as root: installs what it needs, builds with
 # -Wall -Wextra -Werror, checks formatting, runs every ctest test. Safe to run again.
 set -euo pipefail
+. "$(dirname "$0")/as-root.sh"
 cd "$(dirname "$0")/.."
 
 ./scripts/install-deps.sh
