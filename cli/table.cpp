@@ -10,6 +10,8 @@ static size_t display_width(const std::string &text) {
         std::count_if(text.begin(), text.end(), [](char c) { return (c & 0xC0) != 0x80; }));
 }
 
+static constexpr size_t max_rule_width = 120;
+
 void TextTable::print(std::ostream &out) const {
     std::vector<size_t> widths;
     for (const auto &row : rows_) {
@@ -26,7 +28,8 @@ void TextTable::print(std::ostream &out) const {
         if (r == 0) {
             size_t total = 0;
             for (size_t w : widths) total += w + 2;
-            out << std::string(total > 2 ? total - 2 : 0, '-') << '\n';
+            // A long last column (the summary's numbers) wraps anyway; the rule stays one line.
+            out << std::string(std::min<size_t>(total > 2 ? total - 2 : 0, max_rule_width), '-') << '\n';
         }
     }
 }
