@@ -30,7 +30,11 @@ struct RunOptions {
 };
 int run_command(const GlobalOptions &global, const RunOptions &options);
 
-int recover_command(const GlobalOptions &global);
+struct RecoverOptions {
+    bool dry_run = false;             // say what would be reverted, change nothing
+    std::vector<std::string> forget;  // ledgers dealt with by hand: moved to ledger/forgotten/
+};
+int recover_command(const GlobalOptions &global, const RecoverOptions &options);
 
 struct ProbeOptions {
     std::string probe;    // id or short name
@@ -53,6 +57,9 @@ int status_command(const GlobalOptions &global, const std::string &target);
 
 // A component by id, or by its short name ("patroni-rest", "partition").
 std::string resolve_component(const Registry &registry, const std::string &name, dh_kind kind);
+// The VALUE of one NAME=VALUE: JSON when it parses (UsageError when nested deeper than the JSON
+// depth limit), else the text as a string.
+nlohmann::json parse_cli_value(const std::string &assignment);
 // NAME=VALUE strings (VALUE may be JSON) as one object.
 nlohmann::json parse_cli_params(const std::vector<std::string> &params);
 

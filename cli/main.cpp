@@ -1,5 +1,6 @@
 // drillhost: runs HA drills against Patroni clusters. A thin CLI over the drillhost core library.
 #include <drillhost/plugin_api.h>
+#include <drillhost/core/file_trust.hpp>
 #include <drillhost/core/paths.hpp>
 #include <drillhost/core/version.hpp>
 
@@ -9,6 +10,7 @@
 #include <iostream>
 
 #include "commands.hpp"
+#include "duration_option.hpp"
 #include "sandbox_command.hpp"
 #include "signal_forwarder.hpp"
 
@@ -60,16 +62,20 @@ int main(int argc, char **argv) {
                         "cluster, brought up for the run if none is running");
     run_cmd->add_flag("--keep-sandbox", run.keep_sandbox,
                       "leave a sandbox this run brought up running afterwards");
-    run_cmd->add_option("--timeout", run.timeout_s, "per-drill timeout in seconds")
-        ->check(CLI::PositiveNumber);
+    run_cmd->add_option("--timeout", run.timeout_s, "per-drill timeout in seconds (0.001 to 86400)")
+        ->check(seconds_between(0.001, 86400));
     run_cmd
         ->add_option("--grace", run.grace_s,
                      "seconds a cancelled drill gets to stop before its faults are reverted anyway")
-        ->check(CLI::NonNegativeNumber);
+        ->check(seconds_between(0, 3600));
     run_cmd->add_option("--journal", run.journal, "write the run's JSON-lines journal here");
     run_cmd->add_option("--report", run.report, "also write the summary as JSON to this file");
 
+    RecoverOptions recover;
     auto *recover_cmd = app.add_subcommand("recover", "revert every fault a crashed or killed run left open");
+    recover_cmd->add_flag("--dry-run", recover.dry_run, "show what would be reverted; change nothing");
+    recover_cmd->add_option("--forget", recover.forget,
+                            "move a ledger dealt with by hand (file name or path) to ledger/forgotten/");
 
     ProbeOptions probe;
     auto *probe_cmd =
@@ -110,14 +116,19 @@ int main(int argc, char **argv) {
     global.format = format == "json" ? Format::json : Format::table;
     global.state_dir = state_dir.empty() ? default_state_dir() : std::filesystem::path(state_dir);
     init_logging(global.log_level);
+    std::error_code missing;
+    global.state_dir_given = !state_dir.empty();
     // Only `run` turns signals into an orderly stop; elsewhere Ctrl-C simply ends the command
     // (an interrupted `recover` is safe: reverts are idempotent and the ledger stays open).
     if (!*run_cmd) SignalForwarder::unblock_signals();
     try {
+        // The state dir holds ledgers that root's `recover` acts on: it must be root's (or ours).
+        if (std::filesystem::exists(global.state_dir, missing))
+            check_trusted_directory(global.state_dir, "state directory");
         if (*list_cmd) return list_command(global, list);
         if (*describe_cmd) return describe_command(global, describe_id);
         if (*run_cmd) return run_command(global, run);
-        if (*recover_cmd) return recover_command(global);
+        if (*recover_cmd) return recover_command(global, recover);
         if (*probe_cmd) return probe_command(global, probe);
         if (*inject_cmd) return inject_command(global, inject);
         if (*status_cmd) return status_command(global, status_target);

@@ -1,4 +1,6 @@
+#include <drillhost/core/bounded_json.hpp>
 #include <drillhost/core/param_schema.hpp>
+#include <drillhost/core/redact.hpp>
 #include <drillhost/core/runner.hpp>
 
 #include <iostream>
@@ -15,13 +17,26 @@ std::string resolve_component(const Registry &registry, const std::string &name,
     return name;  // require() will say what is loaded
 }
 
+nlohmann::json parse_cli_value(const std::string &assignment) {
+    auto eq = assignment.find('=');
+    std::string value = assignment.substr(eq + 1);
+    try {
+        // A value that looks like JSON must be JSON within the depth limit; anything else is a string.
+        if (auto parsed = try_parse_bounded_json(value)) return *parsed;
+        parse_bounded_json(value, "--param " + assignment.substr(0, eq));
+    } catch (const JsonInputError &e) {
+        if (std::string(e.what()).find("nested deeper") != std::string::npos) throw UsageError(e.what());
+    }
+    return value;
+}
+
 nlohmann::json parse_cli_params(const std::vector<std::string> &texts) {
     nlohmann::json params = nlohmann::json::object();
     for (const auto &text : texts) {
         auto eq = text.find('=');
         if (eq == std::string::npos || eq == 0)
             throw UsageError("--param '" + text + "': expected NAME=VALUE");
-        params[text.substr(0, eq)] = parse_param_value(text.substr(eq + 1));
+        params[text.substr(0, eq)] = parse_cli_value(text);
     }
     return params;
 }
@@ -39,7 +54,7 @@ int probe_command(const GlobalOptions &global, const ProbeOptions &options) {
     Runner runner(registry, runner_options);
     auto result = runner.sample(id, params);
     runner.finish();
-    std::cout << result.dump(global.format == Format::json ? -1 : 2) << '\n';
+    std::cout << dump_json(redact_json(result), global.format == Format::json ? -1 : 2) << '\n';
     return 0;
 }
 

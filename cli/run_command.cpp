@@ -3,16 +3,19 @@
 #include <drillhost/core/param_schema.hpp>
 #include <drillhost/core/paths.hpp>
 #include <drillhost/core/runner.hpp>
+#include <drillhost/core/target_lock.hpp>
 
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
 #include <cstdio>
-#include <fstream>
+#include <drillhost/core/redact.hpp>
 #include <iostream>
 #include <map>
+#include <sstream>
 
 #include "commands.hpp"
+#include "output_file.hpp"
 #include "run_progress.hpp"
 #include "run_summary.hpp"
 #include "run_target.hpp"
@@ -31,7 +34,7 @@ std::map<std::string, nlohmann::json> parse_params(const std::vector<std::string
         if (eq == std::string::npos || eq == 0)
             throw UsageError("--param '" + text + "': expected NAME=VALUE or DRILL_ID:NAME=VALUE");
         std::string key = text.substr(0, eq);
-        auto value = parse_param_value(text.substr(eq + 1));
+        auto value = parse_cli_value(text);
         auto colon = key.find(':');
         if (colon == std::string::npos) {
             for (auto &[drill, p] : params) p[key] = value;
@@ -94,6 +97,10 @@ int run_command(const GlobalOptions &global, const RunOptions &options) {
                              "`)");
     }
 
+    // Where the results go is checked now, not after an hour of drills.
+    if (!options.report.empty()) check_output_file(options.report, "--report");
+    if (!options.journal.empty()) check_output_file(options.journal, "--journal");
+
     RunnerOptions runner_options;
     runner_options.state_dir = global.state_dir;
     if (!options.journal.empty()) runner_options.journal_path = options.journal;
@@ -105,6 +112,7 @@ int run_command(const GlobalOptions &global, const RunOptions &options) {
     RunProgress progress(drills.size());
     runner_options.on_journal_entry = [&progress](const nlohmann::json &entry) { progress.on_entry(entry); };
     Runner runner(registry, runner_options);
+    TargetLock cluster_lock(global.state_dir, runner_options.target, runner.run_id());
     spdlog::info("run {}: {} drill(s); journal {}", runner.run_id(), drills.size(),
                  runner.journal_path().string());
 
@@ -144,20 +152,27 @@ int run_command(const GlobalOptions &global, const RunOptions &options) {
         spdlog::error("{} fault(s) are still open in {}: fix the cause and run `drillhost recover`",
                       still_open, runner.ledger_path().string());
 
-    print_summary(std::cout, results, global.format == Format::json, runner.run_id(), runner.journal_path(),
+    std::ostringstream summary;
+    print_summary(summary, results, global.format == Format::json, runner.run_id(), runner.journal_path(),
                   wall_ms);
-    if (!options.report.empty()) {
-        std::ofstream report(options.report);
-        print_summary(report, results, true, runner.run_id(), runner.journal_path(), wall_ms);
-        if (!report)
-            spdlog::error("--report {}: cannot write it", options.report);
-        else
-            spdlog::info("report written to {}", options.report);
-    }
+    std::cout << redact_text(summary.str());
     int code = still_open > 0 ? static_cast<int>(ExitCode::infrastructure) : exit_code_for(results);
+    if (!options.report.empty()) {
+        std::ostringstream report;
+        print_summary(report, results, true, runner.run_id(), runner.journal_path(), wall_ms);
+        try {
+            write_output_file(options.report, redact_text(report.str()), "--report");
+            spdlog::info("report written to {}", options.report);
+        } catch (const InfraError &e) {
+            // The drills ran and the summary is on stdout; the report the user asked for is not.
+            spdlog::error("{}", e.what());
+            code = static_cast<int>(ExitCode::infrastructure);
+        }
+    }
     if (abandoned) {
         // A drill thread ignored cancellation; its faults are reverted, do not wait for it.
         std::cout.flush();
+        cluster_lock.release();
         target.release();  // _Exit runs no destructor: remove a sandbox we brought up now
         std::_Exit(code);
     }

@@ -1,46 +1,97 @@
 #include "target_file.hpp"
 
 #include <yaml-cpp/yaml.h>
+#include <drillhost/core/bounded_json.hpp>
 #include <drillhost/core/errors.hpp>
+#include <drillhost/core/file_trust.hpp>
 #include <drillhost/core/param_schema.hpp>
 
 #include <filesystem>
 
 namespace drillhost::cli {
+namespace {
 
-static nlohmann::json to_json(const YAML::Node &node) {
+// Target files hold credentials; they are small. Anything larger is not a target file.
+constexpr size_t max_target_bytes = 1 << 20;
+
+// The shape drillhost and its plugins rely on (docs/transports.md): what is there must have the
+// right type; what is not there is up to the plugins. Checked before anything reads a field.
+const char *const target_schema = R"({
+  "type": "object",
+  "properties": {
+    "scope": {"type": "string"},
+    "kind": {"type": "string"},
+    "ssh": {"type": "object"},
+    "services": {"type": "object"},
+    "dcs_members": {"type": "array", "items": {"type": "string"}},
+    "members": {
+      "type": "array",
+      "items": {
+        "type": "object",
+        "required": ["name"],
+        "properties": {
+          "name": {"type": "string", "minLength": 1},
+          "address": {"type": "string"},
+          "host": {"type": "string"},
+          "rest_url": {"type": "string"},
+          "data_dir": {"type": "string"},
+          "transport": {"type": "object"},
+          "services": {"type": "object"}
+        }
+      }
+    }
+  }
+})";
+
+nlohmann::json to_json(const YAML::Node &node, int depth, const std::string &path) {
+    if (depth > max_json_depth)
+        throw UsageError("--target " + path + ": nested deeper than " + std::to_string(max_json_depth) +
+                         " levels");
     switch (node.Type()) {
         case YAML::NodeType::Map: {
             nlohmann::json out = nlohmann::json::object();
-            for (const auto &item : node) out[item.first.as<std::string>()] = to_json(item.second);
+            for (const auto &item : node) {
+                if (!item.first.IsScalar())
+                    throw UsageError("--target " + path + ":" + std::to_string(item.first.Mark().line + 1) +
+                                     ": a key must be a plain name");
+                out[item.first.Scalar()] = to_json(item.second, depth + 1, path);
+            }
             return out;
         }
         case YAML::NodeType::Sequence: {
             nlohmann::json out = nlohmann::json::array();
-            for (const auto &item : node) out.push_back(to_json(item));
+            for (const auto &item : node) out.push_back(to_json(item, depth + 1, path));
             return out;
         }
         case YAML::NodeType::Scalar:
             // Quoted scalars stay strings; plain ones may be numbers or booleans.
             if (node.Tag() == "!") return node.Scalar();
             if (node.Scalar() == "true" || node.Scalar() == "false") return node.Scalar() == "true";
-            return parse_param_value(node.Scalar());
+            if (auto value = try_parse_bounded_json(node.Scalar())) return *value;
+            return node.Scalar();
         default:
             return nullptr;
     }
 }
 
+}  // namespace
+
 nlohmann::json load_target_file(const std::string &path) {
-    if (!std::filesystem::exists(path)) throw UsageError("--target " + path + ": no such file");
+    // Opened without following links, a regular file of ours: it carries the cluster's credentials.
+    std::string text = read_trusted_file(path, "--target", max_target_bytes);
+    nlohmann::json target;
     try {
-        auto target = to_json(YAML::LoadFile(path));
-        if (!target.is_object())
-            throw UsageError("--target " + path + ": expected a mapping at the top level");
-        return target;
+        target = to_json(YAML::Load(text), 0, path);
     } catch (const YAML::Exception &e) {
         throw UsageError("--target " + path + ":" + std::to_string(e.mark.line + 1) + ":" +
                          std::to_string(e.mark.column + 1) + ": " + e.msg);
     }
+    if (!target.is_object()) throw UsageError("--target " + path + ": expected a mapping at the top level");
+    static const auto shape = ParamSchema::compile(nlohmann::json::parse(target_schema));
+    if (auto violation = shape->first_violation(target))
+        throw UsageError("--target " + path + ": " + *violation +
+                         " (docs/transports.md shows a target file)");
+    return target;
 }
 
 }  // namespace drillhost::cli

@@ -1,21 +1,28 @@
+#include <drillhost/core/bounded_json.hpp>
 #include <drillhost/core/errors.hpp>
 #include <drillhost/core/fault_ledger.hpp>
+#include <drillhost/core/file_trust.hpp>
 #include <drillhost/core/journal.hpp>
 
 #include <fcntl.h>
 #include <sys/file.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
-#include <fstream>
-#include <sstream>
+#include <string_view>
 
 namespace drillhost {
 namespace fs = std::filesystem;
 
 namespace {
+
+// Far beyond any real run (a line per step); a bigger file is not a ledger drillhost wrote.
+constexpr size_t max_ledger_bytes = 64u << 20;
+
+const nlohmann::json empty_object = nlohmann::json::object();
 
 std::string errno_text() {
     return std::strerror(errno);
@@ -29,54 +36,168 @@ void fsync_directory(const fs::path &dir) {
     }
 }
 
-FaultEntry::State state_of(const std::string &op) {
-    if (op == "applied") return FaultEntry::State::applied;
-    if (op == "failed") return FaultEntry::State::failed;
-    return FaultEntry::State::reverted;
+// One ledger line being replayed: every complaint names the file and the line.
+struct Line {
+    const std::string &origin;
+    size_t number;
+    const nlohmann::json &value;
+
+    [[noreturn]] void malformed(const std::string &what) const {
+        throw MalformedLedger(origin + ":" + std::to_string(number) + ": malformed ledger line: " + what +
+                              "; the ledger is kept as it is and none of its faults is reverted: check them "
+                              "by hand, then run `drillhost recover --forget " +
+                              fs::path(origin).filename().string() + "`");
+    }
+    // A field that must be a string (`required`), or may be absent.
+    std::string text(const char *field, bool required) const {
+        auto it = value.find(field);
+        if (it == value.end()) {
+            if (required) malformed("no \"" + std::string(field) + "\" field");
+            return {};
+        }
+        if (!it->is_string())
+            malformed("\"" + std::string(field) + "\" is " + it->type_name() + ", not a string");
+        return it->get<std::string>();
+    }
+    // A field that must be a JSON object; `{}` when absent and not required.
+    nlohmann::json object(const char *field, bool required) const {
+        auto it = value.find(field);
+        if (it == value.end()) {
+            if (required) malformed("no \"" + std::string(field) + "\" field");
+            return nlohmann::json::object();
+        }
+        if (!it->is_object())
+            malformed("\"" + std::string(field) + "\" is " + it->type_name() + ", not an object");
+        return *it;
+    }
+    uint64_t fault_id() const {
+        auto it = value.find("fault");
+        if (it == value.end()) malformed("no \"fault\" id");
+        if (!it->is_number_unsigned() || it->get<uint64_t>() == 0)
+            malformed("fault id " + dump_json(*it) + " is not a positive integer");
+        return it->get<uint64_t>();
+    }
+};
+
+bool known_op(const std::string &op) {
+    for (const char *known : {"open", "intent", "applied", "failed", "reverted", "revert_failed", "closed"})
+        if (op == known) return true;
+    return false;
 }
 
 }  // namespace
 
-std::vector<FaultEntry> replay_ledger(const std::string &text, const std::string &origin) {
-    std::vector<FaultEntry> entries;
-    std::istringstream lines(text);
-    std::string line;
+LedgerContents read_ledger(const std::string &text, const std::string &origin) {
+    LedgerContents contents;
+    auto &entries = contents.entries;
     size_t number = 0;
-    bool complete_text = !text.empty() && text.back() == '\n';
-    while (std::getline(lines, line)) {
+    size_t begin = 0;
+    bool seen_first = false;
+    while (begin < text.size()) {
+        size_t end = text.find('\n', begin);
+        bool terminated = end != std::string::npos;
+        std::string_view raw(text.data() + begin, (terminated ? end : text.size()) - begin);
+        begin = terminated ? end + 1 : text.size();
         ++number;
-        if (line.empty()) continue;
-        auto parsed = nlohmann::json::parse(line, nullptr, false);
-        bool last = lines.peek() == EOF;
-        if (parsed.is_discarded() || !parsed.is_object()) {
-            if (last && !complete_text) break;  // torn by a crash mid-write: that step never happened
-            throw InfraError(origin + ":" + std::to_string(number) +
-                             ": malformed ledger line; fix or move the file");
+        if (raw.empty()) continue;
+        auto parsed = try_parse_bounded_json(raw);
+        if (!parsed && !terminated) break;  // torn by a crash mid-write: that step never happened
+        nlohmann::json empty;
+        Line line{origin, number, parsed ? *parsed : empty};
+        if (!parsed)
+            line.malformed("not JSON, or nested deeper than " + std::to_string(max_json_depth) + " levels");
+        if (!parsed->is_object())
+            line.malformed("a JSON " + std::string(parsed->type_name()) + ", not an object");
+        std::string op = line.text("op", true);
+        if (!known_op(op)) line.malformed("unknown op \"" + valid_utf8(op) + "\"");
+        bool first = !seen_first;
+        seen_first = true;
+        if (first && op != "open") line.malformed("the first line is \"" + op + "\", not \"open\"");
+        if (op == "open") {
+            if (!first) line.malformed("\"open\" after the first line");
+            contents.target = line.object("target", false);
+            continue;
         }
-        std::string op = parsed.value("op", "");
-        if (op == "open" || op == "closed") continue;
-        uint64_t id = parsed.value("fault", uint64_t{0});
+        if (op == "closed") continue;
+        uint64_t id = line.fault_id();
+        auto it =
+            std::find_if(entries.begin(), entries.end(), [&](const FaultEntry &e) { return e.id == id; });
         if (op == "intent") {
+            if (it != entries.end())
+                line.malformed("duplicate intent for fault " + std::to_string(id) +
+                               " (a fault id is used once per ledger)");
             FaultEntry entry;
             entry.id = id;
-            entry.injector = parsed.value("injector", "");
-            entry.plugin_path = parsed.value("plugin", "");
-            entry.drill = parsed.value("drill", "");
-            entry.params = parsed.value("params", nlohmann::json::object());
+            entry.injector = line.text("injector", true);
+            if (entry.injector.empty()) line.malformed("empty \"injector\"");
+            entry.plugin_path = line.text("plugin", false);
+            entry.drill = line.text("drill", false);
+            // null: what record_intent wrote for "no params" before it wrote {}.
+            if (auto p = parsed->find("params"); p != parsed->end() && p->is_null())
+                entry.params = nlohmann::json::object();
+            else
+                entry.params = line.object("params", false);
             entries.push_back(std::move(entry));
             continue;
         }
-        auto it =
-            std::find_if(entries.begin(), entries.end(), [&](const FaultEntry &e) { return e.id == id; });
         if (it == entries.end())
-            throw InfraError(origin + ":" + std::to_string(number) + ": '" + op + "' for unknown fault " +
-                             std::to_string(id));
-        if (op == "revert_failed") {
-            it->last_error = parsed.value("error", "");
-        } else {
-            it->state = state_of(op);
-            if (op == "applied") it->record = parsed.value("record", nlohmann::json::object());
-            if (op == "failed") it->last_error = parsed.value("error", "");
+            line.malformed("\"" + op + "\" for unknown fault " + std::to_string(id) +
+                           " (no intent before it)");
+        if (op == "applied") {
+            it->record = line.object("record", true);
+            it->state = FaultEntry::State::applied;
+        } else if (op == "failed") {
+            it->last_error = line.text("error", false);
+            it->state = FaultEntry::State::failed;
+        } else if (op == "reverted") {
+            it->state = FaultEntry::State::reverted;
+        } else {  // revert_failed: stays open
+            it->last_error = line.text("error", false);
+        }
+    }
+    return contents;
+}
+
+std::vector<FaultEntry> replay_ledger(const std::string &text, const std::string &origin) {
+    return read_ledger(text, origin).entries;
+}
+
+std::vector<FaultEntry> salvage_ledger(const std::string &text) {
+    std::vector<FaultEntry> entries;
+    size_t begin = 0;
+    while (begin < text.size()) {
+        size_t end = text.find('\n', begin);
+        if (end == std::string::npos) end = text.size();
+        auto parsed = try_parse_bounded_json(std::string_view(text.data() + begin, end - begin));
+        begin = end + 1;
+        if (!parsed || !parsed->is_object()) continue;
+        auto op = parsed->find("op");
+        auto fault = parsed->find("fault");
+        if (op == parsed->end() || !op->is_string() || fault == parsed->end()) continue;
+        std::string name = op->get<std::string>();
+        if (name == "intent") {
+            FaultEntry entry;
+            entry.id = fault->is_number_unsigned() ? fault->get<uint64_t>() : 0;
+            auto injector = parsed->find("injector");
+            entry.injector = injector != parsed->end() && injector->is_string()
+                                 ? injector->get<std::string>()
+                                 : dump_json(parsed->value("injector", nlohmann::json()));
+            auto params = parsed->find("params");
+            if (params != parsed->end()) entry.params = *params;
+            entries.push_back(std::move(entry));
+            continue;
+        }
+        if (!fault->is_number_unsigned()) continue;
+        for (auto &entry : entries) {
+            if (entry.id != fault->get<uint64_t>()) continue;
+            if (name == "applied") {
+                entry.state = FaultEntry::State::applied;
+                entry.record = parsed->value("record", nlohmann::json());
+            } else if (name == "failed") {
+                entry.state = FaultEntry::State::failed;
+            } else if (name == "reverted") {
+                entry.state = FaultEntry::State::reverted;
+            }
         }
     }
     return entries;
@@ -97,15 +218,15 @@ FaultLedger::~FaultLedger() {
 
 FaultLedger FaultLedger::create(const fs::path &dir, const std::string &run_id,
                                 const nlohmann::json &target) {
-    std::error_code ec;
-    fs::create_directories(dir, ec);
+    ensure_private_directory(dir, "ledger directory");  // 0700: ledgers carry the target's credentials
     fs::path path = dir / (run_id + ".jsonl");
-    int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_APPEND | O_CLOEXEC, 0600);
+    int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_APPEND | O_CLOEXEC | O_NOFOLLOW, 0600);
     if (fd < 0) throw InfraError("fault ledger " + path.string() + ": cannot create: " + errno_text());
     if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
         ::close(fd);
         throw InfraError("fault ledger " + path.string() + ": cannot lock: " + errno_text());
     }
+    ::fchmod(fd, 0600);  // whatever the umask
     fsync_directory(dir);
     FaultLedger ledger(path, fd, {});
     ledger.target_ = target;
@@ -121,24 +242,44 @@ FaultLedger FaultLedger::create(const fs::path &dir, const std::string &run_id,
 }
 
 std::optional<FaultLedger> FaultLedger::adopt(const fs::path &file) {
-    int fd = ::open(file.c_str(), O_RDWR | O_APPEND | O_CLOEXEC);
-    if (fd < 0) throw InfraError("fault ledger " + file.string() + ": cannot open: " + errno_text());
+    return open_existing(file, false);
+}
+
+std::optional<FaultLedger> FaultLedger::inspect(const fs::path &file) {
+    return open_existing(file, true);
+}
+
+std::optional<FaultLedger> FaultLedger::open_existing(const fs::path &file, bool read_only) {
+    // O_NOFOLLOW, a regular file, private, ours: a symlink named *.jsonl must not make root append to
+    // (or truncate, or move) whatever it points at.
+    int fd = open_trusted_file(file, read_only ? O_RDONLY : (O_RDWR | O_APPEND), "fault ledger");
     if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
+        int error = errno;
         ::close(fd);
-        if (errno == EWOULDBLOCK) return std::nullopt;
-        throw InfraError("fault ledger " + file.string() + ": cannot lock: " + errno_text());
+        if (error == EWOULDBLOCK) return std::nullopt;
+        throw InfraError("fault ledger " + file.string() + ": cannot lock: " + std::strerror(error));
     }
-    std::ifstream in(file, std::ios::binary);
-    std::stringstream buffer;
-    buffer << in.rdbuf();
-    std::string text = buffer.str();
     try {
-        auto entries = replay_ledger(text, file.string());
-        FaultLedger ledger(file, fd, std::move(entries));
-        auto first = nlohmann::json::parse(text.substr(0, text.find('\n')), nullptr, false);
-        if (first.is_object() && first.value("op", "") == "open")
-            ledger.target_ = first.value("target", nlohmann::json::object());
-        ledger.repair_torn_tail(text);
+        // Read through the descriptor just checked and locked, never by name again.
+        std::string text;
+        char buffer[65536];
+        off_t offset = 0;
+        for (;;) {
+            ssize_t got = ::pread(fd, buffer, sizeof buffer, offset);
+            if (got < 0 && errno == EINTR) continue;
+            if (got < 0) throw InfraError("fault ledger " + file.string() + ": cannot read: " + errno_text());
+            if (got == 0) break;
+            text.append(buffer, static_cast<size_t>(got));
+            offset += got;
+            if (text.size() > max_ledger_bytes)
+                throw MalformedLedger(file.string() + ": larger than " + std::to_string(max_ledger_bytes) +
+                                      " bytes, not a ledger drillhost wrote; it is kept as it is");
+        }
+        auto contents = read_ledger(text, file.string());
+        FaultLedger ledger(file, fd, std::move(contents.entries));
+        ledger.target_ = std::move(contents.target);
+        ledger.read_only_ = read_only;
+        if (!read_only) ledger.repair_torn_tail(text);
         return ledger;
     } catch (...) {
         ::close(fd);
@@ -149,8 +290,12 @@ std::optional<FaultLedger> FaultLedger::adopt(const fs::path &file) {
 std::vector<fs::path> FaultLedger::pending(const fs::path &dir) {
     std::vector<fs::path> files;
     std::error_code ec;
-    for (const auto &entry : fs::directory_iterator(dir, ec))
-        if (entry.is_regular_file() && entry.path().extension() == ".jsonl") files.push_back(entry.path());
+    for (const auto &entry : fs::directory_iterator(dir, ec)) {
+        std::error_code type_ec;
+        if (entry.path().extension() != ".jsonl") continue;
+        if (!entry.is_symlink(type_ec) && entry.is_directory(type_ec)) continue;
+        files.push_back(entry.path());
+    }
     std::sort(files.begin(), files.end());
     return files;
 }
@@ -159,7 +304,7 @@ void FaultLedger::repair_torn_tail(const std::string &text) {
     if (text.empty() || text.back() == '\n') return;
     auto last_newline = text.rfind('\n');
     std::string tail = text.substr(last_newline == std::string::npos ? 0 : last_newline + 1);
-    if (!nlohmann::json::parse(tail, nullptr, false).is_discarded()) {
+    if (try_parse_bounded_json(tail)) {
         // A whole line that only lost its newline: keep it, end it.
         if (::write(fd_, "\n", 1) != 1 || ::fdatasync(fd_) != 0)
             throw InfraError("fault ledger " + path_.string() + ": cannot repair: " + errno_text());
@@ -173,7 +318,10 @@ void FaultLedger::repair_torn_tail(const std::string &text) {
 }
 
 void FaultLedger::append(const nlohmann::json &line) {
-    std::string text = line.dump() + "\n";
+    if (read_only_)
+        throw InfraError("fault ledger " + path_.string() + ": opened read-only (inspected), cannot append");
+    // dump_json: an injector's error text that is not valid UTF-8 must not stop the ledger.
+    std::string text = dump_json(line) + "\n";
     const char *data = text.data();
     size_t left = text.size();
     while (left > 0) {
@@ -199,19 +347,20 @@ uint64_t FaultLedger::record_intent(const std::string &injector, const std::stri
                                     const std::string &drill, const nlohmann::json &params) {
     std::lock_guard lock(mutex_);
     uint64_t id = entries_.empty() ? 1 : entries_.back().id + 1;
+    const nlohmann::json &written = params.is_null() ? empty_object : params;
     append({{"op", "intent"},
             {"fault", id},
             {"injector", injector},
             {"plugin", plugin_path},
             {"drill", drill},
-            {"params", params},
+            {"params", written},
             {"wall", utc_timestamp()}});
     FaultEntry entry;
     entry.id = id;
     entry.injector = injector;
     entry.plugin_path = plugin_path;
     entry.drill = drill;
-    entry.params = params;
+    entry.params = written;
     entries_.push_back(std::move(entry));
     return id;
 }
@@ -265,7 +414,11 @@ bool FaultLedger::close_if_clean() {
     append({{"op", "closed"}, {"wall", utc_timestamp()}});
     fs::path closed_dir = path_.parent_path() / "closed";
     std::error_code ec;
-    fs::create_directories(closed_dir, ec);
+    try {
+        ensure_private_directory(closed_dir, "closed-ledger directory");
+    } catch (const std::exception &) {
+        return false;  // closed in place: replay sees nothing open, a later recover moves it
+    }
     fs::path target = closed_dir / path_.filename();
     fs::rename(path_, target, ec);
     if (ec) return false;

@@ -1,3 +1,4 @@
+#include <drillhost/core/bounded_json.hpp>
 #include <drillhost/core/errors.hpp>
 #include <drillhost/core/fault_reverter.hpp>
 #include <drillhost/core/instance.hpp>
@@ -21,7 +22,7 @@ RevertOutcome FaultReverter::revert(const FaultEntry &entry) {
         return outcome;
     }
     bool unconfirmed = entry.state == FaultEntry::State::intent;
-    std::string record = (unconfirmed ? entry.params : entry.record).dump();
+    std::string record = dump_json(unconfirmed ? entry.params : entry.record);
     uint32_t flags = unconfirmed ? DH_REVERT_UNCONFIRMED : 0;
 
     auto backoff = policy_.first_backoff;
@@ -36,9 +37,10 @@ RevertOutcome FaultReverter::revert(const FaultEntry &entry) {
                 outcome.error.clear();
                 return outcome;
             }
-            outcome.error = std::string(status_name(result.status)) + ": " + result.text;
+            // The injector's text may be any bytes: the ledger, the journal and the log want UTF-8.
+            outcome.error = valid_utf8(std::string(status_name(result.status)) + ": " + result.text);
         } catch (const InfraError &e) {
-            outcome.error = e.what();
+            outcome.error = valid_utf8(e.what());
         }
         ledger_.record_revert_failed(entry.id, outcome.error);
         log_(true, "revert of fault " + std::to_string(entry.id) + " (" + entry.injector +

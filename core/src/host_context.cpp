@@ -2,15 +2,39 @@
 
 #include "host_capabilities.hpp"
 
+#include <drillhost/core/bounded_json.hpp>
 #include <drillhost/core/errors.hpp>
 #include <drillhost/core/param_schema.hpp>
 
+#include <algorithm>
 #include <chrono>
+#include <cmath>
+#include <condition_variable>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <thread>
 
 namespace drillhost {
+
+// The part of a context that plugins can reach, kept for the life of the process: the tables,
+// what answers without the context (clock, target text), and a guarded way to the context.
+struct HostSlot {
+    dh_host table{};
+    dh_host cleanup_table{};  // for injectors reverting faults: never cancelled
+    std::string drill;
+    std::string target_json;  // target_json() stays valid even for a thread that kept it
+    std::chrono::steady_clock::time_point clock_start;
+
+    std::mutex mutex;  // guards the members below
+    std::condition_variable idle;
+    HostContext *context = nullptr;  // null once the context is gone
+    bool drill_running = true;       // false once the drill's run returned
+    int in_flight = 0;               // calls inside the context now
+    bool warned = false;             // a refused call was reported
+    std::shared_ptr<LateCallSink> sink;
+};
+
 namespace {
 
 // dh_host.last_error is per calling thread, as the ABI says.
@@ -41,7 +65,7 @@ dh_status guarded(Body &&body) noexcept {
     try {
         return body();
     } catch (const std::exception &e) {
-        t_last_error = e.what();
+        t_last_error = valid_utf8(e.what());
         return DH_ERR_INTERNAL;
     } catch (...) {
         t_last_error = "unknown error in the host";
@@ -49,13 +73,98 @@ dh_status guarded(Body &&body) noexcept {
     }
 }
 
-std::string text_or_empty(const char *text) {
-    return text ? text : "";
+// Text from a plugin, as the host keeps it: valid UTF-8 (invalid bytes become U+FFFD).
+std::string plugin_text(const char *text) {
+    return text ? valid_utf8(text) : std::string();
+}
+
+HostSlot &slot_of(const dh_host *host) {
+    return *static_cast<HostSlot *>(host->host_data);
+}
+
+// The longest sleep taken in one wait; longer ones are taken in pieces, so that no clock overflows.
+constexpr auto sleep_piece = std::chrono::hours(24);
+
+void sleep_without_cancellation(uint64_t ms) {
+    // Capped where std::chrono::milliseconds (int64) still holds it; a piece at a time.
+    auto left = std::chrono::milliseconds(std::min<uint64_t>(ms, uint64_t{1} << 62));
+    while (left.count() > 0) {
+        auto piece = std::min<std::chrono::milliseconds>(left, sleep_piece);
+        std::this_thread::sleep_for(piece);
+        left -= piece;
+    }
 }
 
 }  // namespace
 
-HostContext::HostContext(const Registry &registry, FaultLedger &ledger, Journal &journal,
+// One call into the context through a slot: refused once the drill's run returned (for the drill's
+// table) or the context is gone; while it lasts, the context cannot go.
+class HostCall {
+  public:
+    HostCall(const dh_host *host, const char *what) : slot_(slot_of(host)) {
+        std::shared_ptr<LateCallSink> sink;
+        std::string drill;
+        {
+            std::lock_guard lock(slot_.mutex);
+            bool cleanup = host == &slot_.cleanup_table;
+            if (slot_.context != nullptr && (cleanup || slot_.drill_running)) {
+                context_ = slot_.context;
+                ++slot_.in_flight;
+                return;
+            }
+            t_last_error = std::string(what) +
+                           ": called after the drill's run returned; a plugin's threads must not call the "
+                           "host once run() has returned (docs/abi.md, \"Threading\")";
+            if (slot_.warned) return;
+            slot_.warned = true;
+            sink = slot_.sink;
+            drill = slot_.drill;
+        }
+        std::string message =
+            "refused a call after run returned: " + (drill.empty() ? std::string("a plugin") : drill) +
+            " called " + what +
+            " from a thread that outlived its run(); further such calls are refused silently";
+        if (sink) {
+            sink->report(drill, message);
+        } else {
+            std::fprintf(stderr, "drillhost: warning: %s\n", message.c_str());
+        }
+    }
+    ~HostCall() {
+        if (!context_) return;
+        std::lock_guard lock(slot_.mutex);
+        if (--slot_.in_flight == 0) slot_.idle.notify_all();
+    }
+    HostCall(const HostCall &) = delete;
+    HostCall &operator=(const HostCall &) = delete;
+
+    explicit operator bool() const { return context_ != nullptr; }
+    HostContext &operator*() const { return *context_; }
+    HostContext *operator->() const { return context_; }
+
+  private:
+    HostSlot &slot_;
+    HostContext *context_ = nullptr;
+};
+
+void LateCallSink::report(const std::string &drill, const std::string &message) {
+    std::lock_guard lock(mutex_);
+    if (log_) log_(DH_LOG_WARN, "drillhost", message);
+    if (journal_)
+        journal_->write({{"type", "log"},
+                         {"drill", drill},
+                         {"component", "drillhost"},
+                         {"severity", "warn"},
+                         {"message", message}});
+}
+
+void LateCallSink::close() {
+    std::lock_guard lock(mutex_);
+    journal_ = nullptr;
+    log_ = nullptr;
+}
+
+HostContext::HostContext(const Registry &registry, FaultLedger *ledger, Journal &journal,
                          std::shared_ptr<const Cancellation> cancellation, std::string drill,
                          std::string target_json, LogSink log)
     : registry_(registry),
@@ -64,38 +173,61 @@ HostContext::HostContext(const Registry &registry, FaultLedger &ledger, Journal 
       cancellation_(std::move(cancellation)),
       drill_(std::move(drill)),
       target_json_(std::move(target_json)),
-      log_(std::move(log)) {
-    table_.struct_size = sizeof(dh_host);
-    table_.abi_major = DH_ABI_VERSION_MAJOR;
-    table_.abi_minor = DH_ABI_VERSION_MINOR;
-    table_.host_data = this;
-    table_.log = &host_log;
-    table_.monotonic_ns = &host_monotonic_ns;
-    table_.is_cancelled = &host_is_cancelled;
-    table_.sleep_ms = &host_sleep_ms;
-    table_.record_event = &host_record_event;
-    table_.call_probe = &host_call_probe;
-    table_.inject_fault = &host_inject_fault;
-    table_.revert_fault = &host_revert_fault;
-    table_.emit_measurement = &host_emit_measurement;
-    table_.emit_verdict = &host_emit_verdict;
-    table_.target_json = &host_target_json;
-    table_.last_error = &host_last_error;
-    table_.free_string = &host_free_string;
-    table_.call = &host_call;
-    cleanup_table_ = table_;
-    cleanup_table_.is_cancelled = &cleanup_is_cancelled;
-    cleanup_table_.sleep_ms = &cleanup_sleep_ms;
+      log_(std::move(log)),
+      slot_(new HostSlot) {  // never freed, on purpose (see host_context.hpp)
+    dh_host &table = slot_->table;
+    table.struct_size = sizeof(dh_host);
+    table.abi_major = DH_ABI_VERSION_MAJOR;
+    table.abi_minor = DH_ABI_VERSION_MINOR;
+    table.host_data = slot_;
+    table.log = &host_log;
+    table.monotonic_ns = &host_monotonic_ns;
+    table.is_cancelled = &host_is_cancelled;
+    table.sleep_ms = &host_sleep_ms;
+    table.record_event = &host_record_event;
+    table.call_probe = &host_call_probe;
+    table.inject_fault = &host_inject_fault;
+    table.revert_fault = &host_revert_fault;
+    table.emit_measurement = &host_emit_measurement;
+    table.emit_verdict = &host_emit_verdict;
+    table.target_json = &host_target_json;
+    table.last_error = &host_last_error;
+    table.free_string = &host_free_string;
+    table.call = &host_call;
+    slot_->cleanup_table = table;
+    slot_->cleanup_table.is_cancelled = &cleanup_is_cancelled;
+    slot_->cleanup_table.sleep_ms = &cleanup_sleep_ms;
+    slot_->drill = drill_;
+    slot_->target_json = target_json_;
+    slot_->clock_start =
+        std::chrono::steady_clock::now() - std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+                                               std::chrono::duration<double, std::milli>(journal_.mono_ms()));
+    std::lock_guard lock(slot_->mutex);
+    slot_->context = this;
 }
 
-HostContext::~HostContext() = default;
+HostContext::~HostContext() {
+    std::unique_lock lock(slot_->mutex);
+    slot_->context = nullptr;
+    slot_->idle.wait(lock, [this] { return slot_->in_flight == 0; });
+}
 
-HostContext &HostContext::self(const dh_host *host) {
-    return *static_cast<HostContext *>(host->host_data);
+const dh_host *HostContext::table() const {
+    return &slot_->table;
+}
+
+void HostContext::end_of_run() {
+    std::lock_guard lock(slot_->mutex);
+    slot_->drill_running = false;
+}
+
+void HostContext::report_late_calls_to(std::shared_ptr<LateCallSink> sink) {
+    std::lock_guard lock(slot_->mutex);
+    slot_->sink = std::move(sink);
 }
 
 void HostContext::fail(const std::string &message) {
-    t_last_error = message;
+    t_last_error = valid_utf8(message);
 }
 
 void HostContext::log(dh_severity severity, const std::string &component, const std::string &message) const {
@@ -120,13 +252,14 @@ std::vector<Measurement> HostContext::measurements() const {
 }
 
 FaultReverter HostContext::reverter() {
-    return FaultReverter(registry_, ledger_, &cleanup_table_,
+    return FaultReverter(registry_, *ledger_, &slot_->cleanup_table,
                          [this](bool is_error, const std::string &message) {
                              log(is_error ? DH_LOG_ERROR : DH_LOG_INFO, "drillhost", message);
                          });
 }
 
 std::vector<RevertOutcome> HostContext::revert_open_faults() {
+    if (ledger_ == nullptr) return {};
     auto outcomes = reverter().revert_open(drill_);
     for (const auto &o : outcomes)
         journal_.write({{"type", o.reverted ? "fault.reverted" : "fault.revert_failed"},
@@ -140,9 +273,11 @@ std::vector<RevertOutcome> HostContext::revert_open_faults() {
 
 std::string HostContext::prepare_params(const Component &component, const std::string &text,
                                         nlohmann::json &out) const {
-    auto parsed = nlohmann::json::parse(text.empty() ? "{}" : text, nullptr, false);
-    if (parsed.is_discarded()) return component.id + ": parameters are not valid JSON: " + text.substr(0, 80);
-    out = component.validator->with_defaults(std::move(parsed));
+    auto parsed = try_parse_bounded_json(text.empty() ? "{}" : text);
+    if (!parsed)
+        return valid_utf8(component.id + ": parameters are not valid JSON or nest deeper than " +
+                          std::to_string(max_json_depth) + " levels: " + text.substr(0, 80));
+    out = component.validator->with_defaults(std::move(*parsed));
     if (auto violation = component.validator->first_violation(out))
         return component.id + ": parameter " + *violation;
     return {};
@@ -163,10 +298,10 @@ dh_status HostContext::call_probe(const std::string &id, const std::string &para
     {
         std::lock_guard lock(mutex_);
         auto &slot = probes_[id];
-        if (!slot) slot = std::make_unique<ComponentInstance>(*probe, &table_);
+        if (!slot) slot = std::make_unique<ComponentInstance>(*probe, table());
         instance = slot.get();
     }
-    CallResult sample = instance->sample(params.dump());
+    CallResult sample = instance->sample(dump_json(params));  // text already valid UTF-8
     if (!sample.ok()) {
         fail(id + ": " + sample.text);
         journal_.write({{"type", "probe.failed"}, {"drill", drill_}, {"probe", id}, {"error", sample.text}});
@@ -178,6 +313,10 @@ dh_status HostContext::call_probe(const std::string &id, const std::string &para
 
 dh_status HostContext::inject_fault(const std::string &id, const std::string &params_text,
                                     uint64_t *fault_id) {
+    if (ledger_ == nullptr) {
+        fail("inject_fault: not during a probe sample; only drills inject faults");
+        return DH_ERR_INVALID_ARGUMENT;
+    }
     if (sealed_ || cancellation_->cancelled()) {
         fail("no new faults: the drill is " +
              std::string(sealed_ ? "over" : "cancelled (" + cancellation_->reason() + ")"));
@@ -194,17 +333,17 @@ dh_status HostContext::inject_fault(const std::string &id, const std::string &pa
         return DH_ERR_INVALID_ARGUMENT;
     }
     // The ledger first: if this process dies from here on, `recover` knows about the fault.
-    uint64_t id_in_ledger = ledger_.record_intent(id, injector->plugin_path, drill_, params);
+    uint64_t id_in_ledger = ledger_->record_intent(id, injector->plugin_path, drill_, params);
     CallResult injected;
     try {
-        ComponentInstance instance(*injector, &table_);
-        injected = instance.inject(params.dump());
+        ComponentInstance instance(*injector, table());
+        injected = instance.inject(dump_json(params));
     } catch (const InfraError &e) {
-        injected = {DH_ERR_INTERNAL, e.what()};
+        injected = {DH_ERR_INTERNAL, valid_utf8(e.what())};
     }
     if (!injected.ok()) {
         // The injector promises to leave nothing behind when it fails: the fault is not open.
-        ledger_.record_failed(id_in_ledger, injected.text);
+        ledger_->record_failed(id_in_ledger, injected.text);
         journal_.write({{"type", "fault.inject_failed"},
                         {"drill", drill_},
                         {"fault", id_in_ledger},
@@ -214,28 +353,27 @@ dh_status HostContext::inject_fault(const std::string &id, const std::string &pa
         fail(id + ": " + injected.text);
         return injected.status;
     }
-    auto record = nlohmann::json::parse(injected.text, nullptr, false);
+    auto record = try_parse_bounded_json(injected.text);
     ++faults_injected_;  // applied, whatever its record is worth
-    if (record.is_discarded() || !record.is_object()) {
+    if (!record || !record->is_object()) {
         // Applied, but its record is useless: it stays an unconfirmed intent, reverted from its params.
-        fail(id +
-             ": inject returned a record that is not a JSON object; the fault will be reverted from its "
-             "params");
+        fail(id + ": inject returned a record that is not a JSON object (or nests deeper than " +
+             std::to_string(max_json_depth) + " levels); the fault will be reverted from its params");
         return DH_ERR_INTERNAL;
     }
-    ledger_.record_applied(id_in_ledger, record);
+    ledger_->record_applied(id_in_ledger, *record);
     journal_.write({{"type", "fault.injected"},
                     {"drill", drill_},
                     {"fault", id_in_ledger},
                     {"injector", id},
                     {"params", params},
-                    {"record", record}});
+                    {"record", *record}});
     *fault_id = id_in_ledger;
     return DH_OK;
 }
 
 dh_status HostContext::revert_fault(uint64_t fault_id) {
-    auto entry = ledger_.entry(fault_id);
+    auto entry = ledger_ ? ledger_->entry(fault_id) : std::nullopt;
     if (!entry || entry->drill != drill_) {
         fail("no fault " + std::to_string(fault_id) + " was injected by this drill");
         return DH_ERR_NOT_FOUND;
@@ -253,24 +391,30 @@ dh_status HostContext::revert_fault(uint64_t fault_id) {
     return DH_ERR_FAILED;
 }
 
-// ---- C entry points: unwrap the context, guard, forward. ----
+// ---- C entry points: reach the context through the slot, guard, sanitise, forward. ----
 
 void HostContext::host_log(const dh_host *host, dh_severity severity, const char *component,
                            const char *message) {
-    guarded([&] {
-        auto &ctx = self(host);
-        std::string who = component && *component ? component : ctx.drill_.empty() ? "drillhost" : ctx.drill_;
-        ctx.log(severity, who, text_or_empty(message));
+    guarded([&]() -> dh_status {
+        HostCall ctx(host, "log");
+        if (!ctx) return DH_ERR_CANCELLED;  // dropped: reported once by HostCall
+        std::string who = component && *component ? plugin_text(component)
+                          : ctx->drill_.empty()   ? "drillhost"
+                                                  : ctx->drill_;
+        ctx->log(severity, who, plugin_text(message));
         return DH_OK;
     });
 }
 
 uint64_t HostContext::host_monotonic_ns(const dh_host *host) {
-    return static_cast<uint64_t>(self(host).journal_.mono_ms() * 1e6);
+    auto since = std::chrono::steady_clock::now() - slot_of(host).clock_start;
+    return static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(since).count());
 }
 
 int32_t HostContext::host_is_cancelled(const dh_host *host) {
-    return self(host).cancellation_->cancelled() ? 1 : 0;
+    HostCall ctx(host, "is_cancelled");
+    if (!ctx) return 1;  // the drill is over: a thread still asking must stop
+    return ctx->cancellation_->cancelled() ? 1 : 0;
 }
 
 int32_t HostContext::cleanup_is_cancelled(const dh_host *) {
@@ -278,27 +422,37 @@ int32_t HostContext::cleanup_is_cancelled(const dh_host *) {
 }
 
 dh_status HostContext::cleanup_sleep_ms(const dh_host *, uint64_t ms) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(ms));
+    sleep_without_cancellation(ms);
     return DH_OK;
 }
 
 dh_status HostContext::host_sleep_ms(const dh_host *host, uint64_t ms) {
-    auto &ctx = self(host);
-    if (ctx.cancellation_->sleep_for(std::chrono::milliseconds(ms))) return DH_OK;
-    fail("cancelled: " + ctx.cancellation_->reason());
+    std::shared_ptr<const Cancellation> cancellation;
+    {
+        HostCall ctx(host, "sleep_ms");
+        if (!ctx) return DH_ERR_CANCELLED;
+        cancellation = ctx->cancellation_;
+    }  // not inside the context while asleep: it may go meanwhile
+    // Capped where std::chrono::milliseconds (int64) still holds it; sleep_for waits in pieces.
+    auto duration = std::chrono::milliseconds(std::min<uint64_t>(ms, uint64_t{1} << 62));
+    if (cancellation->sleep_for(duration)) return DH_OK;
+    fail("cancelled: " + cancellation->reason());
     return DH_ERR_CANCELLED;
 }
 
 dh_status HostContext::host_record_event(const dh_host *host, const char *name, const char *details) {
-    return guarded([&] {
-        auto &ctx = self(host);
-        auto parsed = nlohmann::json::parse(details && *details ? details : "{}", nullptr, false);
-        if (parsed.is_discarded()) {
-            fail(std::string("event '") + text_or_empty(name) + "': details are not valid JSON");
+    return guarded([&]() -> dh_status {
+        HostCall ctx(host, "record_event");
+        if (!ctx) return DH_ERR_CANCELLED;
+        std::string event = plugin_text(name);
+        auto parsed = try_parse_bounded_json(details && *details ? plugin_text(details) : "{}");
+        if (!parsed) {
+            fail("event '" + event + "': details are not valid JSON or nest deeper than " +
+                 std::to_string(max_json_depth) + " levels; pass a JSON object (or NULL)");
             return DH_ERR_INVALID_ARGUMENT;
         }
-        ctx.journal_.write(
-            {{"type", "event"}, {"drill", ctx.drill_}, {"name", text_or_empty(name)}, {"details", parsed}});
+        ctx->journal_.write(
+            {{"type", "event"}, {"drill", ctx->drill_}, {"name", event}, {"details", *parsed}});
         return DH_OK;
     });
 }
@@ -310,7 +464,11 @@ dh_status HostContext::host_call_probe(const dh_host *host, const char *id, cons
         return DH_ERR_INVALID_ARGUMENT;
     }
     *result = nullptr;
-    return guarded([&] { return self(host).call_probe(text_or_empty(id), text_or_empty(params), result); });
+    return guarded([&]() -> dh_status {
+        HostCall ctx(host, "call_probe");
+        if (!ctx) return DH_ERR_CANCELLED;
+        return ctx->call_probe(plugin_text(id), plugin_text(params), result);
+    });
 }
 
 dh_status HostContext::host_call(const dh_host *host, const char *capability, const char *request,
@@ -320,28 +478,34 @@ dh_status HostContext::host_call(const dh_host *host, const char *capability, co
         return DH_ERR_INVALID_ARGUMENT;
     }
     *result = nullptr;
-    std::string name = text_or_empty(capability);
-    auto parsed = nlohmann::json::parse(text_or_empty(request), nullptr, false);
-    if (parsed.is_discarded()) {
-        fail("call " + name + ": the request is not JSON");
-        return DH_ERR_INVALID_ARGUMENT;
-    }
-    HostContext &context = self(host);
-    try {
-        auto target = nlohmann::json::parse(context.target_json_, nullptr, false);
-        std::string run_id = context.ledger_.path().stem().string();
-        *result = copy_string(call_capability(name, parsed, {target, run_id, context.drill_}).dump());
-        return DH_OK;
-    } catch (const UsageError &e) {
-        fail(e.what());
-        return DH_ERR_INVALID_ARGUMENT;
-    } catch (const InfraError &e) {
-        fail(e.what());
-        return DH_ERR_UNAVAILABLE;
-    } catch (const std::exception &e) {
-        fail(name + ": " + e.what());
-        return DH_ERR_INTERNAL;
-    }
+    return guarded([&]() -> dh_status {
+        HostCall context(host, "call");
+        if (!context) return DH_ERR_CANCELLED;
+        std::string name = plugin_text(capability);
+        auto parsed = try_parse_bounded_json(plugin_text(request));
+        if (!parsed) {
+            fail("call " + name + ": the request is not JSON or nests deeper than " +
+                 std::to_string(max_json_depth) + " levels");
+            return DH_ERR_INVALID_ARGUMENT;
+        }
+        try {
+            auto target = try_parse_bounded_json(context->target_json_).value_or(nlohmann::json::object());
+            std::string run_id =
+                context->ledger_ ? context->ledger_->path().stem().string() : context->journal_.run_id();
+            *result =
+                copy_string(dump_json(call_capability(name, *parsed, {target, run_id, context->drill_})));
+            return DH_OK;
+        } catch (const UsageError &e) {
+            fail(e.what());
+            return DH_ERR_INVALID_ARGUMENT;
+        } catch (const InfraError &e) {
+            fail(e.what());
+            return DH_ERR_UNAVAILABLE;
+        } catch (const std::exception &e) {
+            fail(name + ": " + e.what());
+            return DH_ERR_INTERNAL;
+        }
+    });
 }
 
 dh_status HostContext::host_inject_fault(const dh_host *host, const char *id, const char *params,
@@ -351,59 +515,76 @@ dh_status HostContext::host_inject_fault(const dh_host *host, const char *id, co
         return DH_ERR_INVALID_ARGUMENT;
     }
     *fault_id = 0;
-    return guarded(
-        [&] { return self(host).inject_fault(text_or_empty(id), text_or_empty(params), fault_id); });
+    return guarded([&]() -> dh_status {
+        HostCall ctx(host, "inject_fault");
+        if (!ctx) return DH_ERR_CANCELLED;
+        return ctx->inject_fault(plugin_text(id), plugin_text(params), fault_id);
+    });
 }
 
 dh_status HostContext::host_revert_fault(const dh_host *host, uint64_t fault_id) {
-    return guarded([&] { return self(host).revert_fault(fault_id); });
+    return guarded([&]() -> dh_status {
+        HostCall ctx(host, "revert_fault");
+        if (!ctx) return DH_ERR_CANCELLED;
+        return ctx->revert_fault(fault_id);
+    });
 }
 
 dh_status HostContext::host_emit_measurement(const dh_host *host, const char *name, double value,
                                              const char *unit) {
-    return guarded([&] {
-        auto &ctx = self(host);
-        Measurement m{text_or_empty(name), value, text_or_empty(unit)};
-        ctx.journal_.write({{"type", "measurement"},
-                            {"drill", ctx.drill_},
-                            {"name", m.name},
-                            {"value", m.value},
-                            {"unit", m.unit}});
-        std::lock_guard lock(ctx.mutex_);
-        ctx.measurements_.push_back(std::move(m));
+    return guarded([&]() -> dh_status {
+        HostCall ctx(host, "emit_measurement");
+        if (!ctx) return DH_ERR_CANCELLED;
+        Measurement m{plugin_text(name), value, plugin_text(unit)};
+        if (!std::isfinite(value)) {
+            std::string shown = std::isnan(value) ? "nan" : value > 0 ? "inf" : "-inf";
+            std::string message = "measurement '" + m.name + "': value " + shown +
+                                  " is not a finite number; it was not recorded (emit only finite values)";
+            fail(message);
+            ctx->log(DH_LOG_WARN, ctx->drill_.empty() ? "drillhost" : ctx->drill_, message);
+            return DH_ERR_INVALID_ARGUMENT;
+        }
+        ctx->journal_.write({{"type", "measurement"},
+                             {"drill", ctx->drill_},
+                             {"name", m.name},
+                             {"value", m.value},
+                             {"unit", m.unit}});
+        std::lock_guard lock(ctx->mutex_);
+        ctx->measurements_.push_back(std::move(m));
         return DH_OK;
     });
 }
 
 dh_status HostContext::host_emit_verdict(const dh_host *host, const char *name, dh_verdict verdict,
                                          const char *observed, const char *bound) {
-    return guarded([&] {
-        auto &ctx = self(host);
+    return guarded([&]() -> dh_status {
+        HostCall ctx(host, "emit_verdict");
+        if (!ctx) return DH_ERR_CANCELLED;
         if (verdict != DH_VERDICT_PASS && verdict != DH_VERDICT_FAIL && verdict != DH_VERDICT_SKIP) {
-            fail("verdict '" + text_or_empty(name) + "': " + std::to_string(verdict) +
+            fail("verdict '" + plugin_text(name) + "': " + std::to_string(verdict) +
                  " is not pass, fail or skip");
             return DH_ERR_INVALID_ARGUMENT;
         }
-        Assertion a{text_or_empty(name), verdict, text_or_empty(observed), text_or_empty(bound)};
-        ctx.journal_.write({{"type", "verdict"},
-                            {"drill", ctx.drill_},
-                            {"name", a.name},
-                            {"verdict", verdict_name(verdict)},
-                            {"observed", a.observed},
-                            {"bound", a.bound}});
+        Assertion a{plugin_text(name), verdict, plugin_text(observed), plugin_text(bound)};
+        ctx->journal_.write({{"type", "verdict"},
+                             {"drill", ctx->drill_},
+                             {"name", a.name},
+                             {"verdict", verdict_name(verdict)},
+                             {"observed", a.observed},
+                             {"bound", a.bound}});
         // To the console only: the journal already has the verdict line.
-        if (ctx.log_)
-            ctx.log_(verdict == DH_VERDICT_FAIL ? DH_LOG_WARN : DH_LOG_INFO, ctx.drill_,
-                     std::string(verdict_name(verdict)) + ": " + a.name + " (observed " + a.observed +
-                         ", bound " + a.bound + ")");
-        std::lock_guard lock(ctx.mutex_);
-        ctx.assertions_.push_back(std::move(a));
+        if (ctx->log_)
+            ctx->log_(verdict == DH_VERDICT_FAIL ? DH_LOG_WARN : DH_LOG_INFO, ctx->drill_,
+                      std::string(verdict_name(verdict)) + ": " + a.name + " (observed " + a.observed +
+                          ", bound " + a.bound + ")");
+        std::lock_guard lock(ctx->mutex_);
+        ctx->assertions_.push_back(std::move(a));
         return DH_OK;
     });
 }
 
 const char *HostContext::host_target_json(const dh_host *host) {
-    return self(host).target_json_.c_str();
+    return slot_of(host).target_json.c_str();
 }
 
 const char *HostContext::host_last_error(const dh_host *) {

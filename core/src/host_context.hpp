@@ -1,5 +1,11 @@
 // The host table (dh_host) given to plugins during one drill, or during recovery.
 // Internal to the core: plugins see only the C table, harnesses only the Runner.
+//
+// A plugin may keep the table and call it from a thread of its own after the drill's run()
+// returned, or even after this context is gone (docs/abi.md, "Threading"). So the tables live in
+// a small slot that is never freed, and each call reaches the context through it: the slot refuses
+// calls once the drill's run returned (end_of_run) or the context died, and the context waits for
+// calls already inside it before it goes.
 #pragma once
 
 #include <drillhost/core/cancellation.hpp>
@@ -20,20 +26,51 @@ namespace drillhost {
 
 using LogSink = std::function<void(dh_severity, const std::string &component, const std::string &message)>;
 
+// Where refused late calls are reported (once per drill): the run's journal and log, for as long as
+// the Runner that owns them lives. close() before they go; reports after that are dropped.
+class LateCallSink {
+  public:
+    LateCallSink(Journal &journal, LogSink log) : journal_(&journal), log_(std::move(log)) {}
+    void report(const std::string &drill, const std::string &message);
+    void close();
+
+  private:
+    std::mutex mutex_;
+    Journal *journal_;
+    LogSink log_;
+};
+
+struct HostSlot;
+
 class HostContext {
   public:
-    HostContext(const Registry &registry, FaultLedger &ledger, Journal &journal,
+    // `ledger` may be null for a context that only observes (probe samples): inject_fault and
+    // revert_fault are then refused.
+    HostContext(const Registry &registry, FaultLedger *ledger, Journal &journal,
                 std::shared_ptr<const Cancellation> cancellation, std::string drill, std::string target_json,
                 LogSink log);
+    HostContext(const Registry &registry, FaultLedger &ledger, Journal &journal,
+                std::shared_ptr<const Cancellation> cancellation, std::string drill, std::string target_json,
+                LogSink log)
+        : HostContext(registry, &ledger, journal, std::move(cancellation), std::move(drill),
+                      std::move(target_json), std::move(log)) {}
+    // Refuses calls from now on and waits for the calls already running.
     ~HostContext();
     HostContext(const HostContext &) = delete;
     HostContext &operator=(const HostContext &) = delete;
 
-    const dh_host *table() const { return &table_; }
+    const dh_host *table() const;
 
     // After the drill ended: inject_fault is refused from now on (a drill thread that ignored
     // cancellation must not add faults while they are being reverted).
     void seal() { sealed_ = true; }
+
+    // The drill's run returned: its table refuses every call from now on ("called after the drill's
+    // run returned"). The cleanup table (reverts) still works until the context goes.
+    void end_of_run();
+
+    // Where a refused late call is reported; without one it goes to stderr.
+    void report_late_calls_to(std::shared_ptr<LateCallSink> sink);
 
     std::vector<Assertion> assertions() const;
     std::vector<Measurement> measurements() const;
@@ -46,7 +83,7 @@ class HostContext {
     Journal &journal() const { return journal_; }
 
   private:
-    static HostContext &self(const dh_host *host);
+    friend class HostCall;
     static void fail(const std::string &message);
 
     static void host_log(const dh_host *, dh_severity, const char *, const char *);
@@ -75,15 +112,13 @@ class HostContext {
                                nlohmann::json &out) const;
 
     const Registry &registry_;
-    FaultLedger &ledger_;
+    FaultLedger *ledger_;
     Journal &journal_;
     std::shared_ptr<const Cancellation> cancellation_;
     std::string drill_;
     std::string target_json_;
     LogSink log_;
-    dh_host table_{};
-    // The same table for injectors reverting faults: never cancelled, so cleanup always runs whole.
-    dh_host cleanup_table_{};
+    HostSlot *slot_;  // never freed: plugins may keep its tables beyond this context
     std::atomic<bool> sealed_{false};
     std::atomic<int> faults_injected_{0};
 

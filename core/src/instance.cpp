@@ -1,3 +1,4 @@
+#include <drillhost/core/bounded_json.hpp>
 #include <drillhost/core/errors.hpp>
 #include <drillhost/core/instance.hpp>
 
@@ -35,7 +36,8 @@ ComponentInstance::ComponentInstance(const Component &component, const dh_host *
         throw InfraError(component.id + " (" + component.plugin_path + "): create() returned NULL");
     const char *error = component.table->last_error(instance_);
     if (error != nullptr && *error != '\0') {
-        std::string message = component.id + " (" + component.plugin_path + "): create() failed: " + error;
+        std::string message =
+            component.id + " (" + component.plugin_path + "): create() failed: " + valid_utf8(error);
         component.table->destroy(instance_);
         instance_ = nullptr;
         throw InfraError(message);
@@ -56,18 +58,20 @@ CallResult ComponentInstance::guarded(const char *what, Call &&call) {
     } catch (const std::exception &e) {
         // A C++ plugin let an exception cross the C ABI; report it rather than die.
         result.status = DH_ERR_INTERNAL;
-        result.text = std::string(what) + " threw across the plugin ABI: " + e.what();
+        result.text = std::string(what) + " threw across the plugin ABI: " + valid_utf8(e.what());
         return result;
     } catch (...) {
         result.status = DH_ERR_INTERNAL;
         result.text = std::string(what) + " threw across the plugin ABI";
         return result;
     }
+    // Text from the plugin (records, samples, errors) is made valid UTF-8 here, once for every caller.
     if (result.status == DH_OK) {
-        result.text = output ? output : "";
+        result.text = output ? valid_utf8(output) : "";
     } else {
         const char *error = component_.table->last_error(instance_);
-        result.text = error && *error ? error : std::string(what) + " returned " + status_name(result.status);
+        result.text = error && *error ? valid_utf8(error)
+                                      : std::string(what) + " returned " + status_name(result.status);
     }
     return result;
 }

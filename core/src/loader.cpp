@@ -1,15 +1,21 @@
 #define BOOST_DLL_USE_STD_FS
+#include <drillhost/core/bounded_json.hpp>
 #include <drillhost/core/errors.hpp>
+#include <drillhost/core/file_trust.hpp>
 #include <drillhost/core/loader.hpp>
 #include <drillhost/core/param_schema.hpp>
 
+#include <elf.h>
+#include <fcntl.h>
 #include <glob.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <boost/dll/shared_library.hpp>
 #include <cstddef>
+#include <cstring>
 #include <filesystem>
-#include <regex>
+#include <optional>
 
 namespace drillhost {
 namespace {
@@ -43,6 +49,128 @@ std::string dlerror_text(const std::string &what, const std::string &path) {
     return text;
 }
 
+// ---- The file, before dlopen: trusted (file_trust.hpp), and an ELF object for this machine ----
+
+// UntrustedPath's text starts "<role> <path>: "; the problem already names the file.
+std::string without_prefix(const std::string &text, const std::string &prefix) {
+    return text.rfind(prefix, 0) == 0 ? text.substr(prefix.size()) : text;
+}
+
+// The file and its (real) directory pass the trust checks; returns the open file.
+int open_plugin_file(const std::string &path) {
+    namespace fs = std::filesystem;
+    try {
+        // The directory holding the file, resolved: a symlinked directory is fine when the real one
+        // is trusted. The file itself must not be a symlink (open_trusted_file: O_NOFOLLOW).
+        fs::path parent = fs::path(path).parent_path();
+        std::error_code ec;
+        fs::path real = fs::canonical(parent.empty() ? fs::path(".") : parent, ec);
+        check_trusted_directory(ec ? parent : real, "plugin directory");
+        return open_trusted_file(path, O_RDONLY, "plugin");
+    } catch (const UsageError &e) {
+        refuse(path, without_prefix(e.what(), "plugin " + path + ": "));
+    }
+}
+
+std::string machine_name(unsigned machine) {
+    switch (machine) {
+        case EM_386:
+            return "i386";
+        case EM_X86_64:
+            return "x86_64";
+        case EM_ARM:
+            return "arm";
+        case EM_AARCH64:
+            return "aarch64";
+        case EM_PPC:
+            return "ppc";
+        case EM_PPC64:
+            return "ppc64";
+        case EM_S390:
+            return "s390x";
+        case EM_MIPS:
+            return "mips";
+        case EM_RISCV:
+            return "riscv";
+        case EM_SPARCV9:
+            return "sparc64";
+#ifdef EM_LOONGARCH
+        case EM_LOONGARCH:
+            return "loongarch";
+#endif
+        default:
+            return "an unknown machine";
+    }
+}
+
+#if defined(__x86_64__)
+constexpr unsigned host_machine = EM_X86_64;
+#elif defined(__i386__)
+constexpr unsigned host_machine = EM_386;
+#elif defined(__aarch64__)
+constexpr unsigned host_machine = EM_AARCH64;
+#elif defined(__arm__)
+constexpr unsigned host_machine = EM_ARM;
+#elif defined(__powerpc64__)
+constexpr unsigned host_machine = EM_PPC64;
+#elif defined(__s390x__)
+constexpr unsigned host_machine = EM_S390;
+#elif defined(__riscv)
+constexpr unsigned host_machine = EM_RISCV;
+#else
+#error "add this machine's ELF e_machine to loader.cpp"
+#endif
+constexpr unsigned char host_class = sizeof(void *) == 8 ? ELFCLASS64 : ELFCLASS32;
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+constexpr unsigned char host_data = ELFDATA2LSB;
+#else
+constexpr unsigned char host_data = ELFDATA2MSB;
+#endif
+
+// dlopen reports a plugin for another machine as "No such file or directory" (or "wrong ELF class");
+// the ELF header says what it is. e_ident and e_machine sit at the same offsets in 32- and 64-bit
+// headers, so one read of the larger header covers both.
+void check_elf_header(const std::string &path, int fd) {
+    Elf64_Ehdr header{};
+    ssize_t got = 0;
+    size_t done = 0;
+    for (; done < sizeof header; done += static_cast<size_t>(got)) {
+        got = ::pread(fd, reinterpret_cast<char *>(&header) + done, sizeof header - done,
+                      static_cast<off_t>(done));
+        if (got < 0 && errno == EINTR) {
+            got = 0;
+            continue;
+        }
+        if (got < 0) refuse(path, std::string("cannot read it: ") + std::strerror(errno));
+        if (got == 0) break;
+        if (done + static_cast<size_t>(got) >= SELFMAG && std::memcmp(header.e_ident, ELFMAG, SELFMAG) != 0)
+            break;
+    }
+    if (std::memcmp(header.e_ident, ELFMAG, SELFMAG) != 0)
+        refuse(path,
+               "cannot load it as a shared library: invalid ELF header (it is not an ELF file; a plugin is "
+               "a .so built with drillhost_add_plugin or DRILLHOST_PLUGIN)");
+    if (done < sizeof header)
+        refuse(path, "cannot load it as a shared library: it is " + std::to_string(done) +
+                         " bytes, too short for an ELF header (a truncated or unfinished build?)");
+    unsigned char data = header.e_ident[EI_DATA];
+    unsigned machine = header.e_machine;
+    if (data != host_data) machine = ((machine & 0xffu) << 8) | (machine >> 8);
+    std::string host = machine_name(host_machine);
+    if (machine != host_machine)
+        refuse(path, "built for " + machine_name(machine) + " (ELF machine " + std::to_string(machine) +
+                         "), this host is " + host + "; rebuild the plugin for " + host);
+    if (header.e_ident[EI_CLASS] != host_class)
+        refuse(path, std::string("built as a ") +
+                         (header.e_ident[EI_CLASS] == ELFCLASS32 ? "32-bit" : "64-bit") +
+                         " ELF object, this host is " + (host_class == ELFCLASS64 ? "64-bit " : "32-bit ") +
+                         host + "; rebuild the plugin for it");
+    if (data != host_data)
+        refuse(path, std::string("built ") + (data == ELFDATA2MSB ? "big-endian" : "little-endian") +
+                         ", this host is " + (host_data == ELFDATA2MSB ? "big-endian " : "little-endian ") +
+                         host + "; rebuild the plugin for it");
+}
+
 bool empty_text(const char *text) {
     return text == nullptr || *text == '\0';
 }
@@ -70,18 +198,64 @@ void check_version(const std::string &path, const dh_plugin *plugin) {
                          " needs at least " + std::to_string(plugin_v1_size));
 }
 
-Component read_component(const std::string &path, const dh_component *table, uint32_t index) {
-    std::string where = "component #" + std::to_string(index);
-    if (table == nullptr) refuse(path, where + " is NULL");
-    if (table->struct_size < component_v1_size) refuse(path, where + ": component table too small");
-    const dh_descriptor *d = table->descriptor;
-    if (d == nullptr || d->struct_size < descriptor_v1_size)
-        refuse(path, where + ": missing or short descriptor");
-    if (empty_text(d->id)) refuse(path, where + ": empty id");
-    where = "component '" + std::string(d->id) + "'";
+// Reverse-DNS, lower case: labels of [a-z0-9-] starting with [a-z0-9], at least two of them. By hand
+// (std::regex recursed per character and overflowed the stack on a 50 kB id).
+bool reverse_dns(std::string_view id) {
+    size_t labels = 0;
+    size_t start = 0;
+    for (;;) {
+        size_t end = id.find('.', start);
+        std::string_view label =
+            id.substr(start, end == std::string_view::npos ? std::string_view::npos : end - start);
+        if (label.empty()) return false;
+        auto lower_alnum = [](char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'); };
+        if (!lower_alnum(label[0])) return false;
+        for (char c : label)
+            if (!lower_alnum(c) && c != '-') return false;
+        ++labels;
+        if (end == std::string_view::npos) break;
+        start = end + 1;
+    }
+    return labels >= 2;
+}
 
-    static const std::regex reverse_dns(R"(^[a-z0-9][a-z0-9-]*(\.[a-z0-9][a-z0-9-]*)+$)");
-    if (!std::regex_match(d->id, reverse_dns))
+// Longest id text the loader scans for its terminator, to say how long an over-long id is.
+constexpr size_t id_scan_limit = 1 << 20;
+
+// The component's id, read with a bound, and only as far as it takes to find it: a NULL or short
+// table, a missing descriptor, an empty or over-long id refuse the plugin (`strict`) or make the
+// component one nobody can want (nullopt).
+std::optional<std::string> component_id(const std::string &path, const dh_component *table, uint32_t index,
+                                        bool strict) {
+    std::string where = "component #" + std::to_string(index);
+    auto fail = [&](const std::string &why) -> std::optional<std::string> {
+        if (strict) refuse(path, where + why);
+        return std::nullopt;
+    };
+    if (table == nullptr) return fail(" is NULL");
+    if (table->struct_size < component_v1_size) return fail(": component table too small");
+    const dh_descriptor *d = table->descriptor;
+    if (d == nullptr || d->struct_size < descriptor_v1_size) return fail(": missing or short descriptor");
+    if (empty_text(d->id)) return fail(": empty id");
+    size_t length = ::strnlen(d->id, id_scan_limit);
+    if (length > max_component_id_bytes)
+        return fail(
+            ": its id is " +
+            (length == id_scan_limit ? "over " + std::to_string(id_scan_limit) : std::to_string(length)) +
+            " bytes, at most " + std::to_string(max_component_id_bytes) +
+            "; give it a short reverse-DNS id, e.g. org.example.my-drill");
+    return std::string(d->id, length);
+}
+
+// The schema text is bounded in size here and in depth by parse_bounded_json; ParamSchema::compile
+// bounds the rest ($ref, regexes) before valijson sees it.
+constexpr size_t max_schema_bytes = 1 << 20;
+
+Component read_component(const std::string &path, const dh_component *table, const std::string &id) {
+    const dh_descriptor *d = table->descriptor;
+    // Until it passes the reverse-DNS check the id may hold any bytes: printed as valid UTF-8.
+    std::string where = "component '" + valid_utf8(id) + "'";
+    if (!reverse_dns(id))
         refuse(path, where + ": id must be reverse-DNS style, lower case, e.g. org.example.my-drill");
     if (empty_text(d->name) || empty_text(d->version) || empty_text(d->summary))
         refuse(path, where + ": name, version and summary must all be set");
@@ -100,7 +274,7 @@ Component read_component(const std::string &path, const dh_component *table, uin
                                                         : "sample"));
 
     Component component;
-    component.id = d->id;
+    component.id = id;
     component.name = d->name;
     component.version = d->version;
     component.summary = d->summary;
@@ -111,8 +285,24 @@ Component read_component(const std::string &path, const dh_component *table, uin
                                : DH_IMPACT_UNKNOWN;
     component.plugin_path = path;
     component.table = table;
-    auto schema = nlohmann::json::parse(empty_text(d->params_schema) ? "" : d->params_schema, nullptr, false);
-    if (schema.is_discarded()) refuse(path, where + ": its parameter schema is not valid JSON");
+
+    std::string_view text;
+    if (!empty_text(d->params_schema))
+        text = std::string_view(d->params_schema, ::strnlen(d->params_schema, max_schema_bytes + 1));
+    if (text.size() > max_schema_bytes)
+        refuse(path, where + ": its parameter schema is unusable: it is over " +
+                         std::to_string(max_schema_bytes) + " bytes");
+    nlohmann::json schema;
+    try {
+        schema = parse_bounded_json(text, "its parameter schema");
+    } catch (const JsonInputError &e) {
+        // Well-formed JSON refused by the parser is too deep; anything else is not JSON at all.
+        if (!text.empty() && nlohmann::json::accept(text))
+            refuse(path, where + ": its parameter schema is unusable: JSON nested deeper than " +
+                             std::to_string(max_json_depth) + " levels");
+        refuse(path, where + ": its parameter schema is not valid JSON (" +
+                         without_prefix(e.what(), "its parameter schema: not valid JSON: ") + ")");
+    }
     try {
         component.validator = ParamSchema::compile(schema);
     } catch (const std::invalid_argument &e) {
@@ -125,9 +315,23 @@ Component read_component(const std::string &path, const dh_component *table, uin
 std::vector<std::string> expand(const std::string &pattern, std::vector<LoadProblem> &problems) {
     std::error_code ec;
     if (std::filesystem::is_directory(pattern, ec)) {
+        // The real directory is checked: a link to a trusted directory is fine (the files in it are
+        // checked one by one, and a symlinked file is refused).
+        std::filesystem::path real = std::filesystem::canonical(pattern, ec);
+        try {
+            check_trusted_directory(ec ? std::filesystem::path(pattern) : real, "plugin directory");
+        } catch (const UsageError &e) {
+            problems.push_back({pattern, e.what()});
+            return {};
+        }
         std::vector<std::string> files;
         for (const auto &entry : std::filesystem::directory_iterator(pattern, ec))
             if (entry.path().extension() == ".so") files.push_back(entry.path().string());
+        if (ec)
+            problems.push_back({pattern, pattern + ": cannot list it: " + ec.message()});
+        else if (files.empty())
+            problems.push_back(
+                {pattern, pattern + ": no *.so plugin in this directory; check the path given to --load"});
         std::sort(files.begin(), files.end());
         return files;
     }
@@ -145,7 +349,17 @@ std::vector<std::string> expand(const std::string &pattern, std::vector<LoadProb
 
 }  // namespace
 
-LoadedPlugin load_plugin(const std::string &path) {
+LoadedPlugin load_plugin(const std::string &path, const ComponentFilter &wanted) {
+    // Before dlopen runs any of its code: a file we trust, built for this machine.
+    int fd = open_plugin_file(path);
+    try {
+        check_elf_header(path, fd);
+    } catch (...) {
+        ::close(fd);
+        throw;
+    }
+    ::close(fd);
+
     boost::dll::shared_library library;
     try {
         // The throwing overload keeps dlerror's text ("invalid ELF header", "undefined symbol: ...").
@@ -169,20 +383,26 @@ LoadedPlugin load_plugin(const std::string &path) {
     loaded.version = empty_text(plugin->version) ? "" : plugin->version;
     loaded.abi_major = plugin->abi_major;
     loaded.abi_minor = plugin->abi_minor;
-    for (uint32_t i = 0; i < plugin->component_count; ++i)
-        loaded.components.push_back(read_component(path, plugin->components[i], i));
+    for (uint32_t i = 0; i < plugin->component_count; ++i) {
+        const dh_component *table = plugin->components[i];
+        // Filtered: a component whose id cannot be read is one nobody asked for.
+        auto id = component_id(path, table, i, /*strict=*/!wanted);
+        if (!id || (wanted && !wanted(*id))) continue;
+        loaded.components.push_back(read_component(path, table, *id));
+    }
     kept_libraries().push_back(std::move(library));
     return loaded;
 }
 
-LoadResult load_plugins(const std::vector<std::string> &patterns) {
+LoadResult load_plugins(const std::vector<std::string> &patterns, const ComponentFilter &wanted) {
     LoadResult result;
     for (const auto &pattern : patterns) {
         for (const auto &file : expand(pattern, result.problems)) {
             try {
                 // Absolute, so the ledger can name the file to a later `recover` run from elsewhere.
-                result.plugins.push_back(
-                    load_plugin(std::filesystem::absolute(file).lexically_normal().string()));
+                auto plugin =
+                    load_plugin(std::filesystem::absolute(file).lexically_normal().string(), wanted);
+                if (!plugin.components.empty()) result.plugins.push_back(std::move(plugin));
             } catch (const InfraError &e) {
                 result.problems.push_back({file, e.what()});
             }

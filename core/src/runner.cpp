@@ -1,4 +1,7 @@
+#include <drillhost/core/bounded_json.hpp>
 #include <drillhost/core/errors.hpp>
+#include <drillhost/core/file_trust.hpp>
+#include <drillhost/core/redact.hpp>
 #include <drillhost/core/runner.hpp>
 
 #include <unistd.h>
@@ -59,12 +62,34 @@ std::string make_run_id() {
     return std::string(text) + millis + "-" + std::to_string(::getpid());
 }
 
+// Where the journal goes: --journal as given, or <state>/runs/<run id>.jsonl in a private runs/.
+static std::filesystem::path journal_location(const RunnerOptions &options, const std::string &run_id) {
+    if (options.journal_path) return *options.journal_path;
+    ensure_private_directory(options.state_dir / "runs", "run journal directory");
+    return options.state_dir / "runs" / (run_id + ".jsonl");
+}
+
+// The host's log lines (plugins' included) with passwords redacted before they reach the caller.
+static LogSink redacting(LogSink log) {
+    if (!log) return {};
+    return [log = std::move(log)](dh_severity severity, const std::string &component,
+                                  const std::string &message) {
+        log(severity, component, redact_text(message));
+    };
+}
+
 struct Runner::Impl {
     const Registry &registry;
     RunnerOptions options;
     std::string run_id = make_run_id();
-    FaultLedger ledger;
+    std::filesystem::path planned_ledger;  // where the ledger goes once something needs one
+    // Created by the first drill or inject: probe samples never write one (docs/ledger.md).
+    std::optional<FaultLedger> ledger;
+    bool ledger_closed = false;
+    bool ledger_needed = false;  // a drill ran or a fault was applied: the ledger stays (closed when clean)
     Journal journal;
+    LogSink log_sink;
+    std::shared_ptr<LateCallSink> late_calls;
     std::mutex mutex;  // guards current and stopped
     std::shared_ptr<Cancellation> current;
     bool stopped = false;
@@ -73,11 +98,40 @@ struct Runner::Impl {
     Impl(const Registry &r, RunnerOptions o)
         : registry(r),
           options(std::move(o)),
-          ledger(FaultLedger::create(options.state_dir / "ledger", run_id, options.target)),
-          journal(options.journal_path.value_or(options.state_dir / "runs" / (run_id + ".jsonl")), run_id) {}
+          planned_ledger(options.state_dir / "ledger" / (run_id + ".jsonl")),
+          journal(journal_location(options, run_id), run_id),
+          log_sink(redacting(options.log)),
+          late_calls(std::make_shared<LateCallSink>(journal, log_sink)) {}
+
+    ~Impl() {
+        late_calls->close();  // before the journal goes: late calls from plugin threads are dropped
+        // However the command ended (an exception from sample or inject included): a ledger with
+        // nothing open is closed; open faults stay for `drillhost recover`.
+        try {
+            if (ledger && !ledger_closed && ledger->open_faults().empty()) ledger->close_if_clean();
+        } catch (...) {
+            // A destructor must not throw; the ledger stays pending and recover closes it.
+        }
+    }
+
+    FaultLedger &use_ledger() {
+        if (!ledger)
+            ledger.emplace(FaultLedger::create(options.state_dir / "ledger", run_id, options.target));
+        return *ledger;
+    }
+
+    // A ledger that never held a fault that was applied is removed, not kept as closed: it carries
+    // the target's credentials and records nothing recover or a person needs.
+    void discard_unused_ledger() {
+        if (!ledger || ledger_needed || ledger_closed || !ledger->open_faults().empty()) return;
+        std::error_code ec;
+        std::filesystem::remove(ledger->path(), ec);  // still locked by us: nobody adopts it meanwhile
+        if (ec) return;                               // then the destructor closes it as usual
+        ledger.reset();
+    }
 
     void log(dh_severity severity, const std::string &message) const {
-        if (options.log) options.log(severity, "drillhost", message);
+        if (log_sink) log_sink(severity, "drillhost", message);
     }
 
     DrillResult run(const Component &drill, const nlohmann::json &params);
@@ -86,10 +140,10 @@ struct Runner::Impl {
 Runner::Runner(const Registry &registry, RunnerOptions options)
     : impl_(std::make_unique<Impl>(registry, std::move(options))) {
     if (impl_->options.on_journal_entry) impl_->journal.observe(impl_->options.on_journal_entry);
-    impl_->journal.write({{"type", "run.start"}, {"ledger", impl_->ledger.path().string()}});
+    impl_->journal.write({{"type", "run.start"}, {"ledger", impl_->planned_ledger.string()}});
 }
 
-Runner::~Runner() = default;
+Runner::~Runner() = default;  // Impl closes a clean ledger however the command ended
 
 const std::string &Runner::run_id() const {
     return impl_->run_id;
@@ -98,7 +152,7 @@ const std::filesystem::path &Runner::journal_path() const {
     return impl_->journal.path();
 }
 const std::filesystem::path &Runner::ledger_path() const {
-    return impl_->ledger.path();
+    return impl_->ledger ? impl_->ledger->path() : impl_->planned_ledger;
 }
 
 void Runner::cancel(const std::string &reason) {
@@ -113,42 +167,81 @@ bool Runner::cancelled() const {
     return impl_->stopped;
 }
 
+namespace {
+
+// The host's own checks before a component is called: it is loaded, of that kind, and `params` fit
+// its schema. Throws UsageError naming the first violation.
+nlohmann::json checked_params(const Registry &registry, const std::string &id, dh_kind kind,
+                              const nlohmann::json &params, const char *what) {
+    const Component &component = registry.require(id, kind);
+    nlohmann::json complete =
+        component.validator->with_defaults(params.is_null() ? nlohmann::json::object() : params);
+    if (auto violation = component.validator->first_violation(complete))
+        throw UsageError(std::string(what) + " " + id + ": parameter " + *violation +
+                         " (see `drillhost describe " + id + "`)");
+    return complete;
+}
+
+}  // namespace
+
 nlohmann::json Runner::sample(const std::string &probe_id, const nlohmann::json &params) {
-    impl_->registry.require(probe_id, DH_KIND_PROBE);
-    HostContext context(impl_->registry, impl_->ledger, impl_->journal, std::make_shared<Cancellation>(), "",
-                        impl_->options.target.dump(), impl_->options.log);
-    context.seal();  // a probe observes; it never injects
+    nlohmann::json complete = checked_params(impl_->registry, probe_id, DH_KIND_PROBE, params, "probe");
+    // No ledger: a probe observes, it never injects (and a probe run leaves no ledger behind).
+    HostContext context(impl_->registry, nullptr, impl_->journal, std::make_shared<Cancellation>(), "",
+                        dump_json(impl_->options.target), impl_->log_sink);
+    context.report_late_calls_to(impl_->late_calls);
+    context.seal();
     const dh_host *host = context.table();
     char *result = nullptr;
-    dh_status status = host->call_probe(host, probe_id.c_str(), params.dump().c_str(), &result);
-    if (status == DH_ERR_INVALID_ARGUMENT || status == DH_ERR_NOT_FOUND)
-        throw UsageError(host->last_error(host));
-    if (status != DH_OK) throw InfraError(std::string(status_name(status)) + ": " + host->last_error(host));
-    auto parsed = nlohmann::json::parse(result ? result : "null", nullptr, false);
+    dh_status status = host->call_probe(host, probe_id.c_str(), dump_json(complete).c_str(), &result);
+    // The host's own checks passed above: whatever fails now is the probe's (or its target's).
+    if (status != DH_OK)
+        throw InfraError(std::string(status_name(status)) + ": " + redact_text(host->last_error(host)));
+    auto parsed = try_parse_bounded_json(result ? result : "null");
     host->free_string(host, result);
-    return parsed;
+    if (!parsed)
+        throw InfraError("probe " + probe_id + " returned a result that is not JSON or nests deeper than " +
+                         std::to_string(max_json_depth) + " levels");
+    return *parsed;
 }
 
 nlohmann::json Runner::inject(const std::string &injector_id, const nlohmann::json &params) {
-    impl_->registry.require(injector_id, DH_KIND_INJECTOR);
-    HostContext context(impl_->registry, impl_->ledger, impl_->journal, std::make_shared<Cancellation>(), "",
-                        impl_->options.target.dump(), impl_->options.log);
-    const dh_host *host = context.table();
+    nlohmann::json complete =
+        checked_params(impl_->registry, injector_id, DH_KIND_INJECTOR, params, "injector");
     uint64_t fault = 0;
-    dh_status status = host->inject_fault(host, injector_id.c_str(), params.dump().c_str(), &fault);
-    if (status == DH_ERR_INVALID_ARGUMENT || status == DH_ERR_NOT_FOUND)
-        throw UsageError(host->last_error(host));
-    if (status != DH_OK) throw InfraError(std::string(status_name(status)) + ": " + host->last_error(host));
-    auto entry = impl_->ledger.entry(fault);
+    dh_status status = DH_OK;
+    std::string error;
+    {
+        HostContext context(impl_->registry, &impl_->use_ledger(), impl_->journal,
+                            std::make_shared<Cancellation>(), "", dump_json(impl_->options.target),
+                            impl_->log_sink);
+        context.report_late_calls_to(impl_->late_calls);
+        const dh_host *host = context.table();
+        status = host->inject_fault(host, injector_id.c_str(), dump_json(complete).c_str(), &fault);
+        if (status != DH_OK) error = host->last_error(host);
+    }
+    if (status != DH_OK) {
+        // The host's own checks passed above: this is the injector refusing or failing (exit 3). A
+        // refused fault is not open; its ledger records nothing anyone needs.
+        impl_->discard_unused_ledger();
+        throw InfraError(std::string(status_name(status)) + ": " + redact_text(error));
+    }
+    impl_->ledger_needed = true;
+    auto entry = impl_->ledger->entry(fault);
     return {{"fault", fault},
             {"injector", injector_id},
             {"record", entry ? entry->record : nlohmann::json()},
-            {"ledger", impl_->ledger.path().string()}};
+            {"ledger", impl_->ledger->path().string()}};
 }
 
 size_t Runner::finish() {
-    size_t still_open = impl_->ledger.open_faults().size();
-    bool closed = impl_->ledger.close_if_clean();
+    if (!impl_->ledger) {  // probes only: no ledger was ever written
+        impl_->journal.write({{"type", "run.end"}, {"ledger", nullptr}, {"faults_open", 0}});
+        return 0;
+    }
+    size_t still_open = impl_->ledger->open_faults().size();
+    bool closed = impl_->ledger_closed || impl_->ledger->close_if_clean();
+    impl_->ledger_closed = closed;
     impl_->journal.write({{"type", "run.end"}, {"ledger_closed", closed}, {"faults_open", still_open}});
     return still_open;
 }
@@ -177,8 +270,10 @@ DrillResult Runner::Impl::run(const Component &drill, const nlohmann::json &para
         current = cancellation;
     }
 
-    auto context = std::make_shared<HostContext>(registry, ledger, journal, cancellation, drill.id,
-                                                 options.target.dump(), options.log);
+    ledger_needed = true;
+    auto context = std::make_shared<HostContext>(registry, &use_ledger(), journal, cancellation, drill.id,
+                                                 dump_json(options.target), log_sink);
+    context->report_late_calls_to(late_calls);
     journal.write({{"type", "drill.start"},
                    {"drill", drill.id},
                    {"params", params},
@@ -186,13 +281,14 @@ DrillResult Runner::Impl::run(const Component &drill, const nlohmann::json &para
     auto started = Clock::now();
 
     auto state = std::make_shared<DrillThreadState>();
-    std::thread worker([context, state, &drill, params_text = params.dump()] {
+    std::thread worker([context, state, &drill, params_text = dump_json(params)] {
         try {
             ComponentInstance instance(drill, context->table());
             state->result = instance.run(params_text);
         } catch (const std::exception &e) {
-            state->result = {DH_ERR_INTERNAL, e.what()};
+            state->result = {DH_ERR_INTERNAL, valid_utf8(e.what())};
         }
+        context->end_of_run();
         state->done = true;
     });
 
@@ -264,6 +360,7 @@ DrillResult Runner::Impl::run(const Component &drill, const nlohmann::json &para
     }
     if (result.faults_left_open > 0 && result.outcome == Outcome::passed) result.outcome = Outcome::failed;
 
+    result.message = redact_text(result.message);  // it goes to logs and reports: no password in it
     nlohmann::json end = {{"type", "drill.end"},
                           {"drill", drill.id},
                           {"outcome", outcome_name(result.outcome)},
@@ -273,6 +370,7 @@ DrillResult Runner::Impl::run(const Component &drill, const nlohmann::json &para
                           {"faults_left_open", result.faults_left_open},
                           {"abandoned", result.abandoned}};
     journal.write(end);
+    context->end_of_run();  // an abandoned drill still running: its calls are refused from now on
     {
         std::lock_guard lock(mutex);
         current.reset();

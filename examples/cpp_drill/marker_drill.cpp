@@ -13,8 +13,8 @@ struct MarkerDrill : dh::Drill {
         "type": "object",
         "properties": {
             "path": {"type": "string", "minLength": 1, "default": "/tmp/drillhost-example.marker"},
-            "hold_ms": {"type": "integer", "minimum": 0, "default": 200,
-                        "description": "how long the fault stays in place"}
+            "hold_ms": {"type": "integer", "minimum": 0, "maximum": 86400000, "default": 200,
+                        "description": "how long the fault stays in place, in ms: at most a day, 86400000"}
         },
         "additionalProperties": false
     })"};

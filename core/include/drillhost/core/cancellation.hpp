@@ -16,7 +16,8 @@ class Cancellation {
     bool cancelled() const;
     std::string reason() const;
 
-    // Sleeps up to `duration`; returns false when woken by cancellation.
+    // Sleeps up to `duration` (any length: long sleeps wait in pieces, no clock overflows); returns
+    // false when woken by cancellation.
     bool sleep_for(std::chrono::milliseconds duration) const;
 
   private:

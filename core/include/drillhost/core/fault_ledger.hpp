@@ -3,6 +3,8 @@
 // kill -9) `drillhost recover` knows exactly what to undo. See docs/ledger.md.
 #pragma once
 
+#include <drillhost/core/errors.hpp>
+
 #include <cstdint>
 #include <filesystem>
 #include <mutex>
@@ -29,9 +31,28 @@ struct FaultEntry {
     bool open() const { return state == State::intent || state == State::applied; }
 };
 
-// Replays ledger lines into entries, in injection order. A torn last line (a crash mid-write) is
-// ignored; any other malformed line throws InfraError with its line number.
+// A ledger line that is not what drillhost writes (not JSON, a wrong-typed or missing field, an
+// unknown op, a duplicate or unknown fault id, a first line that is not `open`). what() is
+// "<file>:<line>: <what is wrong>; ...". recover keeps such a ledger as it is (docs/ledger.md).
+class MalformedLedger : public InfraError {
+  public:
+    using InfraError::InfraError;
+};
+
+struct LedgerContents {
+    nlohmann::json target = nlohmann::json::object();  // from the `open` line
+    std::vector<FaultEntry> entries;                   // in injection order
+};
+
+// Replays ledger lines, strictly. A torn last line (not JSON and not ended by a newline: a crash
+// mid-write) is ignored; anything else that is not exactly what drillhost writes throws
+// MalformedLedger naming `origin` and the line number. Lines are parsed with a depth limit.
+LedgerContents read_ledger(const std::string &text, const std::string &origin);
 std::vector<FaultEntry> replay_ledger(const std::string &text, const std::string &origin);
+
+// Best effort, for messages about a ledger that is malformed: every `intent` line that can be read
+// (duplicates included) with the state its fault id's later lines give it. Never throws.
+std::vector<FaultEntry> salvage_ledger(const std::string &text);
 
 class FaultLedger {
   public:
@@ -41,9 +62,16 @@ class FaultLedger {
                               const nlohmann::json &target = nlohmann::json::object());
 
     // Opens a ledger whose process is gone (its lock is free); nullopt while that process runs.
+    // The file must be one drillhost trusts (file_trust.hpp: opened O_NOFOLLOW, a regular file, not
+    // writable by group or others, owned by us or root): UntrustedPath otherwise, UsageError when it
+    // cannot be opened, MalformedLedger when a line is malformed. Repairs a torn last line.
     static std::optional<FaultLedger> adopt(const std::filesystem::path &file);
+    // The same checks and lock, read-only: changes nothing (no repair, no line can be appended).
+    // For `recover --dry-run` and for finding which injectors recover needs.
+    static std::optional<FaultLedger> inspect(const std::filesystem::path &file);
 
-    // Ledger files in `dir` not yet closed.
+    // Entries of `dir` named *.jsonl that are not directories (symlinks and other odd files included,
+    // so that recover reports them instead of silently skipping them), sorted by name.
     static std::vector<std::filesystem::path> pending(const std::filesystem::path &dir);
 
     FaultLedger(FaultLedger &&other) noexcept;
@@ -70,6 +98,7 @@ class FaultLedger {
 
   private:
     FaultLedger(std::filesystem::path path, int fd, std::vector<FaultEntry> entries);
+    static std::optional<FaultLedger> open_existing(const std::filesystem::path &file, bool read_only);
     void append(const nlohmann::json &line);
     // Ends a ledger whose last line a crash cut short, so appends start on a fresh line.
     void repair_torn_tail(const std::string &text);
@@ -77,6 +106,7 @@ class FaultLedger {
 
     std::filesystem::path path_;
     int fd_ = -1;
+    bool read_only_ = false;
     mutable std::mutex mutex_;
     std::vector<FaultEntry> entries_;
     nlohmann::json target_ = nlohmann::json::object();

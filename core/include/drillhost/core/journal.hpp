@@ -14,13 +14,16 @@ namespace drillhost {
 
 class Journal {
   public:
-    // Opens (creates) the file; throws InfraError when it cannot.
+    // Opens (creates, mode 0600) the file, never through a symlink; a missing directory is created
+    // 0700. Throws InfraError when it cannot (UntrustedPath for a directory it must not use).
     Journal(const std::filesystem::path &path, std::string run_id);
     ~Journal();
     Journal(const Journal &) = delete;
     Journal &operator=(const Journal &) = delete;
 
     // Appends `entry` (an object) with "run", "wall" and "mono_ms" added. Thread-safe; flushed per line.
+    // Every entry goes through redact_json first (no password reaches the journal), and a line is
+    // written whatever its strings hold (invalid UTF-8 is replaced, never an exception).
     void write(nlohmann::json entry);
 
     // Called with every entry after it is written (on the writer's thread; keep it short). For

@@ -5,7 +5,9 @@
 
 #include <drillhost/core/component.hpp>
 
+#include <functional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace drillhost {
@@ -30,11 +32,26 @@ struct LoadResult {
     std::vector<LoadProblem> problems;
 };
 
-// Expands each pattern (a file, a directory of *.so, or a glob) and loads every file found.
-// A broken file becomes a LoadProblem; loading goes on with the others.
-LoadResult load_plugins(const std::vector<std::string> &patterns);
+// Says whether a component is wanted, by id. An empty filter wants every component.
+using ComponentFilter = std::function<bool(std::string_view id)>;
 
-// Loads one file. Throws InfraError naming the file on any problem.
-LoadedPlugin load_plugin(const std::string &path);
+// Longest component id the loader accepts, in bytes (checked before anything else reads the id).
+constexpr size_t max_component_id_bytes = 255;
+
+// Expands each pattern (a file, a directory of *.so, or a glob) and loads every file found.
+// A broken file becomes a LoadProblem; loading goes on with the others. A directory with no *.so
+// file, a pattern that matches nothing, a directory or file that is not trusted (file_trust.hpp:
+// writable by group or others, owned by someone else, a symlinked file) are LoadProblems too.
+//
+// With `wanted`, only the components it accepts are read: every other component is skipped after a
+// bounded read of its id (one that cannot be read, or is longer than max_component_id_bytes, is
+// skipped too), so its descriptor, functions and schema are never checked and cannot refuse the
+// plugin. A plugin with no wanted component is left out of `plugins` without a problem; the file
+// itself must still pass the file, ELF and ABI checks (a failure there is a LoadProblem, as always).
+LoadResult load_plugins(const std::vector<std::string> &patterns, const ComponentFilter &wanted = {});
+
+// Loads one file. Throws InfraError naming the file on any problem. With `wanted`, as above; the
+// result's `components` may then be empty.
+LoadedPlugin load_plugin(const std::string &path, const ComponentFilter &wanted = {});
 
 }  // namespace drillhost

@@ -54,6 +54,7 @@ struct RunnerOptions {
     nlohmann::json target = nlohmann::json::object();
     std::chrono::milliseconds timeout{std::chrono::minutes(10)};  // per drill
     std::chrono::milliseconds grace{std::chrono::seconds(10)};    // to stop after cancel/timeout
+    // Host log lines, plugins' included, with passwords already redacted (redact_text).
     std::function<void(dh_severity, const std::string &component, const std::string &message)> log;
     // Sees every journal entry as it is written (drill.start, event, fault.*, verdict, ...): for
     // progress output. Called on the drill's thread, in journal order.
@@ -62,8 +63,12 @@ struct RunnerOptions {
 
 class Runner {
   public:
-    // Creates the run's ledger and journal. Throws InfraError if the state dir is unusable.
+    // Creates the run's journal (in a 0700 <state>/runs/ by default). The ledger is created by the
+    // first drill or inject: probe samples never leave one. Throws InfraError (or UntrustedPath) if
+    // the state dir is unusable.
     Runner(const Registry &registry, RunnerOptions options);
+    // Closes the ledger if nothing is open in it, however the command ended (an exception from
+    // sample or inject included); open faults stay for `drillhost recover`.
     ~Runner();
 
     const std::string &run_id() const;
@@ -73,21 +78,24 @@ class Runner {
     // Validates `params` (throws UsageError with the first violation and its JSON path), then runs.
     DrillResult run(const std::string &drill_id, const nlohmann::json &params);
 
-    // One sample of a probe, outside any drill (`drillhost probe`). Throws UsageError for an unknown
-    // probe or parameters its schema refuses, InfraError with the probe's error text otherwise.
+    // One sample of a probe, outside any drill (`drillhost probe`), without a ledger. Throws
+    // UsageError for an unknown probe or parameters its schema refuses (the host's own checks),
+    // InfraError with the probe's status and error text for whatever the probe reports.
     nlohmann::json sample(const std::string &probe_id, const nlohmann::json &params);
 
     // One fault, outside any drill (`drillhost inject`): written to the ledger, applied, and left
     // open, for `drillhost recover` (or a revert_fault of this runner) to undo. Returns
-    // {"fault": id, "injector", "record", "ledger"}. Throws UsageError for an unknown injector or bad
-    // parameters, InfraError when the injector refused (the ledger then holds it as failed).
+    // {"fault": id, "injector", "record", "ledger"}. Throws UsageError for an unknown injector or
+    // parameters its schema refuses (the host's own checks), InfraError when the injector refused or
+    // failed, whatever its status (a ledger that never held an applied fault is then removed).
     nlohmann::json inject(const std::string &injector_id, const nlohmann::json &params);
 
     // Stops the current drill and refuses new ones. Thread-safe.
     void cancel(const std::string &reason);
     bool cancelled() const;
 
-    // Marks the ledger closed if nothing is left open. Call once after the last drill.
+    // Marks the ledger closed if nothing is left open (no ledger: nothing to do). Call once after the
+    // last drill.
     // Returns how many faults are still open (then `drillhost recover` must finish them).
     size_t finish();
 

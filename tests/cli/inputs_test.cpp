@@ -1,0 +1,221 @@
+// What a user types and the files a run is pointed at: durations, deep JSON, report and journal
+// paths, target files (trust, shape), one run per cluster, and secrets that must never be printed.
+#include <doctest/doctest.h>
+#include <signal.h>
+#include <sys/stat.h>
+
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "process.hpp"
+#include "temp_dir.hpp"
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+namespace {
+
+const std::string examples = std::string(EXAMPLES_DIR) + "/*.so";
+
+bool contains(const std::string &text, const std::string &part) {
+    return text.find(part) != std::string::npos;
+}
+
+std::string file_text(const fs::path &path) {
+    std::ifstream in(path, std::ios::binary);
+    std::stringstream text;
+    text << in.rdbuf();
+    return text.str();
+}
+
+struct Inputs {
+    TempDir dir;
+    fs::path state = dir.path() / "state";
+    fs::path marker = dir.path() / "fault.marker";
+    Finished drillhost(std::vector<std::string> args) const {
+        args.insert(args.begin(), {"--state-dir", state.string()});
+        return run_drillhost(args, dir.path());
+    }
+    // A marker drill run that would create `marker`: proves whether a refused run touched anything.
+    std::vector<std::string> marker_run(std::vector<std::string> extra) const {
+        std::vector<std::string> args = {"--load", examples,
+                                         "run",    "--target",
+                                         "none",   "org.drillhost.example.marker",
+                                         "-p",     "path=" + marker.string()};
+        args.insert(args.end(), extra.begin(), extra.end());
+        return args;
+    }
+    fs::path write(const std::string &name, const std::string &text, mode_t mode = 0600) const {
+        fs::path path = dir.path() / name;
+        std::ofstream(path) << text;
+        ::chmod(path.c_str(), mode);
+        return path;
+    }
+    size_t files_under(const std::string &sub) const {
+        size_t n = 0;
+        std::error_code ec;
+        for (const auto &e : fs::recursive_directory_iterator(state / sub, ec)) n += e.is_regular_file();
+        return n;
+    }
+};
+
+}  // namespace
+
+TEST_CASE("--timeout and --grace must be finite and in range (a NaN timeout timed drills out at once)") {
+    Inputs in;
+    for (std::string value : {"nan", "inf", "1e10", "1e300", "-1", "0", "abc"}) {
+        CAPTURE(value);
+        auto r = in.drillhost(in.marker_run({"--timeout", value}));
+        CHECK(r.exit_code == 2);
+        CHECK_MESSAGE(contains(r.err, "--timeout"), r.err);
+        CHECK_MESSAGE(contains(r.err, value), r.err);
+        CHECK_FALSE(fs::exists(in.marker));
+    }
+    auto grace = in.drillhost(in.marker_run({"--grace", "nan"}));
+    CHECK(grace.exit_code == 2);
+    CHECK_MESSAGE(contains(grace.err, "0 to 3600 seconds"), grace.err);
+    CHECK(in.drillhost(in.marker_run({"--timeout", "30"})).exit_code == 0);
+}
+
+TEST_CASE("a 60 000-deep -p value is a usage error, not a crash") {
+    Inputs in;
+    std::string deep = std::string(60000, '[') + std::string(60000, ']');
+    auto r = in.drillhost(in.marker_run({"-p", "extra=" + deep}));
+    CHECK(r.signal == 0);
+    CHECK(r.exit_code == 2);
+    CHECK_MESSAGE(contains(r.err, "--param extra: JSON nested deeper than 64 levels"), r.err);
+}
+
+TEST_CASE("--report and --journal that cannot be written are refused before the first drill") {
+    Inputs in;
+    fs::create_directory(in.dir.path() / "a-directory");
+    for (std::string option : {"--report", "--journal"}) {
+        for (std::string path : {(in.dir.path() / "missing" / "r.json").string(),
+                                 std::string("/proc/version"), (in.dir.path() / "a-directory").string()}) {
+            CAPTURE(option);
+            CAPTURE(path);
+            auto r = in.drillhost(in.marker_run({option, path, "-p", "hold_ms=0"}));
+            CHECK(r.exit_code == 2);
+            CHECK_MESSAGE(contains(r.err, option + " " + path + ": "), r.err);
+            CHECK_FALSE(contains(r.err, "starting"));  // no drill ran
+        }
+    }
+    // A report that can be written is written whole, mode 0600.
+    fs::path report = in.dir.path() / "report.json";
+    auto ok = in.drillhost(in.marker_run({"--report", report.string(), "-p", "hold_ms=0"}));
+    REQUIRE_MESSAGE(ok.exit_code == 0, ok.err);
+    CHECK(json::parse(file_text(report))["exit_code"] == 0);
+    struct stat st {};
+    REQUIRE(::stat(report.c_str(), &st) == 0);
+    CHECK((st.st_mode & 0777) == 0600);
+}
+
+TEST_CASE("target files: a directory, a symlink, loose modes and a wrong shape are clear usage errors") {
+    Inputs in;
+    auto run_with = [&](const std::string &target) {
+        return in.drillhost({"--load", examples, "run", "--target", target, "org.drillhost.example.marker",
+                             "-p", "path=" + in.marker.string()});
+    };
+    auto dir = run_with(in.dir.path().string());
+    CHECK(dir.exit_code == 2);
+    CHECK_MESSAGE(contains(dir.err, "--target " + in.dir.path().string() + ": is a directory"), dir.err);
+    CHECK_FALSE(contains(dir.err, "basic_filebuf"));
+
+    auto good = in.write("target.yaml", "scope: demo\nmembers:\n  - {name: db1, address: 127.0.0.1}\n");
+    fs::create_symlink(good, in.dir.path() / "link.yaml");
+    auto link = run_with((in.dir.path() / "link.yaml").string());
+    CHECK(link.exit_code == 2);
+    CHECK_MESSAGE(contains(link.err, "is a symbolic link"), link.err);
+
+    auto loose = in.write("loose.yaml", "scope: demo\n", 0666);
+    auto loose_run = run_with(loose.string());
+    CHECK(loose_run.exit_code == 2);
+    CHECK_MESSAGE(contains(loose_run.err, "writable by group or others (mode 0666"), loose_run.err);
+
+    auto shapes = {std::pair{"members: 5\n", "/members"}, std::pair{"members: [1, 2]\n", "/members/0"},
+                   std::pair{"members:\n  - {address: 10.0.0.1}\n", "/members/0"},
+                   std::pair{"scope: [a]\n", "/scope"}};
+    for (auto [text, pointer] : shapes) {
+        CAPTURE(text);
+        auto file = in.write("shape.yaml", text);
+        auto r = run_with(file.string());
+        CHECK(r.exit_code == 2);
+        CHECK_MESSAGE(contains(r.err, "--target " + file.string() + ": " + pointer), r.err);
+        CHECK_FALSE(contains(r.err, "type_error"));
+    }
+    CHECK_FALSE(fs::exists(in.marker));
+    CHECK(run_with(good.string()).exit_code == 0);
+}
+
+TEST_CASE("one run per cluster: a second run against a cluster being drilled is refused, naming the run") {
+    Inputs in;
+    auto target =
+        in.write("target.yaml", "scope: demo\nmembers:\n  - {name: db1, rest_url: 'http://127.0.0.1:1'}\n");
+    std::vector<std::string> args = {"--state-dir",
+                                     in.state.string(),
+                                     "--load",
+                                     examples,
+                                     "run",
+                                     "--target",
+                                     target.string(),
+                                     "org.drillhost.example.marker",
+                                     "-p",
+                                     "hold_ms=60000",
+                                     "-p",
+                                     "path=" + in.marker.string()};
+    DrillhostProcess first(args, in.dir.path());
+    REQUIRE(eventually([&] { return fs::exists(in.marker); }));
+    fs::path other_marker = in.dir.path() / "second.marker";
+    auto second = in.drillhost({"--load", examples, "run", "--target", target.string(),
+                                "org.drillhost.example.marker", "-p", "path=" + other_marker.string()});
+    CHECK(second.exit_code == 2);
+    CHECK_MESSAGE(contains(second.err, "this cluster is being drilled by run "), second.err);
+    CHECK_MESSAGE(contains(second.err, "(pid " + std::to_string(first.pid()) + ")"), second.err);
+    CHECK_FALSE(fs::exists(other_marker));
+    // --target none drills nothing shared: it is not held up.
+    CHECK(in.drillhost(in.marker_run({"-p", "path=" + other_marker.string(), "-p", "hold_ms=0"})).exit_code ==
+          0);
+
+    first.send(SIGINT);
+    first.wait(std::chrono::seconds(30));
+    auto third =
+        in.drillhost({"--load", examples, "run", "--target", target.string(), "org.drillhost.example.marker",
+                      "-p", "path=" + other_marker.string(), "-p", "hold_ms=0"});
+    CHECK_MESSAGE(third.exit_code == 0, third.err);
+    CHECK(in.files_under("locks") == 0);  // the lock file went with its run
+}
+
+TEST_CASE("secrets in the target never reach stdout, stderr, the journal or the report") {
+    Inputs in;
+    const std::vector<std::string> secrets = {"RestPw0rd", "PgPassw0rd", "ReplPw0rd", "SshPhrase0"};
+    auto target = in.write("target.yaml",
+                           "scope: demo\n"
+                           "restapi: {username: patroni, password: RestPw0rd}\n"
+                           "credentials: {superuser: postgres, superuser_password: PgPassw0rd}\n"
+                           "members:\n"
+                           "  - name: db1\n"
+                           "    rest_url: 'http://patroni:RestPw0rd@127.0.0.1:1'\n"
+                           "    conninfo: 'host=127.0.0.1 port=1 user=postgres password=PgPassw0rd'\n"
+                           "  - name: db2\n"
+                           "    rest_url: 'http://replicator:ReplPw0rd@127.0.0.2:1'\n"
+                           "ssh: {user: root, key_passphrase: SshPhrase0}\n");
+    fs::path journal = in.dir.path() / "journal.jsonl";
+    fs::path report = in.dir.path() / "report.json";
+    auto probe = in.drillhost(
+        {"--load", PLUGINS_DIR, "probe", "patroni-rest", "cluster", "--target", target.string()});
+    auto run = in.drillhost({"--load", PLUGINS_DIR, "run", "--target", target.string(), "--journal",
+                             journal.string(), "--report", report.string(), "--timeout", "60",
+                             "org.drillhost.drill.cluster-status"});
+    std::string everything =
+        probe.out + probe.err + run.out + run.err + file_text(journal) + file_text(report);
+    for (const auto &f : fs::recursive_directory_iterator(in.state / "runs"))
+        everything += file_text(f.path());
+    REQUIRE_MESSAGE(contains(everything, "127.0.0.1"), everything);  // the outputs do talk about the members
+    for (const auto &secret : secrets)
+        CHECK_MESSAGE(!contains(everything, secret), secret << " leaked:\n" << everything);
+    struct stat st {};
+    REQUIRE(::stat(journal.c_str(), &st) == 0);
+    CHECK((st.st_mode & 0777) == 0600);
+}
