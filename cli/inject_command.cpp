@@ -1,5 +1,7 @@
 // `drillhost inject`: one fault by hand, through the ledger like any drill's, left in place until
 // `drillhost recover` reverts it (an operator's "hold this fault while I look").
+#include <drillhost/core/bounded_json.hpp>
+#include <drillhost/core/redact.hpp>
 #include <drillhost/core/runner.hpp>
 
 #include <iostream>
@@ -23,9 +25,10 @@ int inject_command(const GlobalOptions &global, const InjectOptions &options) {
     auto result = runner.inject(id, params);
     runner.finish();
     if (global.format == Format::json) {
-        std::cout << result.dump() << '\n';
+        std::cout << dump_json(redact_json(result)) << '\n';
     } else {
-        std::cout << "fault " << result["fault"] << " (" << id << ") is in place: " << result["record"].dump()
+        std::cout << "fault " << result["fault"] << " (" << id
+                  << ") is in place: " << dump_json(redact_json(result["record"]))
                   << "\nledger: " << result["ledger"].get<std::string>()
                   << "\nrevert it with: drillhost recover\n";
     }

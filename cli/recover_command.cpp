@@ -2,6 +2,8 @@
 #include <drillhost/core/bounded_json.hpp>
 #include <drillhost/core/paths.hpp>
 #include <drillhost/core/recovery.hpp>
+#include <drillhost/core/redact.hpp>
+#include <drillhost/core/target_lock.hpp>
 
 #include <spdlog/spdlog.h>
 
@@ -41,9 +43,9 @@ nlohmann::json fault_json(const FaultEntry &f) {
                        {"state", applied ? "applied" : "intent"},
                        {"last_error", f.last_error}};
     if (applied)
-        out["record"] = f.record;
+        out["record"] = redact_json(f.record);
     else
-        out["params"] = f.params;  // reverted with DH_REVERT_UNCONFIRMED
+        out["params"] = redact_json(f.params);  // reverted with DH_REVERT_UNCONFIRMED
     return out;
 }
 
@@ -101,7 +103,7 @@ int forget(const GlobalOptions &global, const RecoverOptions &options) {
         nlohmann::json faults_json = nlohmann::json::array();
         for (const auto &f : forgotten.open_faults) {
             faults += "\n  fault " + std::to_string(f.id) + " (" + f.injector + ") " +
-                      dump_json(f.state == FaultEntry::State::applied ? f.record : f.params);
+                      dump_json(redact_json(f.state == FaultEntry::State::applied ? f.record : f.params));
             faults_json.push_back(fault_json(f));
         }
         spdlog::warn("forgot ledger {}: moved to {}; its open faults were NOT reverted{}",
@@ -146,7 +148,8 @@ int dry_run(const GlobalOptions &global, const RecoveryReport &report) {
             for (const auto &f : l.open_faults) {  // newest first: the order they would be reverted in
                 bool applied = f.state == FaultEntry::State::applied;
                 table.add({name, status, std::to_string(f.id), f.injector, applied ? "applied" : "intent",
-                           (applied ? "record " + dump_json(f.record) : "params " + dump_json(f.params))});
+                           (applied ? "record " + dump_json(redact_json(f.record))
+                                    : "params " + dump_json(redact_json(f.params)))});
             }
         }
         table.print(std::cout);
@@ -170,14 +173,21 @@ int recover_command(const GlobalOptions &global, const RecoverOptions &options) 
     RecoveryLog quiet = [](dh_severity, const std::string &) {};  // recover itself reports them below
     auto scan = inspect_ledgers(global.state_dir, options.dry_run ? RecoveryLog(log_line) : quiet);
     if (options.dry_run) return dry_run(global, scan);
+    // A run killed with -9 leaves its cluster lock file behind (unheld); tidy it with the ledgers.
+    if (int stale = TargetLock::remove_stale(global.state_dir); stale > 0)
+        spdlog::info("removed {} cluster lock file(s) of runs that are gone", stale);
 
-    // Only the injectors that open faults need are loaded: a broken, unrelated plugin cannot stand
-    // in the way of reverting (the loader then reads no more of it than its bounded ids).
+    // Only the injectors that open faults need, and the probes reverts call, are loaded: a broken,
+    // unrelated drill or injector cannot stand in the way of reverting (the loader then reads no
+    // more of it than its bounded id). A broken probe is refused like any plugin, never fatal.
     Registry registry;
     auto needed = scan.injectors_needed();
     if (!needed.empty())
-        load_registry(global, registry,
-                      [&needed](std::string_view id) { return needed.count(std::string(id)) > 0; });
+        load_registry(global, registry, [&needed](std::string_view id, dh_kind kind) {
+            // Probes too: reverts call them (patroni-rest for maintenance, sql for a
+            // paused replay).
+            return kind == DH_KIND_PROBE || needed.count(std::string(id)) > 0;
+        });
 
     auto report = recover(registry, global.state_dir, log_line);
     if (global.format == Format::json) {

@@ -9,7 +9,6 @@
 
 #include <algorithm>
 #include <cstdio>
-#include <drillhost/core/redact.hpp>
 #include <iostream>
 #include <map>
 #include <sstream>
@@ -152,16 +151,14 @@ int run_command(const GlobalOptions &global, const RunOptions &options) {
         spdlog::error("{} fault(s) are still open in {}: fix the cause and run `drillhost recover`",
                       still_open, runner.ledger_path().string());
 
-    std::ostringstream summary;
-    print_summary(summary, results, global.format == Format::json, runner.run_id(), runner.journal_path(),
+    print_summary(std::cout, results, global.format == Format::json, runner.run_id(), runner.journal_path(),
                   wall_ms);
-    std::cout << redact_text(summary.str());
     int code = still_open > 0 ? static_cast<int>(ExitCode::infrastructure) : exit_code_for(results);
     if (!options.report.empty()) {
         std::ostringstream report;
         print_summary(report, results, true, runner.run_id(), runner.journal_path(), wall_ms);
         try {
-            write_output_file(options.report, redact_text(report.str()), "--report");
+            write_output_file(options.report, report.str(), "--report");
             spdlog::info("report written to {}", options.report);
         } catch (const InfraError &e) {
             // The drills ran and the summary is on stdout; the report the user asked for is not.

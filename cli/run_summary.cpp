@@ -1,9 +1,12 @@
 #include "run_summary.hpp"
 
+#include <drillhost/core/bounded_json.hpp>
 #include <drillhost/core/errors.hpp>
+#include <drillhost/core/redact.hpp>
 
 #include <cstdio>
 #include <nlohmann/json.hpp>
+#include <sstream>
 
 #include "table.hpp"
 
@@ -47,12 +50,13 @@ void print_summary(std::ostream &out, const std::vector<DrillResult> &results, b
     if (as_json) {
         nlohmann::json drills = nlohmann::json::array();
         for (const auto &r : results) drills.push_back(to_json(r));
-        out << nlohmann::json{{"run", run_id},
-                              {"journal", journal.string()},
-                              {"exit_code", exit_code_for(results)},
-                              {"duration_ms", wall_ms},
-                              {"drills", drills}}
-                   .dump(2)
+        // Verdict texts and messages come from plugins and servers: no secret leaves in a report.
+        out << dump_json(redact_json(nlohmann::json{{"run", run_id},
+                                                    {"journal", journal.string()},
+                                                    {"exit_code", exit_code_for(results)},
+                                                    {"duration_ms", wall_ms},
+                                                    {"drills", drills}}),
+                         2)
             << '\n';
         return;
     }
@@ -72,19 +76,21 @@ void print_summary(std::ostream &out, const std::vector<DrillResult> &results, b
                        (skip ? ", " + std::to_string(skip) + " skip" : ""),
                    numbers});
     }
-    out << '\n';
-    table.print(out);
+    std::ostringstream text;
+    text << '\n';
+    table.print(text);
     for (const auto &r : results)
         for (const auto &a : r.assertions)
             if (a.verdict == DH_VERDICT_FAIL)
-                out << "  FAIL " << r.drill << ": " << a.name << ": observed " << a.observed << ", bound "
-                    << a.bound << '\n';
+                text << "  FAIL " << r.drill << ": " << a.name << ": observed " << a.observed << ", bound "
+                     << a.bound << '\n';
     char total[64];
     std::snprintf(total, sizeof total, "%zu drill(s) in %d min %.1f s", results.size(),
                   static_cast<int>(wall_ms / 60000),
                   (wall_ms - 60000 * static_cast<int>(wall_ms / 60000)) / 1000);
-    out << total << '\n';
-    out << "journal: " << journal.string() << '\n';
+    text << total << '\n';
+    text << "journal: " << journal.string() << '\n';
+    out << redact_text(text.str());
 }
 
 int exit_code_for(const std::vector<DrillResult> &results) {

@@ -1,5 +1,7 @@
 // `drillhost status`: the cluster-status view of any target, through the patroni-rest probe (the
 // first member that answers GET /cluster), as a patronictl-style table or JSON.
+#include <drillhost/core/bounded_json.hpp>
+#include <drillhost/core/redact.hpp>
 #include <drillhost/core/runner.hpp>
 
 #include <iostream>
@@ -22,7 +24,9 @@ int status_command(const GlobalOptions &global, const std::string &target_file) 
     runner.finish();
     const auto &cluster = reply.at("data");
     if (global.format == Format::json) {
-        std::cout << nlohmann::json{{"member", reply.value("member", "")}, {"cluster", cluster}}.dump(2)
+        std::cout << dump_json(redact_json(nlohmann::json{{"member", reply.value("member", "")},
+                                                          {"cluster", cluster}}),
+                               2)
                   << '\n';
         return 0;
     }

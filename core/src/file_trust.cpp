@@ -139,11 +139,13 @@ void ensure_private_directory(const fs::path &dir, const std::string &role) {
         fs::create_directories(dir.parent_path(), ec);
     if (::mkdir(dir.c_str(), 0700) != 0 && errno != EEXIST)
         throw InfraError(role + " " + dir.string() + ": cannot create: " + std::strerror(errno));
-    check_trusted_directory(dir, role);
     struct stat st {};
-    // An existing directory of ours from an older drillhost (0755): narrow it, its files hold credentials.
-    if (::stat(dir.c_str(), &st) == 0 && (st.st_mode & 077) != 0 && st.st_uid == ::geteuid())
+    // An existing directory of ours (an older drillhost made 0755, a umask of 002 makes 0775): narrow
+    // it first, its files hold credentials. Not through a link, and not someone else's.
+    if (::lstat(dir.c_str(), &st) == 0 && S_ISDIR(st.st_mode) && st.st_uid == ::geteuid() &&
+        (st.st_mode & 077) != 0)
         ::chmod(dir.c_str(), 0700);
+    check_trusted_directory(dir, role);
 }
 
 }  // namespace drillhost

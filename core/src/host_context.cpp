@@ -283,7 +283,8 @@ std::string HostContext::prepare_params(const Component &component, const std::s
     return {};
 }
 
-dh_status HostContext::call_probe(const std::string &id, const std::string &params_text, char **result) {
+dh_status HostContext::call_probe(const dh_host *via, const std::string &id, const std::string &params_text,
+                                  char **result) {
     const Component *probe = registry_.find(id);
     if (probe == nullptr || probe->kind != DH_KIND_PROBE) {
         fail("no probe '" + id + "' is loaded");
@@ -297,8 +298,10 @@ dh_status HostContext::call_probe(const std::string &id, const std::string &para
     ComponentInstance *instance = nullptr;
     {
         std::lock_guard lock(mutex_);
-        auto &slot = probes_[id];
-        if (!slot) slot = std::make_unique<ComponentInstance>(*probe, table());
+        // A probe called during a revert (through the cleanup table) gets that table, so its sleeps
+        // and calls work after the drill's run returned; one called by the drill gets the drill's.
+        auto &slot = probes_[{id, via}];
+        if (!slot) slot = std::make_unique<ComponentInstance>(*probe, via);
         instance = slot.get();
     }
     CallResult sample = instance->sample(dump_json(params));  // text already valid UTF-8
@@ -412,9 +415,15 @@ uint64_t HostContext::host_monotonic_ns(const dh_host *host) {
 }
 
 int32_t HostContext::host_is_cancelled(const dh_host *host) {
-    HostCall ctx(host, "is_cancelled");
-    if (!ctx) return 1;  // the drill is over: a thread still asking must stop
-    return ctx->cancellation_->cancelled() ? 1 : 0;
+    int32_t cancelled = 1;
+    // guarded: reporting a refused late call writes the journal, which may throw; never into a plugin.
+    guarded([&]() -> dh_status {
+        HostCall ctx(host, "is_cancelled");
+        if (!ctx) return DH_ERR_CANCELLED;  // the drill is over: a thread still asking must stop
+        cancelled = ctx->cancellation_->cancelled() ? 1 : 0;
+        return DH_OK;
+    });
+    return cancelled;
 }
 
 int32_t HostContext::cleanup_is_cancelled(const dh_host *) {
@@ -428,11 +437,13 @@ dh_status HostContext::cleanup_sleep_ms(const dh_host *, uint64_t ms) {
 
 dh_status HostContext::host_sleep_ms(const dh_host *host, uint64_t ms) {
     std::shared_ptr<const Cancellation> cancellation;
-    {
+    dh_status entered = guarded([&]() -> dh_status {
         HostCall ctx(host, "sleep_ms");
         if (!ctx) return DH_ERR_CANCELLED;
         cancellation = ctx->cancellation_;
-    }  // not inside the context while asleep: it may go meanwhile
+        return DH_OK;
+    });  // not inside the context while asleep: it may go meanwhile
+    if (entered != DH_OK) return entered;
     // Capped where std::chrono::milliseconds (int64) still holds it; sleep_for waits in pieces.
     auto duration = std::chrono::milliseconds(std::min<uint64_t>(ms, uint64_t{1} << 62));
     if (cancellation->sleep_for(duration)) return DH_OK;
@@ -467,7 +478,7 @@ dh_status HostContext::host_call_probe(const dh_host *host, const char *id, cons
     return guarded([&]() -> dh_status {
         HostCall ctx(host, "call_probe");
         if (!ctx) return DH_ERR_CANCELLED;
-        return ctx->call_probe(plugin_text(id), plugin_text(params), result);
+        return ctx->call_probe(host, plugin_text(id), plugin_text(params), result);
     });
 }
 

@@ -104,7 +104,7 @@ class HostContext {
     static void host_free_string(const dh_host *, char *);
     static dh_status host_call(const dh_host *, const char *, const char *, char **);
 
-    dh_status call_probe(const std::string &id, const std::string &params, char **result);
+    dh_status call_probe(const dh_host *via, const std::string &id, const std::string &params, char **result);
     dh_status inject_fault(const std::string &id, const std::string &params, uint64_t *fault_id);
     dh_status revert_fault(uint64_t fault_id);
     // Parses `params` and validates them against `component`'s schema; "" when valid, else why.
@@ -123,7 +123,7 @@ class HostContext {
     std::atomic<int> faults_injected_{0};
 
     mutable std::mutex mutex_;  // guards the members below
-    std::map<std::string, std::unique_ptr<ComponentInstance>> probes_;
+    std::map<std::pair<std::string, const dh_host *>, std::unique_ptr<ComponentInstance>> probes_;
     std::vector<Assertion> assertions_;
     std::vector<Measurement> measurements_;
 };

@@ -387,7 +387,7 @@ LoadedPlugin load_plugin(const std::string &path, const ComponentFilter &wanted)
         const dh_component *table = plugin->components[i];
         // Filtered: a component whose id cannot be read is one nobody asked for.
         auto id = component_id(path, table, i, /*strict=*/!wanted);
-        if (!id || (wanted && !wanted(*id))) continue;
+        if (!id || (wanted && !wanted(*id, table->descriptor->kind))) continue;
         loaded.components.push_back(read_component(path, table, *id));
     }
     kept_libraries().push_back(std::move(library));

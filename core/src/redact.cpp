@@ -54,7 +54,8 @@ std::string redact_assignments(std::string_view text) {
         // The rest of the key: "password_file" is not a password, "db_password" and "PGPASSWORD" are.
         if (j < text.size() && (std::isalnum(static_cast<unsigned char>(text[j])) || text[j] == '_'))
             continue;
-        if (j < text.size() && (text[j] == '"' || text[j] == '\'')) ++j;  // a JSON/YAML key's closing quote
+        bool quoted_key = j < text.size() && (text[j] == '"' || text[j] == '\'');
+        if (quoted_key) ++j;  // a JSON/YAML key's closing quote
         while (j < text.size() && text[j] == ' ') ++j;
         if (j >= text.size() || (text[j] != '=' && text[j] != ':')) continue;
         ++j;
@@ -63,9 +64,11 @@ std::string redact_assignments(std::string_view text) {
         if (end == j) continue;  // nothing assigned
         bool quoted = text[j] == '"' || text[j] == '\'';
         out.append(text.substr(copied, j - copied));
-        if (quoted) out.push_back(text[j]);
+        // A JSON member ("token": 5) stays JSON: its bare value becomes the string "***".
+        char quote = quoted ? text[j] : quoted_key ? '"' : '\0';
+        if (quote) out.push_back(quote);
         out.append(redacted_mark);
-        if (quoted && end > j + 1 && text[end - 1] == text[j]) out.push_back(text[j]);
+        if (quote && (!quoted || (end > j + 1 && text[end - 1] == text[j]))) out.push_back(quote);
         copied = end;
         i = end - 1;
     }

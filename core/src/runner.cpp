@@ -152,7 +152,9 @@ const std::filesystem::path &Runner::journal_path() const {
     return impl_->journal.path();
 }
 const std::filesystem::path &Runner::ledger_path() const {
-    return impl_->ledger ? impl_->ledger->path() : impl_->planned_ledger;
+    // Never the optional itself: the signal thread asks while the first drill may be creating it.
+    // While anything is open the ledger is at the planned path (only a clean close moves it).
+    return impl_->planned_ledger;
 }
 
 void Runner::cancel(const std::string &reason) {

@@ -93,6 +93,21 @@ TargetLock::TargetLock(const fs::path &state_dir, const nlohmann::json &target, 
     }
 }
 
+int TargetLock::remove_stale(const fs::path &state_dir) {
+    int removed = 0;
+    std::error_code ec;
+    for (const auto &entry : fs::directory_iterator(state_dir / "locks", ec)) {
+        if (entry.path().extension() != ".lock" || !entry.is_regular_file(ec) || entry.is_symlink(ec))
+            continue;
+        int fd = ::open(entry.path().c_str(), O_RDWR | O_NOFOLLOW | O_CLOEXEC);
+        if (fd < 0) continue;
+        // Free: its run is gone (kill -9 runs no destructor). Unlinked under the lock, as release() does.
+        if (::flock(fd, LOCK_EX | LOCK_NB) == 0 && ::unlink(entry.path().c_str()) == 0) ++removed;
+        ::close(fd);
+    }
+    return removed;
+}
+
 void TargetLock::release() {
     if (fd_ < 0) return;
     ::unlink(path_.c_str());  // under the lock, so no one holds a lock on the removed file

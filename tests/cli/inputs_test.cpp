@@ -185,6 +185,18 @@ TEST_CASE("one run per cluster: a second run against a cluster being drilled is 
                       "-p", "path=" + other_marker.string(), "-p", "hold_ms=0"});
     CHECK_MESSAGE(third.exit_code == 0, third.err);
     CHECK(in.files_under("locks") == 0);  // the lock file went with its run
+
+    // kill -9 runs no destructor: the lock is free (the kernel dropped it) but its file stays until
+    // the next run of that cluster or `recover`.
+    DrillhostProcess killed(args, in.dir.path());
+    REQUIRE(eventually([&] { return fs::exists(in.marker); }));
+    killed.send(SIGKILL);
+    killed.wait();
+    CHECK(in.files_under("locks") == 1);
+    auto recovered = in.drillhost({"--load", examples, "recover"});
+    CHECK_MESSAGE(recovered.exit_code == 0, recovered.err);
+    CHECK_FALSE(fs::exists(in.marker));
+    CHECK(in.files_under("locks") == 0);
 }
 
 TEST_CASE("secrets in the target never reach stdout, stderr, the journal or the report") {

@@ -94,7 +94,21 @@ TEST_CASE("private directories are created 0700 and narrowed when ours") {
     ensure_private_directory(dir.path() / "state" / "ledger", "ledger directory");
     REQUIRE(::stat((dir.path() / "state" / "ledger").c_str(), &st) == 0);
     CHECK((st.st_mode & 07777) == 0700);
-    ::chmod((dir.path() / "state" / "ledger").c_str(), 0777);
-    CHECK_THROWS_AS(ensure_private_directory(dir.path() / "state" / "ledger", "ledger directory"),
+    ::chmod((dir.path() / "state" / "ledger").c_str(), 0777);  // ours, even world-writable: narrowed
+    ensure_private_directory(dir.path() / "state" / "ledger", "ledger directory");
+    REQUIRE(::stat((dir.path() / "state" / "ledger").c_str(), &st) == 0);
+    CHECK((st.st_mode & 07777) == 0700);
+    // A link where the directory should be is refused, not followed.
+    fs::create_directory(dir.path() / "elsewhere");
+    fs::create_directory_symlink(dir.path() / "elsewhere", dir.path() / "state" / "runs");
+    CHECK_THROWS_AS(ensure_private_directory(dir.path() / "state" / "runs", "run journal directory"),
                     UntrustedPath);
+    if (::geteuid() == 0) {  // someone else's directory is refused, never narrowed
+        REQUIRE(::chown((dir.path() / "state" / "ledger").c_str(), 4242, 4242) == 0);
+        ::chmod((dir.path() / "state" / "ledger").c_str(), 0777);
+        CHECK_THROWS_AS(ensure_private_directory(dir.path() / "state" / "ledger", "ledger directory"),
+                        UntrustedPath);
+        REQUIRE(::stat((dir.path() / "state" / "ledger").c_str(), &st) == 0);
+        CHECK((st.st_mode & 07777) == 0777);
+    }
 }

@@ -198,7 +198,7 @@ TEST_CASE("hostile plugins are refused one by one and the others in the same loa
 
 TEST_CASE("a filtered load reads only the wanted components; unwanted broken ones are ignored") {
     std::vector<size_t> asked;
-    auto only_good = [&asked](std::string_view id) {
+    auto only_good = [&asked](std::string_view id, dh_kind) {
         asked.push_back(id.size());
         return id == "org.drillhost.test.mixed-good";
     };
@@ -218,8 +218,9 @@ TEST_CASE("a filtered load reads only the wanted components; unwanted broken one
     for (size_t size : asked) CHECK(size <= 255);  // the 60 000-byte id is never handed to the filter
 
     // A wanted component that is broken is still refused.
-    auto broken = load_plugins({hostile("mixed")},
-                               [](std::string_view id) { return id == "org.drillhost.test.mixed-ref-root"; });
+    auto broken = load_plugins({hostile("mixed")}, [](std::string_view id, dh_kind) {
+        return id == "org.drillhost.test.mixed-ref-root";
+    });
     REQUIRE(broken.problems.size() == 1);
     CHECK(contains(broken.problems[0].message, "its parameter schema is unusable"));
     CHECK(broken.plugins.empty());

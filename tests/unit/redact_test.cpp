@@ -21,6 +21,8 @@ TEST_CASE("redact: conninfo, environment, JSON and YAML assignments") {
     CHECK(redact_text(R"({"password": "hunter2", "user": "u"})") == R"({"password": "***", "user": "u"})");
     CHECK(redact_text("replication:\n  password: hunter2\n") == "replication:\n  password: ***\n");
     CHECK(redact_text("db_password=x token=abc") == "db_password=*** token=***");
+    // JSON stays JSON: a bare value becomes a string.
+    CHECK(redact_text(R"({"x_token":5,"password":null})") == R"({"x_token":"***","password":"***"})");
     // Not secrets: a path to a password file, a word in prose.
     CHECK(redact_text("password_file=/etc/pw") == "password_file=/etc/pw");
     CHECK(redact_text("the password is checked") == "the password is checked");

@@ -32,8 +32,9 @@ struct LoadResult {
     std::vector<LoadProblem> problems;
 };
 
-// Says whether a component is wanted, by id. An empty filter wants every component.
-using ComponentFilter = std::function<bool(std::string_view id)>;
+// Says whether a component is wanted, by id and declared kind (as declared: not yet validated). An
+// empty filter wants every component.
+using ComponentFilter = std::function<bool(std::string_view id, dh_kind kind)>;
 
 // Longest component id the loader accepts, in bytes (checked before anything else reads the id).
 constexpr size_t max_component_id_bytes = 255;

@@ -23,6 +23,9 @@ class TargetLock {
 
     const std::filesystem::path &path() const { return path_; }
 
+    // Removes lock files no live run holds (left by a run that was killed); returns how many.
+    static int remove_stale(const std::filesystem::path &state_dir);
+
     // What identifies a cluster in a target: the embedded cluster's directory, or the scope and
     // the members' REST URLs and addresses, sorted. "" for a target with nothing to drill ({}).
     static std::string cluster_identity(const nlohmann::json &target);
