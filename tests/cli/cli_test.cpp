@@ -11,6 +11,7 @@
 
 #include "process.hpp"
 #include "temp_dir.hpp"
+#include "test_text.hpp"
 
 namespace fs = std::filesystem;
 using nlohmann::json;
@@ -19,10 +20,6 @@ namespace {
 
 const std::string examples = std::string(EXAMPLES_DIR) + "/*.so";
 const std::string fixtures = std::string(FIXTURE_DIR) + "/*.so";
-
-bool contains(const std::string &text, const std::string &part) {
-    return text.find(part) != std::string::npos;
-}
 
 struct Sandbox {
     TempDir dir;

@@ -11,6 +11,7 @@
 
 #include "process.hpp"
 #include "temp_dir.hpp"
+#include "test_text.hpp"
 
 namespace fs = std::filesystem;
 using nlohmann::json;
@@ -19,17 +20,6 @@ namespace {
 
 const std::string examples = std::string(EXAMPLES_DIR) + "/*.so";
 const std::string abuse = std::string(FIXTURE_DIR) + "/host_abuse.so";
-
-bool contains(const std::string &text, const std::string &part) {
-    return text.find(part) != std::string::npos;
-}
-
-std::string read_file(const fs::path &path) {
-    std::ifstream in(path);
-    std::stringstream text;
-    text << in.rdbuf();
-    return text.str();
-}
 
 struct Sandbox {
     TempDir dir;
@@ -102,8 +92,8 @@ TEST_CASE("calls from a plugin thread after its drill's run returned are refused
                           "org.drillhost.example.marker:path=" + marker.string()});
     REQUIRE_MESSAGE(r.exit_code == 0, r.err);
     CHECK(r.signal == 0);
-    REQUIRE(eventually([&] { return contains(read_file(report), "\n"); }));
-    std::string text = read_file(report);
+    REQUIRE(eventually([&] { return contains(file_text(report), "\n"); }));
+    std::string text = file_text(report);
     CHECK_MESSAGE(contains(text, " ok=0 "), text);
     CHECK_MESSAGE(!contains(text, "refused=0"), text);
     CHECK_MESSAGE(contains(text, "called after the drill's run returned"), text);
@@ -161,7 +151,7 @@ TEST_CASE("inject refused by the injector exits 3 and leaves no ledger") {
     CHECK(refused.exit_code == 3);
     CHECK_MESSAGE(contains(refused.err, "already exists"), refused.err);
     CHECK_MESSAGE(s.ledger_files().empty(), joined(s.ledger_files()));
-    CHECK(read_file(existing) == "someone else's");
+    CHECK(file_text(existing) == "someone else's");
 
     auto usage = s.drillhost({"inject", "org.drillhost.example.file", "-p", "path=", "--target", "none"});
     CHECK(usage.exit_code == 2);
@@ -188,7 +178,7 @@ TEST_CASE("the run journal is 0600 in a 0700 runs/, and keeps no password") {
     CHECK((st.st_mode & 0777) == 0600);
     REQUIRE(::stat((s.state / "runs").c_str(), &st) == 0);
     CHECK((st.st_mode & 0777) == 0700);
-    std::string text = read_file(journal);
+    std::string text = file_text(journal);
     CHECK(contains(text, "127.0.0.1"));
     CHECK_FALSE(contains(text, "s3cr3t-rest"));
     CHECK_FALSE(contains(r.err, "s3cr3t-rest"));

@@ -11,6 +11,7 @@
 
 #include "process.hpp"
 #include "temp_dir.hpp"
+#include "test_text.hpp"
 
 namespace fs = std::filesystem;
 using nlohmann::json;
@@ -18,17 +19,6 @@ using nlohmann::json;
 namespace {
 
 const std::string examples = std::string(EXAMPLES_DIR) + "/*.so";
-
-bool contains(const std::string &text, const std::string &part) {
-    return text.find(part) != std::string::npos;
-}
-
-std::string file_text(const fs::path &path) {
-    std::ifstream in(path, std::ios::binary);
-    std::stringstream text;
-    text << in.rdbuf();
-    return text.str();
-}
 
 struct Inputs {
     TempDir dir;

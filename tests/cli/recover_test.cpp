@@ -14,6 +14,7 @@
 
 #include "process.hpp"
 #include "temp_dir.hpp"
+#include "test_text.hpp"
 
 namespace fs = std::filesystem;
 using nlohmann::json;
@@ -22,17 +23,6 @@ namespace {
 
 const std::string examples = std::string(EXAMPLES_DIR) + "/*.so";
 const std::string file_injector = "org.drillhost.example.file";
-
-bool contains(const std::string &text, const std::string &part) {
-    return text.find(part) != std::string::npos;
-}
-
-std::string read_all(const fs::path &path) {
-    std::ifstream in(path, std::ios::binary);
-    std::stringstream text;
-    text << in.rdbuf();
-    return text.str();
-}
 
 std::string open_line(const std::string &run) {
     return json{{"op", "open"}, {"run", run}, {"pid", 1}, {"target", json::object()}, {"wall", "x"}}.dump() +
@@ -95,14 +85,14 @@ TEST_CASE("recover: a malformed newer ledger is kept and named, and an older led
     auto newer =
         s.write_ledger("20200101T000001.000Z-2", R"({"op":"intent","fault":"one","injector":5,"params":"p"})"
                                                  "\n");
-    std::string newer_text = read_all(newer);
+    std::string newer_text = file_text(newer);
 
     auto r = s.drillhost({"--load", examples, "recover"});
     CHECK(r.exit_code == 3);
     CHECK_FALSE(fs::exists(marker));                                          // the older fault is reverted
     CHECK(fs::exists(s.ledgers / "closed" / older.filename()));               // and its ledger closed
     REQUIRE(fs::exists(newer));                                               // the malformed one is kept
-    CHECK(read_all(newer) == newer_text);                                     // untouched
+    CHECK(file_text(newer) == newer_text);                                    // untouched
     CHECK_MESSAGE(contains(r.err, newer.filename().string() + ":2"), r.err);  // named with its line
     CHECK_FALSE(contains(r.err, "json.exception"));
     // The table: one row per ledger, with open before / reverted / still open / why.
@@ -140,13 +130,13 @@ TEST_CASE("recover: a symlink named *.jsonl in ledger/ is refused and its target
     Sandbox s;
     fs::path victim = s.dir.path() / "victim.txt";
     std::ofstream(victim, std::ios::binary) << "one line of someone's text";  // no newline: looks torn
-    std::string before = read_all(victim);
+    std::string before = file_text(victim);
     fs::path link = s.ledgers / "20200101T000000.000Z-1.jsonl";
     fs::create_symlink(victim, link);
 
     auto r = s.drillhost({"--load", examples, "recover"});
     CHECK(r.exit_code == 3);
-    CHECK(read_all(victim) == before);
+    CHECK(file_text(victim) == before);
     CHECK(fs::is_symlink(link));  // not moved to closed/
     CHECK_FALSE(fs::exists(s.ledgers / "closed" / link.filename()));
     CHECK_MESSAGE(contains(r.err, link.string()), r.err);
@@ -158,12 +148,12 @@ TEST_CASE("recover: a ledger writable by others is refused, not adopted") {
     auto marker = s.make_marker("shared.marker");
     auto file = s.write_ledger("20200101T000000.000Z-1", marker_fault_lines(1, marker));
     fs::permissions(file, fs::perms::others_write, fs::perm_options::add);
-    std::string before = read_all(file);
+    std::string before = file_text(file);
 
     auto r = s.drillhost({"--load", examples, "recover"});
     CHECK(r.exit_code == 3);
     CHECK(fs::exists(marker));  // nothing of it reverted
-    CHECK(read_all(file) == before);
+    CHECK(file_text(file) == before);
     CHECK_MESSAGE(contains(r.err, "writable by group or others"), r.err);
 }
 
@@ -172,12 +162,12 @@ TEST_CASE("recover: an unknown op is never read as reverted") {
     auto marker = s.make_marker("unknown-op.marker");
     auto file = s.write_ledger("20200101T000000.000Z-1",
                                marker_fault_lines(1, marker) + R"({"op":"revertd","fault":1})" + "\n");
-    std::string before = read_all(file);
+    std::string before = file_text(file);
 
     auto r = s.drillhost({"--load", examples, "recover"});
     CHECK(r.exit_code == 3);
     CHECK(fs::exists(file));  // kept, not closed
-    CHECK(read_all(file) == before);
+    CHECK(file_text(file) == before);
     CHECK(fs::exists(marker));  // nothing of a malformed ledger is reverted
     CHECK_MESSAGE(contains(r.err, file.filename().string() + ":4"), r.err);
     CHECK(contains(r.err, "revertd"));
@@ -188,13 +178,13 @@ TEST_CASE("recover: duplicate fault ids keep the ledger, and --forget resolves i
     auto marker = s.make_marker("dup.marker");
     auto file = s.write_ledger("20200101T000000.000Z-1",
                                marker_fault_lines(1, marker) + marker_fault_lines(1, marker));
-    std::string before = read_all(file);
+    std::string before = file_text(file);
 
     auto first = s.drillhost({"--load", examples, "recover"});
     CHECK(first.exit_code == 3);
     CHECK_MESSAGE(contains(first.err, file.filename().string() + ":4"), first.err);
     CHECK(contains(first.err, "duplicate"));
-    CHECK(read_all(file) == before);
+    CHECK(file_text(file) == before);
     auto again = s.drillhost({"--load", examples, "recover"});
     CHECK(again.exit_code == 3);  // every later recover says so, until a person deals with it
 
@@ -203,7 +193,7 @@ TEST_CASE("recover: duplicate fault ids keep the ledger, and --forget resolves i
     fs::path forgotten = s.ledgers / "forgotten" / file.filename();
     CHECK(fs::exists(forgotten));
     CHECK_FALSE(fs::exists(file));
-    CHECK(read_all(forgotten) == before);
+    CHECK(file_text(forgotten) == before);
     CHECK((fs::status(s.ledgers / "forgotten").permissions() & fs::perms::all) == fs::perms::owner_all);
     CHECK(contains(forget.err, "NOT reverted"));
     CHECK(contains(forget.err, file_injector));
@@ -249,14 +239,14 @@ TEST_CASE("recover --dry-run shows what it would do and changes nothing") {
     auto file = s.write_ledger("20200101T000001.000Z-2", marker_fault_lines(1, s.dir.path() / "gone") +
                                                              marker_fault_lines(2, marker) +
                                                              R"({"op":"reverted","fau)");
-    std::string before = read_all(file), older_before = read_all(older);
+    std::string before = file_text(file), older_before = file_text(older);
 
     auto r = s.drillhost({"--load", examples, "recover", "--dry-run"});
     CHECK_MESSAGE(r.exit_code == 0, r.err);
     CHECK(fs::exists(marker));
     CHECK(fs::exists(older_marker));
-    CHECK(read_all(file) == before);
-    CHECK(read_all(older) == older_before);
+    CHECK(file_text(file) == before);
+    CHECK(file_text(older) == older_before);
     CHECK_FALSE(fs::exists(s.ledgers / "closed"));
     CHECK_FALSE(fs::exists(s.state / "runs"));  // no journal either
     CHECK(contains(r.out, file.filename().string()));
@@ -275,7 +265,7 @@ TEST_CASE("recover --dry-run shows what it would do and changes nothing") {
     CHECK(dry_bad.exit_code == 3);
     CHECK(contains(dry_bad.err, bad.filename().string() + ":2"));
     CHECK(fs::exists(marker));
-    CHECK(read_all(file) == before);
+    CHECK(file_text(file) == before);
 }
 
 TEST_CASE("recover with a --state-dir that does not exist exits 2 and does not create it") {
@@ -325,12 +315,12 @@ TEST_CASE("recover: a ledger another user wrote is refused and left where it is"
     auto marker = s.make_marker("foreign.marker");
     auto file = s.write_ledger("20200101T000000.000Z-1", marker_fault_lines(1, marker));
     REQUIRE(::chown(file.c_str(), 65534, 65534) == 0);
-    std::string before = read_all(file);
+    std::string before = file_text(file);
 
     auto r = s.drillhost({"--load", examples, "recover"});
     CHECK(r.exit_code == 3);
     CHECK(fs::exists(file));
-    CHECK(read_all(file) == before);
+    CHECK(file_text(file) == before);
     CHECK(fs::exists(marker));
     CHECK_MESSAGE(contains(r.err, "owned by someone else"), r.err);
 }
@@ -340,13 +330,13 @@ TEST_CASE("recover: a ledger directory writable by others is refused as a whole,
     auto marker = s.make_marker("world.marker");
     auto file = s.write_ledger("20200101T000000.000Z-1", marker_fault_lines(1, marker));
     fs::permissions(s.ledgers, fs::perms::all);  // 0777, no sticky bit: anyone may plant files
-    std::string before = read_all(file);
+    std::string before = file_text(file);
 
     auto r = s.drillhost({"--load", examples, "recover"});
     CHECK(r.exit_code == 2);
     CHECK_MESSAGE(contains(r.err, s.ledgers.string()), r.err);
     CHECK(contains(r.err, "writable by group or others"));
-    CHECK(read_all(file) == before);
+    CHECK(file_text(file) == before);
     CHECK(fs::exists(marker));
     CHECK_FALSE(fs::exists(s.ledgers / "closed"));
 }

@@ -9,6 +9,7 @@
 #include <functional>
 
 #include "temp_dir.hpp"
+#include "test_text.hpp"
 
 using namespace drillhost;
 namespace fs = std::filesystem;
@@ -22,10 +23,6 @@ std::string error_of(const std::function<void()> &call) {
         return e.what();
     }
     return "";
-}
-
-bool contains(const std::string &text, const std::string &part) {
-    return text.find(part) != std::string::npos;
 }
 
 }  // namespace
