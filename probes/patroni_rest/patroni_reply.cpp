@@ -66,6 +66,30 @@ const json &need(const json &object, const char *key, json::value_t type, const 
     return value;
 }
 
+// An optional field: `fallback` when absent or null, else it must have the type `need` checks (so
+// a wrong type is this parser's ReplyError naming the field, never nlohmann's type_error from value()).
+json optional(const json &object, const char *key, json::value_t type, json fallback, const std::string &path,
+              std::string_view body, const ReplyOrigin &origin) {
+    auto it = object.find(key);
+    if (it == object.end() || it->is_null()) return fallback;
+    return need(object, key, type, path, body, origin);
+}
+
+// A member's PostgreSQL port: 0 when Patroni does not say, else a TCP port. Checked here because a
+// double such as 5e32 converted to int is undefined behaviour, and drills build connection strings
+// from it.
+json port_of(const json &member, const std::string &path, std::string_view body, const ReplyOrigin &origin) {
+    auto it = member.find("port");
+    if (it == member.end() || it->is_null()) return 0;
+    bool ok = (it->is_number_unsigned() && it->get<uint64_t>() >= 1 && it->get<uint64_t>() <= 65535) ||
+              (it->is_number_integer() && it->get<int64_t>() >= 1 && it->get<int64_t>() <= 65535);
+    if (!ok)
+        refuse(body, origin,
+               path + "port is " + it->dump(-1, ' ', false, json::error_handler_t::replace).substr(0, 40) +
+                   ", expected an integer 1..65535");
+    return *it;
+}
+
 void copy_if(const json &from, json &to, const char *key) {
     if (from.contains(key)) to[key] = from[key];
 }
@@ -80,7 +104,8 @@ json parse_cluster(std::string_view body, const ReplyOrigin &origin) {
     json reply = parse(body, origin);
     if (!reply.is_object()) refuse(body, origin, "expected an object");
     const json &members = need(reply, "members", json::value_t::array, "", body, origin);
-    json out = {{"members", json::array()}, {"pause", reply.value("pause", false)}};
+    json out = {{"members", json::array()},
+                {"pause", optional(reply, "pause", json::value_t::boolean, false, "", body, origin)}};
     for (size_t i = 0; i < members.size(); ++i) {
         const json &m = members[i];
         std::string path = "members[" + std::to_string(i) + "].";
@@ -89,10 +114,10 @@ json parse_cluster(std::string_view body, const ReplyOrigin &origin) {
             {"name", need(m, "name", json::value_t::string, path, body, origin)},
             {"role", normalise_role(need(m, "role", json::value_t::string, path, body, origin))},
             {"state", need(m, "state", json::value_t::string, path, body, origin)},
-            {"host", m.value("host", "")},
-            {"port", m.value("port", 0)},
-            {"api_url", m.value("api_url", "")},
-            {"tags", m.value("tags", json::object())},
+            {"host", optional(m, "host", json::value_t::string, "", path, body, origin)},
+            {"port", port_of(m, path, body, origin)},
+            {"api_url", optional(m, "api_url", json::value_t::string, "", path, body, origin)},
+            {"tags", optional(m, "tags", json::value_t::object, json::object(), path, body, origin)},
         };
         if (m.contains("timeline"))
             member["timeline"] = need(m, "timeline", json::value_t::number_integer, path, body, origin);
@@ -111,10 +136,10 @@ json parse_patroni(std::string_view body, const ReplyOrigin &origin) {
     if (!reply.is_object()) refuse(body, origin, "expected an object");
     json out = {{"state", need(reply, "state", json::value_t::string, "", body, origin)},
                 {"role", normalise_role(need(reply, "role", json::value_t::string, "", body, origin))},
-                {"pause", reply.value("pause", false)},
-                {"replication", reply.value("replication", json::array())},
-                {"xlog", reply.value("xlog", json::object())}};
-    if (!out["xlog"].is_object()) refuse(body, origin, "xlog is not an object");
+                {"pause", optional(reply, "pause", json::value_t::boolean, false, "", body, origin)},
+                {"replication",
+                 optional(reply, "replication", json::value_t::array, json::array(), "", body, origin)},
+                {"xlog", optional(reply, "xlog", json::value_t::object, json::object(), "", body, origin)}};
     if (reply.contains("timeline"))
         out["timeline"] = need(reply, "timeline", json::value_t::number_integer, "", body, origin);
     for (const char *key :

@@ -119,3 +119,55 @@ TEST_CASE("GET /failsafe: member name -> api_url, anything else refused") {
     CHECK(contains(error_of([] { parse_failsafe(R"({"pg-1": 8008})", origin); }),
                    "api_url of pg-1 is not a string"));
 }
+
+// Found by the patroni_reply fuzzer (tests/fuzz/fuzz_patroni_reply.cpp): optional fields of the wrong
+// type escaped as nlohmann::type_error (not ReplyError), and a port of 5e32 was converted to int
+// (undefined behaviour, UBSan: float-cast-overflow).
+TEST_CASE("wrong-typed optional fields are a ReplyError naming the field") {
+    auto cluster_error = [](const std::string &member_fields) {
+        return error_of([&] {
+            parse_cluster(R"({"members": [{"name": "a", "role": "leader", "state": "running", )" +
+                              member_fields + "}]}",
+                          origin);
+        });
+    };
+    CHECK(contains(cluster_error(R"("host": 7)"), "members[0].host is number, expected string"));
+    CHECK(contains(cluster_error(R"("api_url": [])"), "members[0].api_url is array, expected string"));
+    CHECK(contains(cluster_error(R"("tags": "nofailover")"), "members[0].tags is string, expected object"));
+    CHECK(contains(cluster_error(R"("port": "5432")"),
+                   "members[0].port is \"5432\", expected an integer 1..65535"));
+    CHECK(
+        contains(cluster_error(R"("port": 5e32)"), "members[0].port is 5e+32, expected an integer 1..65535"));
+    CHECK(contains(cluster_error(R"("port": 5432.5)"), "members[0].port is 5432.5"));
+    CHECK(contains(cluster_error(R"("port": 0)"), "members[0].port is 0"));
+    CHECK(contains(cluster_error(R"("port": -1)"), "members[0].port is -1"));
+    CHECK(contains(cluster_error(R"("port": 65536)"), "members[0].port is 65536"));
+    CHECK(contains(cluster_error(R"("port": 18446744073709551615)"),
+                   "members[0].port is 18446744073709551615"));
+    CHECK(contains(error_of([] { parse_cluster(R"({"members": [], "pause": "yes"})", origin); }),
+                   "pause is string, expected boolean"));
+
+    auto patroni_error = [](const std::string &fields) {
+        return error_of(
+            [&] { parse_patroni(R"({"state": "running", "role": "replica", )" + fields + "}", origin); });
+    };
+    CHECK(contains(patroni_error(R"("pause": 1)"), "pause is number, expected boolean"));
+    CHECK(contains(patroni_error(R"("replication": {})"), "replication is object, expected array"));
+    CHECK(contains(patroni_error(R"("xlog": "0/1")"), "xlog is string, expected object"));
+}
+
+TEST_CASE("optional fields: absent or null take the default, a valid port is kept") {
+    auto cluster = parse_cluster(R"({"members": [
+        {"name": "a", "role": "leader", "state": "running", "port": 65535, "host": null, "tags": null},
+        {"name": "b", "role": "replica", "state": "running", "port": 1}], "pause": null})",
+                                 origin);
+    CHECK(cluster["members"][0]["port"] == 65535);
+    CHECK(cluster["members"][0]["host"] == "");
+    CHECK(cluster["members"][0]["tags"] == json::object());
+    CHECK(cluster["members"][1]["port"] == 1);
+    CHECK(cluster["members"][1]["api_url"] == "");
+    CHECK(cluster["pause"] == false);
+    auto patroni = parse_patroni(R"({"state": "running", "role": "replica", "xlog": null})", origin);
+    CHECK(patroni["xlog"] == json::object());
+    CHECK(patroni["replication"] == json::array());
+}
