@@ -372,7 +372,13 @@ LoadedPlugin load_plugin(const std::string &path, const ComponentFilter &wanted)
         refuse(path, std::string("no entry symbol '") + DH_ENTRY_SYMBOL +
                          "': not a drillhost plugin (export it with DH_EXPORT or DRILLHOST_PLUGIN)");
     auto entry = library.get<const dh_plugin *()>(DH_ENTRY_SYMBOL);
-    const dh_plugin *plugin = entry();
+    LoadedPlugin loaded = check_plugin_table(path, entry(), wanted);
+    kept_libraries().push_back(std::move(library));
+    return loaded;
+}
+
+LoadedPlugin check_plugin_table(const std::string &path, const dh_plugin *plugin,
+                                const ComponentFilter &wanted) {
     if (plugin == nullptr) refuse(path, std::string(DH_ENTRY_SYMBOL) + "() returned NULL");
     check_version(path, plugin);
     if (plugin->component_count == 0 || plugin->components == nullptr) refuse(path, "declares no components");
@@ -390,7 +396,6 @@ LoadedPlugin load_plugin(const std::string &path, const ComponentFilter &wanted)
         if (!id || (wanted && !wanted(*id, table->descriptor->kind))) continue;
         loaded.components.push_back(read_component(path, table, *id));
     }
-    kept_libraries().push_back(std::move(library));
     return loaded;
 }
 

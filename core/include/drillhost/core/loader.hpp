@@ -55,4 +55,11 @@ LoadResult load_plugins(const std::vector<std::string> &patterns, const Componen
 // result's `components` may then be empty.
 LoadedPlugin load_plugin(const std::string &path, const ComponentFilter &wanted = {});
 
+// The checks load_plugin runs on the table a plugin's entry symbol returned (NULL included): the ABI
+// version and table sizes, then each component's id, descriptor, functions and parameter schema,
+// reading no field its struct_size does not cover. Throws InfraError naming `path`, as load_plugin.
+// Public so that tests and the loader fuzzer (tests/fuzz/) can check synthetic tables without a .so.
+LoadedPlugin check_plugin_table(const std::string &path, const dh_plugin *plugin,
+                                const ComponentFilter &wanted = {});
+
 }  // namespace drillhost
