@@ -1,6 +1,7 @@
 // The maintenance injector: Patroni's maintenance mode (`patronictl pause`, PATCH /config
-// {"pause": true}): Patroni stops managing PostgreSQL, so nothing fails over. Revert resumes it,
-// unless the cluster was already paused before the fault (then it is not ours to resume).
+// {"pause": true}): Patroni stops managing PostgreSQL, so nothing fails over. Revert resumes it
+// (PATCH {"pause": null}, as `patronictl resume`), unless the cluster was already paused before the
+// fault (then it is not ours to resume).
 #include <drillhost/sdk.hpp>
 
 #include "patroni_calls.hpp"
@@ -56,7 +57,9 @@ struct MaintenanceInjector : dh::Injector {
     void revert(dh::Host &host, const json &record, bool unconfirmed) override {
         // Unconfirmed, we cannot know whether the pause was ours; resuming is what the run meant.
         if (!unconfirmed && record.value("was_paused", false)) return;
-        patch_config(host, {{"pause", false}});
+        // null deletes the key, as `patronictl resume` does: {"pause": false} would resume too,
+        // but leave a "pause" key in the dynamic configuration that was not there before.
+        patch_config(host, {{"pause", nullptr}});
         host.info("resumed the cluster");
     }
 };
