@@ -218,7 +218,39 @@ static std::string json_pointer(const std::vector<std::string> &context) {
     return path.empty() ? "/" : path;
 }
 
+// valijson counts a string's characters (minLength, maxLength) by decoding it as UTF-8 without
+// checking it: invalid bytes made it read past its decoding table (found by tests/fuzz, a YAML target
+// file). JSON text is valid UTF-8 by construction, but a -p value and a YAML scalar may be any bytes,
+// so every string and key is checked first. Iterative: the value may nest deeper than the stack likes.
+static std::optional<std::string> invalid_utf8_at(const nlohmann::json &params) {
+    struct Item {
+        const nlohmann::json *value;
+        std::string path;
+    };
+    std::vector<Item> stack{{&params, ""}};
+    while (!stack.empty()) {
+        Item item = std::move(stack.back());
+        stack.pop_back();
+        const nlohmann::json &value = *item.value;
+        if (value.is_string()) {
+            const auto &text = value.get_ref<const std::string &>();
+            if (valid_utf8(text) != text) return item.path.empty() ? "/" : item.path;
+        } else if (value.is_object()) {
+            for (const auto &[key, child] : value.items()) {
+                std::string path = item.path + "/" + valid_utf8(key);
+                if (valid_utf8(key) != key) return path;
+                stack.push_back({&child, std::move(path)});
+            }
+        } else if (value.is_array()) {
+            for (size_t i = 0; i < value.size(); ++i)
+                stack.push_back({&value[i], item.path + "/" + std::to_string(i)});
+        }
+    }
+    return std::nullopt;
+}
+
 std::optional<std::string> ParamSchema::first_violation(const nlohmann::json &params) const {
+    if (auto path = invalid_utf8_at(params)) return *path + ": not valid UTF-8";
     valijson::Validator validator;
     valijson::ValidationResults results;
     valijson::adapters::NlohmannJsonAdapter target(params);

@@ -1,0 +1,128 @@
+// check_plugin_table: the loader's checks on an entry table built in memory, as the loader fuzzer
+// (tests/fuzz/fuzz_plugin_table.cpp) builds them. Each table is cut to the size it declares, so a
+// read past it is an AddressSanitizer report in the sanitizer build (scripts/sanitize.sh).
+#include <doctest/doctest.h>
+#include <drillhost/core/errors.hpp>
+#include <drillhost/core/loader.hpp>
+
+#include <cstring>
+#include <memory>
+#include <string>
+#include <vector>
+
+using namespace drillhost;
+
+namespace {
+
+dh_instance *fake_create(const dh_host *) {
+    return nullptr;
+}
+void fake_destroy(dh_instance *) {}
+const char *fake_last_error(dh_instance *) {
+    return "";
+}
+dh_status fake_run(dh_instance *, const dh_host *, const char *) {
+    return DH_OK;
+}
+
+// Copies of tables, each exactly as long as it says it is.
+struct Tables {
+    std::vector<std::unique_ptr<char[]>> blocks;
+    template <class Table>
+    const Table *cut(Table full, size_t declared) {
+        full.struct_size = static_cast<uint32_t>(declared);
+        size_t bytes = std::max(sizeof full.struct_size, std::min(declared, sizeof full));
+        auto &block = blocks.emplace_back(new char[bytes]);
+        std::memcpy(block.get(), &full, bytes);
+        return reinterpret_cast<const Table *>(block.get());
+    }
+};
+
+dh_descriptor drill_descriptor(const char *id) {
+    dh_descriptor d{};
+    d.kind = DH_KIND_DRILL;
+    d.id = id;
+    d.name = "drill";
+    d.version = "1.0.0";
+    d.summary = "a drill";
+    d.params_schema = R"({"type":"object"})";
+    d.impact = DH_IMPACT_PLANNED;
+    return d;
+}
+
+dh_component drill_component(const dh_descriptor *descriptor) {
+    dh_component c{};
+    c.descriptor = descriptor;
+    c.create = fake_create;
+    c.destroy = fake_destroy;
+    c.last_error = fake_last_error;
+    c.run = fake_run;
+    return c;
+}
+
+dh_plugin plugin_of(const dh_component *const *components, uint32_t count) {
+    dh_plugin p{};
+    p.abi_major = DH_ABI_VERSION_MAJOR;
+    p.abi_minor = DH_ABI_VERSION_MINOR;
+    p.name = "tables";
+    p.version = "1.0.0";
+    p.component_count = count;
+    p.components = components;
+    return p;
+}
+
+std::string refusal(const dh_plugin *plugin, const ComponentFilter &wanted = {}) {
+    try {
+        check_plugin_table("/p/tables.so", plugin, wanted);
+        return "";
+    } catch (const InfraError &e) {
+        return e.what();
+    }
+}
+
+}  // namespace
+
+TEST_CASE("check_plugin_table accepts a whole table and reads the impact its descriptor covers") {
+    Tables t;
+    const dh_component *components[] = {
+        t.cut(drill_component(t.cut(drill_descriptor("org.example.a"), sizeof(dh_descriptor))),
+              sizeof(dh_component)),
+        t.cut(drill_component(t.cut(drill_descriptor("org.example.b"), offsetof(dh_descriptor, impact))),
+              sizeof(dh_component))};
+    auto plugin = t.cut(plugin_of(components, 2), sizeof(dh_plugin));
+    auto loaded = check_plugin_table("/p/tables.so", plugin);
+    REQUIRE(loaded.components.size() == 2);
+    CHECK(loaded.name == "tables");
+    CHECK(loaded.components[0].impact == DH_IMPACT_PLANNED);
+    CHECK(loaded.components[1].impact == DH_IMPACT_UNKNOWN);  // ABI 1.1 descriptor: not read
+}
+
+TEST_CASE("check_plugin_table refuses NULL, short and empty tables, naming the file") {
+    Tables t;
+    CHECK(refusal(nullptr) == "/p/tables.so: drillhost_plugin_entry() returned NULL");
+    const dh_component *components[] = {nullptr};
+    CHECK(refusal(t.cut(plugin_of(components, 1), sizeof(uint32_t))).find("too small to hold a version") !=
+          std::string::npos);
+    CHECK(refusal(t.cut(plugin_of(components, 0), sizeof(dh_plugin))) ==
+          "/p/tables.so: declares no components");
+    CHECK(refusal(t.cut(plugin_of(components, 1), sizeof(dh_plugin))) ==
+          "/p/tables.so: component #0 is NULL");
+    const dh_component *short_table[] = {
+        t.cut(drill_component(t.cut(drill_descriptor("org.example.a"), sizeof(dh_descriptor))), 8)};
+    CHECK(refusal(t.cut(plugin_of(short_table, 1), sizeof(dh_plugin))) ==
+          "/p/tables.so: component #0: component table too small");
+}
+
+TEST_CASE("check_plugin_table with a filter skips what it does not want, unreadable ids included") {
+    Tables t;
+    const dh_component *components[] = {
+        nullptr, t.cut(drill_component(t.cut(drill_descriptor("org.example.a"), sizeof(dh_descriptor))),
+                       sizeof(dh_component))};
+    auto plugin = t.cut(plugin_of(components, 2), sizeof(dh_plugin));
+    CHECK(check_plugin_table("/p/tables.so", plugin, [](std::string_view, dh_kind) {
+              return true;
+          }).components.size() == 1);
+    CHECK(check_plugin_table("/p/tables.so", plugin, [](std::string_view, dh_kind kind) {
+              return kind == DH_KIND_PROBE;
+          }).components.empty());
+}
