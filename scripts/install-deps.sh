@@ -14,6 +14,8 @@ packages=(
   libboost-dev libboost-filesystem-dev
   libcurl4-openssl-dev libsimdjson-dev libpq-dev libspdlog-dev libfmt-dev
   doctest-dev libcli11-dev libyaml-cpp-dev nlohmann-json3-dev libvalijson-dev
+  # the fuzz targets (scripts/fuzz.sh): clang 14 and its libFuzzer/sanitizer runtimes
+  clang libclang-rt-14-dev
   # the systems under test and the tools drills drive
   postgresql-15 postgresql-contrib patroni etcd-server etcd-client python3-etcd
   iptables iproute2 procps psmisc util-linux bc openssl openssh-server openssh-client curl
