@@ -2,9 +2,9 @@
 #include <drillhost/core/bounded_json.hpp>
 #include <drillhost/core/paths.hpp>
 #include <drillhost/core/recovery.hpp>
-#include <drillhost/core/worker.hpp>
 #include <drillhost/core/redact.hpp>
 #include <drillhost/core/target_lock.hpp>
+#include <drillhost/core/worker.hpp>
 
 #include <spdlog/spdlog.h>
 
