@@ -3,6 +3,7 @@
 #include <drillhost/core/file_trust.hpp>
 #include <drillhost/core/paths.hpp>
 #include <drillhost/core/version.hpp>
+#include <drillhost/core/worker.hpp>
 
 #include <spdlog/spdlog.h>
 
@@ -18,6 +19,8 @@ using namespace drillhost;
 using namespace drillhost::cli;
 
 int main(int argc, char **argv) {
+    // A drill or a revert in a worker process of a run (core/include/drillhost/core/worker.hpp).
+    if (is_worker_invocation(argc, argv)) return worker_main();
     SignalForwarder::block_signals();  // before any thread: only the forwarder may receive them
 
     CLI::App app{

@@ -4,6 +4,7 @@
 #include <drillhost/core/recovery.hpp>
 #include <drillhost/core/redact.hpp>
 #include <drillhost/core/target_lock.hpp>
+#include <drillhost/core/worker.hpp>
 
 #include <spdlog/spdlog.h>
 
@@ -189,7 +190,8 @@ int recover_command(const GlobalOptions &global, const RecoverOptions &options) 
             return kind == DH_KIND_PROBE || needed.count(std::string(id)) > 0;
         });
 
-    auto report = recover(registry, global.state_dir, log_line);
+    // Each fault in a worker: an injector whose revert crashes fails only its own fault.
+    auto report = recover(registry, global.state_dir, log_line, {}, self_worker_command());
     if (global.format == Format::json) {
         nlohmann::json ledgers = nlohmann::json::array();
         nlohmann::json failed = nlohmann::json::array();  // every fault left open, for scripts

@@ -4,6 +4,7 @@
 #include <drillhost/core/paths.hpp>
 #include <drillhost/core/runner.hpp>
 #include <drillhost/core/target_lock.hpp>
+#include <drillhost/core/worker.hpp>
 
 #include <spdlog/spdlog.h>
 
@@ -108,6 +109,8 @@ int run_command(const GlobalOptions &global, const RunOptions &options) {
     runner_options.timeout = to_ms(options.timeout_s);
     runner_options.grace = to_ms(options.grace_s);
     runner_options.log = &log_line;
+    // Each drill in a worker process: a plugin that crashes or hangs ends only its own drill.
+    runner_options.worker_command = self_worker_command();
     RunProgress progress(drills.size());
     runner_options.on_journal_entry = [&progress](const nlohmann::json &entry) { progress.on_entry(entry); };
     Runner runner(registry, runner_options);

@@ -220,7 +220,8 @@ FaultLedger FaultLedger::create(const fs::path &dir, const std::string &run_id,
                                 const nlohmann::json &target) {
     ensure_private_directory(dir, "ledger directory");  // 0700: ledgers carry the target's credentials
     fs::path path = dir / (run_id + ".jsonl");
-    int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_APPEND | O_CLOEXEC | O_NOFOLLOW, 0600);
+    // Read-write: the run reads it back after a worker process appended to it (reload()).
+    int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_EXCL | O_APPEND | O_CLOEXEC | O_NOFOLLOW, 0600);
     if (fd < 0) throw InfraError("fault ledger " + path.string() + ": cannot create: " + errno_text());
     if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
         ::close(fd);
@@ -261,20 +262,7 @@ std::optional<FaultLedger> FaultLedger::open_existing(const fs::path &file, bool
     }
     try {
         // Read through the descriptor just checked and locked, never by name again.
-        std::string text;
-        char buffer[65536];
-        off_t offset = 0;
-        for (;;) {
-            ssize_t got = ::pread(fd, buffer, sizeof buffer, offset);
-            if (got < 0 && errno == EINTR) continue;
-            if (got < 0) throw InfraError("fault ledger " + file.string() + ": cannot read: " + errno_text());
-            if (got == 0) break;
-            text.append(buffer, static_cast<size_t>(got));
-            offset += got;
-            if (text.size() > max_ledger_bytes)
-                throw MalformedLedger(file.string() + ": larger than " + std::to_string(max_ledger_bytes) +
-                                      " bytes, not a ledger drillhost wrote; it is kept as it is");
-        }
+        std::string text = read_through(fd, file);
         auto contents = read_ledger(text, file.string());
         FaultLedger ledger(file, fd, std::move(contents.entries));
         ledger.target_ = std::move(contents.target);
@@ -285,6 +273,44 @@ std::optional<FaultLedger> FaultLedger::open_existing(const fs::path &file, bool
         ::close(fd);
         throw;
     }
+}
+
+std::string FaultLedger::read_through(int fd, const fs::path &file) {
+    std::string text;
+    char buffer[65536];
+    off_t offset = 0;
+    for (;;) {
+        ssize_t got = ::pread(fd, buffer, sizeof buffer, offset);
+        if (got < 0 && errno == EINTR) continue;
+        if (got < 0) throw InfraError("fault ledger " + file.string() + ": cannot read: " + errno_text());
+        if (got == 0) break;
+        text.append(buffer, static_cast<size_t>(got));
+        offset += got;
+        if (text.size() > max_ledger_bytes)
+            throw MalformedLedger(file.string() + ": larger than " + std::to_string(max_ledger_bytes) +
+                                  " bytes, not a ledger drillhost wrote; it is kept as it is");
+    }
+    return text;
+}
+
+FaultLedger FaultLedger::attach(int fd, const fs::path &path) {
+    try {
+        auto contents = read_ledger(read_through(fd, path), path.string());
+        FaultLedger ledger(path, fd, std::move(contents.entries));
+        ledger.target_ = std::move(contents.target);
+        return ledger;
+    } catch (...) {
+        ::close(fd);
+        throw;
+    }
+}
+
+void FaultLedger::reload() {
+    std::lock_guard lock(mutex_);
+    std::string text = read_through(fd_, path_);
+    auto contents = read_ledger(text, path_.string());
+    if (!read_only_) repair_torn_tail(text);
+    entries_ = std::move(contents.entries);
 }
 
 std::vector<fs::path> FaultLedger::pending(const fs::path &dir) {
@@ -398,6 +424,11 @@ std::optional<FaultEntry> FaultLedger::entry(uint64_t id) const {
     for (const auto &e : entries_)
         if (e.id == id) return e;
     return std::nullopt;
+}
+
+std::vector<FaultEntry> FaultLedger::entries() const {
+    std::lock_guard lock(mutex_);
+    return entries_;
 }
 
 std::vector<FaultEntry> FaultLedger::open_faults(const std::string &drill) const {

@@ -261,11 +261,17 @@ std::vector<Measurement> HostContext::measurements() const {
     return measurements_;
 }
 
-FaultReverter HostContext::reverter() {
-    return FaultReverter(registry_, *ledger_, &slot_->cleanup_table,
-                         [this](bool is_error, const std::string &message) {
-                             log(is_error ? DH_LOG_ERROR : DH_LOG_INFO, "drillhost", message);
-                         });
+FaultReverter HostContext::reverter(RevertPolicy policy) {
+    return FaultReverter(
+        registry_, *ledger_, &slot_->cleanup_table,
+        [this](bool is_error, const std::string &message) {
+            log(is_error ? DH_LOG_ERROR : DH_LOG_INFO, "drillhost", message);
+        },
+        policy);
+}
+
+RevertOutcome HostContext::revert(const FaultEntry &entry, RevertPolicy policy) {
+    return reverter(policy).revert(entry);
 }
 
 std::vector<RevertOutcome> HostContext::revert_open_faults() {

@@ -78,6 +78,8 @@ class HostContext {
 
     // Reverts this drill's open faults, newest first, with a host table that is never cancelled.
     std::vector<RevertOutcome> revert_open_faults();
+    // Reverts one fault with that table (in a worker process, for its parent).
+    RevertOutcome revert(const FaultEntry &entry, RevertPolicy policy);
 
     void log(dh_severity severity, const std::string &component, const std::string &message) const;
     Journal &journal() const { return journal_; }
@@ -92,7 +94,7 @@ class HostContext {
     static dh_status host_sleep_ms(const dh_host *, uint64_t);
     static int32_t cleanup_is_cancelled(const dh_host *);
     static dh_status cleanup_sleep_ms(const dh_host *, uint64_t);
-    FaultReverter reverter();
+    FaultReverter reverter(RevertPolicy policy = {});
     static dh_status host_record_event(const dh_host *, const char *, const char *);
     static dh_status host_call_probe(const dh_host *, const char *, const char *, char **);
     static dh_status host_inject_fault(const dh_host *, const char *, const char *, uint64_t *);

@@ -59,10 +59,12 @@ CallResult ComponentInstance::guarded(const char *what, Call &&call) {
         // A C++ plugin let an exception cross the C ABI; report it rather than die.
         result.status = DH_ERR_INTERNAL;
         result.text = std::string(what) + " threw across the plugin ABI: " + valid_utf8(e.what());
+        result.threw = true;
         return result;
     } catch (...) {
         result.status = DH_ERR_INTERNAL;
         result.text = std::string(what) + " threw across the plugin ABI";
+        result.threw = true;
         return result;
     }
     // Text from the plugin (records, samples, errors) is made valid UTF-8 here, once for every caller.

@@ -51,6 +51,9 @@ Journal::Journal(const std::filesystem::path &path, std::string run_id)
     }
 }
 
+Journal::Journal(std::function<void(const nlohmann::json &entry)> forward, std::string run_id)
+    : run_id_(std::move(run_id)), start_(std::chrono::steady_clock::now()), forward_(std::move(forward)) {}
+
 Journal::~Journal() {
     if (file_) std::fclose(file_);
 }
@@ -63,6 +66,11 @@ void Journal::write(nlohmann::json entry) {
     // Secrets never reach the journal (passwords in target fields, URLs, conninfo), and the line is
     // written even when a plugin's text was not UTF-8 (dump_json replaces what is invalid).
     entry = redact_json(entry);
+    if (forward_) {
+        std::lock_guard lock(mutex_);
+        forward_(entry);
+        return;
+    }
     entry["run"] = run_id_;
     entry["wall"] = utc_timestamp();
     entry["mono_ms"] = mono_ms();

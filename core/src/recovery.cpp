@@ -16,6 +16,7 @@
 #include <optional>
 
 #include "host_context.hpp"
+#include "worker/isolated_revert.hpp"
 
 namespace drillhost {
 namespace fs = std::filesystem;
@@ -113,7 +114,8 @@ std::optional<FaultLedger> open_ledger(LedgerRecovery &result, bool read_only, c
 
 // Reverts what one dead run left open, newest first, and closes its ledger when nothing is left.
 void recover_ledger(const Registry &registry, FaultLedger &ledger, Journal &journal, const RecoveryLog &log,
-                    RevertPolicy policy, LedgerRecovery &result) {
+                    RevertPolicy policy, const std::vector<std::string> &worker_command,
+                    LedgerRecovery &result) {
     const auto file = ledger.path();
     const auto &open = result.open_faults;
     if (!open.empty())
@@ -130,8 +132,18 @@ void recover_ledger(const Registry &registry, FaultLedger &ledger, Journal &jour
             log(is_error ? DH_LOG_ERROR : DH_LOG_INFO, valid_utf8(message));
         },
         policy);
+    auto worker_log = [&](dh_severity severity, const std::string &component, const std::string &message) {
+        log(severity, valid_utf8("[" + component + "] " + message));
+    };
+    nlohmann::json job = worker_command.empty()
+                             ? nlohmann::json()
+                             : worker::base_job(registry, journal.run_id(), ledger, ledger.target());
     for (const auto &entry : open) {
-        RevertOutcome outcome = reverter.revert(entry);
+        RevertOutcome outcome =
+            worker_command.empty()
+                ? reverter.revert(entry)
+                : worker::revert_in_worker(worker_command, job, ledger, entry, entry.drill, policy,
+                                           policy.worker_bound, journal, worker_log);
         journal.write({{"type", outcome.reverted ? "fault.reverted" : "fault.revert_failed"},
                        {"ledger", file.string()},
                        {"fault", entry.id},
@@ -188,7 +200,7 @@ RecoveryReport inspect_ledgers(const fs::path &state_dir, const RecoveryLog &log
 }
 
 RecoveryReport recover(const Registry &registry, const fs::path &state_dir, const RecoveryLog &log,
-                       RevertPolicy policy) {
+                       RevertPolicy policy, const std::vector<std::string> &worker_command) {
     RecoveryReport report;
     report.ledger_dir = state_dir / "ledger";
     auto dir = trusted_ledger_dir(state_dir);
@@ -206,7 +218,7 @@ RecoveryReport recover(const Registry &registry, const fs::path &state_dir, cons
                     journal = std::make_unique<Journal>(
                         state_dir / "runs" / ("recover-" + make_run_id() + ".jsonl"), "recover");
                 }
-                recover_ledger(registry, *ledger, *journal, log, policy, result);
+                recover_ledger(registry, *ledger, *journal, log, policy, worker_command, result);
             } catch (const std::exception &e) {
                 // One ledger that cannot be written must not keep the others' faults in place.
                 result.status = LedgerStatus::left_open;

@@ -7,10 +7,14 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <condition_variable>
+#include <mutex>
 #include <thread>
 
 #include <drillhost/core/instance.hpp>
 #include "host_context.hpp"
+#include "worker/isolated_revert.hpp"
+#include "worker/worker_process.hpp"
 
 namespace drillhost {
 namespace {
@@ -21,6 +25,18 @@ using Clock = std::chrono::steady_clock;
 struct DrillThreadState {
     std::atomic<bool> done{false};
     CallResult result;
+    std::mutex mutex;  // with `ended`: the runner wakes as soon as the drill returns
+    std::condition_variable ended;
+
+    void finish() {
+        std::lock_guard lock(mutex);
+        done = true;
+        ended.notify_all();
+    }
+    void wait_a_little() {
+        std::unique_lock lock(mutex);
+        ended.wait_for(lock, std::chrono::milliseconds(20), [this] { return done.load(); });
+    }
 };
 
 std::string seconds_text(std::chrono::milliseconds d) {
@@ -28,6 +44,8 @@ std::string seconds_text(std::chrono::milliseconds d) {
 }
 
 }  // namespace
+
+struct Execution;
 
 const char *outcome_name(Outcome outcome) {
     switch (outcome) {
@@ -43,6 +61,8 @@ const char *outcome_name(Outcome outcome) {
             return "timed out";
         case Outcome::error:
             return "error";
+        case Outcome::crashed:
+            return "crashed";
     }
     return "unknown";
 }
@@ -135,6 +155,10 @@ struct Runner::Impl {
     }
 
     DrillResult run(const Component &drill, const nlohmann::json &params);
+    Execution run_in_process(const Component &drill, const nlohmann::json &params,
+                             const std::shared_ptr<Cancellation> &cancellation, Clock::time_point started);
+    Execution run_in_worker(const Component &drill, const nlohmann::json &params,
+                            const std::shared_ptr<Cancellation> &cancellation, Clock::time_point started);
 };
 
 Runner::Runner(const Registry &registry, RunnerOptions options)
@@ -258,6 +282,206 @@ DrillResult Runner::run(const std::string &drill_id, const nlohmann::json &param
     return impl_->run(drill, complete);
 }
 
+// The drill's deadline, then `grace` to stop after any cancellation (the deadline's included).
+class StopClock {
+  public:
+    StopClock(Clock::time_point started, std::chrono::milliseconds timeout, std::chrono::milliseconds grace)
+        : deadline_(started + timeout), timeout_(timeout), grace_(grace) {}
+
+    // Cancels at the deadline (once); true once the grace after a cancellation is over.
+    bool must_stop(Cancellation &cancellation, const std::function<void(const std::string &)> &on_timeout) {
+        if (!stop_by_ && !timed_out_ && Clock::now() >= deadline_) {
+            timed_out_ = true;
+            std::string reason = "timeout after " + seconds_text(timeout_);
+            cancellation.cancel(reason);
+            on_timeout(reason);
+        }
+        if (!stop_by_ && cancellation.cancelled()) stop_by_ = Clock::now() + grace_;
+        return stop_by_ && Clock::now() >= *stop_by_;
+    }
+    bool timed_out() const { return timed_out_; }
+    std::chrono::milliseconds grace() const { return grace_; }
+
+  private:
+    Clock::time_point deadline_;
+    std::chrono::milliseconds timeout_, grace_;
+    std::optional<Clock::time_point> stop_by_;
+    bool timed_out_ = false;
+};
+
+// What running a drill produced, in process or in a worker.
+struct Execution {
+    std::optional<CallResult> ran;  // what run() returned; nullopt when it never did
+    std::string crash;              // why it ended without returning (crashed)
+    bool timed_out = false;
+    bool abandoned = false;
+    std::vector<Assertion> assertions;
+    std::vector<Measurement> measurements;
+    int faults_injected = 0;
+    std::vector<RevertOutcome> reverts;
+};
+
+Execution Runner::Impl::run_in_process(const Component &drill, const nlohmann::json &params,
+                                       const std::shared_ptr<Cancellation> &cancellation,
+                                       Clock::time_point started) {
+    Execution out;
+    auto context = std::make_shared<HostContext>(registry, &use_ledger(), journal, cancellation, drill.id,
+                                                 dump_json(options.target), log_sink);
+    context->report_late_calls_to(late_calls);
+    auto state = std::make_shared<DrillThreadState>();
+    std::thread worker([context, state, &drill, params_text = dump_json(params)] {
+        try {
+            ComponentInstance instance(drill, context->table());
+            state->result = instance.run(params_text);
+        } catch (const std::exception &e) {
+            state->result = {DH_ERR_INTERNAL, valid_utf8(e.what())};
+        }
+        context->end_of_run();
+        state->finish();
+    });
+
+    StopClock clock(started, options.timeout, options.grace);
+    while (!state->done) {
+        if (clock.must_stop(*cancellation, [&](const std::string &) {
+                log(DH_LOG_WARN, drill.id + ": timed out after " + seconds_text(options.timeout) +
+                                     "; asking it to stop and reverting its faults");
+            }))
+            break;
+        state->wait_a_little();
+    }
+    context->seal();
+    out.timed_out = clock.timed_out();
+    if (state->done) {
+        worker.join();
+        out.ran = state->result;
+        if (state->result.threw) out.crash = state->result.text;
+    } else {
+        out.abandoned = true;
+        log(DH_LOG_ERROR, drill.id + ": did not stop within " + seconds_text(options.grace) +
+                              " of cancellation; reverting its faults while it still runs");
+        worker.detach();  // it holds its own references to the context and the result
+    }
+    out.reverts = context->revert_open_faults();
+    out.faults_injected = context->faults_injected();
+    out.assertions = context->assertions();
+    out.measurements = context->measurements();
+    context->end_of_run();  // an abandoned drill still running: its calls are refused from now on
+    return out;
+}
+
+namespace {
+
+// An assertion or a measurement the worker journaled, as the Runner reports it.
+void collect(const nlohmann::json &entry, Execution &out) {
+    const std::string type = entry.value("type", std::string());
+    if (type == "verdict") {
+        std::string verdict = entry.value("verdict", std::string());
+        out.assertions.push_back({entry.value("name", std::string()),
+                                  verdict == "pass"   ? DH_VERDICT_PASS
+                                  : verdict == "fail" ? DH_VERDICT_FAIL
+                                                      : DH_VERDICT_SKIP,
+                                  entry.value("observed", std::string()),
+                                  entry.value("bound", std::string())});
+    } else if (type == "measurement" && entry.contains("value") && entry["value"].is_number()) {
+        out.measurements.push_back({entry.value("name", std::string()), entry["value"].get<double>(),
+                                    entry.value("unit", std::string())});
+    }
+}
+
+}  // namespace
+
+Execution Runner::Impl::run_in_worker(const Component &drill, const nlohmann::json &params,
+                                      const std::shared_ptr<Cancellation> &cancellation,
+                                      Clock::time_point started) {
+    Execution out;
+    FaultLedger &ledger = use_ledger();
+    auto earlier = ledger.entries();
+    uint64_t last_before = earlier.empty() ? 0 : earlier.back().id;  // this drill's faults come after
+    nlohmann::json base = worker::base_job(registry, run_id, ledger, options.target);
+    nlohmann::json job = base;
+    job["mode"] = "drill";
+    job["drill"] = drill.id;
+    job["params"] = params;
+    {
+        worker::WorkerProcess process(options.worker_command, job, ledger.descriptor());
+        StopClock clock(started, options.timeout, options.grace);
+        bool cancel_sent = false, killed = false;
+        std::optional<Clock::time_point> ended_at;
+        auto kill_for = [&](const std::string &why) {
+            if (!killed) process.kill();
+            killed = true;
+            if (out.crash.empty() && !out.ran) out.crash = why;
+        };
+        // Until it ended and its messages are read (a descendant that kept the socket: 1 s at most).
+        while (!ended_at ||
+               (!process.channel_closed() && Clock::now() < *ended_at + std::chrono::seconds(1))) {
+            if (!ended_at && process.ended()) ended_at = Clock::now();
+            if (!ended_at) {
+                bool stop = clock.must_stop(*cancellation, [&](const std::string &) {
+                    log(DH_LOG_WARN, drill.id + ": timed out after " + seconds_text(options.timeout) +
+                                         "; asking it to stop and reverting its faults");
+                });
+                if (cancellation->cancelled() && !cancel_sent) {
+                    process.cancel(cancellation->reason());
+                    cancel_sent = true;
+                }
+                if (stop && !killed) {
+                    log(DH_LOG_ERROR, drill.id + ": did not stop within " + seconds_text(options.grace) +
+                                          " of cancellation; killing its worker and reverting its faults");
+                    process.kill();
+                    killed = true;
+                }
+            }
+            try {
+                auto message = process.next_message(std::chrono::milliseconds(20));
+                if (!message) continue;
+                const std::string kind = (*message)["m"];
+                if (kind == "journal" && (*message)["entry"].is_object()) {
+                    const auto &entry = (*message)["entry"];
+                    collect(entry, out);
+                    journal.write(entry);
+                } else if (kind == "log") {
+                    if (log_sink)
+                        log_sink(static_cast<dh_severity>(std::clamp(message->value("severity", 1), 0, 3)),
+                                 valid_utf8(message->value("component", std::string("drillhost"))),
+                                 valid_utf8(message->value("message", std::string())));
+                } else if (kind == "result") {
+                    CallResult ran{static_cast<dh_status>(message->value("status", int(DH_ERR_INTERNAL))),
+                                   valid_utf8(message->value("text", std::string())),
+                                   message->value("threw", false)};
+                    out.ran = ran;
+                    if (ran.threw) out.crash = ran.text;
+                } else if (kind == "failed") {
+                    // The worker could not run the drill at all (a plugin it could not load): an error.
+                    out.ran = CallResult{DH_ERR_INTERNAL, valid_utf8(message->value("error", std::string()))};
+                }
+            } catch (const std::exception &e) {  // what a worker sends is untrusted
+                kill_for("its worker broke the protocol: " + valid_utf8(e.what()));
+            }
+        }
+        out.timed_out = clock.timed_out();
+        if (!out.ran && out.crash.empty() && !killed) out.crash = "its worker was " + process.how_it_ended();
+        if (!out.ran && out.crash.empty() && killed && !cancellation->cancelled())
+            out.crash = "its worker was " + process.how_it_ended();
+    }
+    ledger.reload();  // what the worker appended, a line its death cut short dropped
+    for (const auto &entry : ledger.open_faults(drill.id))
+        out.reverts.push_back(worker::revert_in_worker(options.worker_command, base, ledger, entry, drill.id,
+                                                       {}, options.timeout, journal, log_sink));
+    for (const auto &o : out.reverts)
+        journal.write({{"type", o.reverted ? "fault.reverted" : "fault.revert_failed"},
+                       {"drill", drill.id},
+                       {"fault", o.fault},
+                       {"injector", o.injector},
+                       {"by", "cleanup"},
+                       {"error", o.error}});
+    // Applied, or possibly applied when the worker died mid-inject: what the ledger says it injected.
+    for (const auto &entry : ledger.entries())
+        if (entry.id > last_before && entry.drill == drill.id && entry.state != FaultEntry::State::failed)
+            ++out.faults_injected;
+    return out;
+}
+
 DrillResult Runner::Impl::run(const Component &drill, const nlohmann::json &params) {
     DrillResult result;
     result.drill = drill.id;
@@ -273,58 +497,20 @@ DrillResult Runner::Impl::run(const Component &drill, const nlohmann::json &para
     }
 
     ledger_needed = true;
-    auto context = std::make_shared<HostContext>(registry, &use_ledger(), journal, cancellation, drill.id,
-                                                 dump_json(options.target), log_sink);
-    context->report_late_calls_to(late_calls);
     journal.write({{"type", "drill.start"},
                    {"drill", drill.id},
                    {"params", params},
                    {"timeout_ms", options.timeout.count()}});
     auto started = Clock::now();
+    Execution ran = options.worker_command.empty() ? run_in_process(drill, params, cancellation, started)
+                                                   : run_in_worker(drill, params, cancellation, started);
 
-    auto state = std::make_shared<DrillThreadState>();
-    std::thread worker([context, state, &drill, params_text = dump_json(params)] {
-        try {
-            ComponentInstance instance(drill, context->table());
-            state->result = instance.run(params_text);
-        } catch (const std::exception &e) {
-            state->result = {DH_ERR_INTERNAL, valid_utf8(e.what())};
-        }
-        context->end_of_run();
-        state->done = true;
-    });
-
-    // Wait for the drill, its deadline, or a cancellation; then give it `grace` to stop.
-    auto deadline = started + options.timeout;
-    bool timed_out = false;
-    std::optional<Clock::time_point> stop_by;
-    while (!state->done) {
-        if (!stop_by && Clock::now() >= deadline) {
-            timed_out = true;
-            cancellation->cancel("timeout after " + seconds_text(options.timeout));
-            log(DH_LOG_WARN, drill.id + ": timed out after " + seconds_text(options.timeout) +
-                                 "; asking it to stop and reverting its faults");
-        }
-        if (!stop_by && cancellation->cancelled()) stop_by = Clock::now() + options.grace;
-        if (stop_by && Clock::now() >= *stop_by) break;
-        std::this_thread::sleep_for(std::chrono::milliseconds(20));
-    }
-    context->seal();
-    if (state->done) {
-        worker.join();
-    } else {
-        result.abandoned = true;
-        log(DH_LOG_ERROR, drill.id + ": did not stop within " + seconds_text(options.grace) +
-                              " of cancellation; reverting its faults while it still runs");
-        worker.detach();  // it holds its own references to the context and the result
-    }
-
-    auto outcomes = context->revert_open_faults();
-    for (const auto &o : outcomes)
+    result.abandoned = ran.abandoned;
+    for (const auto &o : ran.reverts)
         if (!o.reverted) ++result.faults_left_open;
-    result.faults_injected = context->faults_injected();
-    result.assertions = context->assertions();
-    result.measurements = context->measurements();
+    result.faults_injected = ran.faults_injected;
+    result.assertions = ran.assertions;
+    result.measurements = ran.measurements;
     result.duration_ms = std::chrono::duration<double, std::milli>(Clock::now() - started).count();
     if (result.faults_injected > 0) {
         int reverted = result.faults_injected - result.faults_left_open;
@@ -340,22 +526,26 @@ DrillResult Runner::Impl::run(const Component &drill, const nlohmann::json &para
                        {"bound", a.bound}});
     }
 
-    CallResult ran = state->done ? state->result : CallResult{DH_ERR_CANCELLED, "did not stop"};
-    result.status = ran.status;
+    CallResult returned = ran.ran ? *ran.ran : CallResult{DH_ERR_CANCELLED, "did not stop"};
+    result.status = returned.status;
     bool any_failed = false;
     for (const auto &a : result.assertions) any_failed |= a.verdict == DH_VERDICT_FAIL;
-    if (timed_out) {
+    if (ran.timed_out) {
         result.outcome = Outcome::timed_out;
         result.message = cancellation->reason();
+    } else if (!ran.crash.empty()) {
+        result.outcome = Outcome::crashed;
+        result.message = ran.crash;
+        result.status = DH_ERR_INTERNAL;
     } else if (cancellation->cancelled()) {
         result.outcome = Outcome::cancelled;
         result.message = cancellation->reason();
-    } else if (ran.status == DH_ERR_SKIPPED) {
+    } else if (returned.status == DH_ERR_SKIPPED) {
         result.outcome = Outcome::skipped;
-        result.message = ran.text;
-    } else if (ran.status != DH_OK) {
+        result.message = returned.text;
+    } else if (returned.status != DH_OK) {
         result.outcome = Outcome::error;
-        result.message = ran.text;
+        result.message = returned.text;
     } else {
         result.outcome = any_failed ? Outcome::failed : Outcome::passed;
         if (result.faults_left_open > 0) result.message = "faults left open: run `drillhost recover`";
@@ -372,7 +562,6 @@ DrillResult Runner::Impl::run(const Component &drill, const nlohmann::json &para
                           {"faults_left_open", result.faults_left_open},
                           {"abandoned", result.abandoned}};
     journal.write(end);
-    context->end_of_run();  // an abandoned drill still running: its calls are refused from now on
     {
         std::lock_guard lock(mutex);
         current.reset();

@@ -81,7 +81,11 @@ TEST_CASE("a drill whose error text is not UTF-8 is an error with a readable mes
     CHECK(contains(r.out, "org.drillhost.example.c-hello"));
 }
 
-TEST_CASE("calls from a plugin thread after its drill's run returned are refused without garbage") {
+// In process, such calls are refused (unit/runner_test.cpp); the CLI runs each drill in a worker
+// process, which ends when run returns, and the thread with it.
+TEST_CASE(
+    "a plugin thread that outlives its drill's run ends with the drill's worker; nothing late reaches the "
+    "journal") {
     Sandbox s;
     fs::path report = s.dir.path() / "late.txt";
     fs::path marker = s.dir.path() / "marker";
@@ -92,22 +96,16 @@ TEST_CASE("calls from a plugin thread after its drill's run returned are refused
                           "org.drillhost.example.marker:path=" + marker.string()});
     REQUIRE_MESSAGE(r.exit_code == 0, r.err);
     CHECK(r.signal == 0);
-    REQUIRE(eventually([&] { return contains(file_text(report), "\n"); }));
-    std::string text = file_text(report);
-    CHECK_MESSAGE(contains(text, " ok=0 "), text);
-    CHECK_MESSAGE(!contains(text, "refused=0"), text);
-    CHECK_MESSAGE(contains(text, "called after the drill's run returned"), text);
+    // The thread writes its report after calling the host for 1 s; the marker drill held 1.5 s.
+    CHECK_FALSE(fs::exists(report));
 
     auto summary = json::parse(r.out);
-    int warnings = 0;
     for (const auto &l : s.journal(summary["journal"].get<std::string>())) {
+        CHECK(l.value("name", "") != "late-event");
+        CHECK(l.value("name", "") != "late");
         if (l["type"] != "log") continue;
-        std::string component = l["component"];
-        CHECK_MESSAGE((component == "drillhost" || component.rfind("org.drillhost.", 0) == 0), component);
         CHECK_FALSE(contains(l["message"].get<std::string>(), "late log line"));
-        warnings += contains(l["message"].get<std::string>(), "refused a call after run returned");
     }
-    CHECK(warnings == 1);
 }
 
 TEST_CASE("hold_ms beyond its documented maximum is a usage error naming it") {

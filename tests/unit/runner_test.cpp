@@ -390,3 +390,46 @@ TEST_CASE("a runner that ends without finish() closes a clean ledger but keeps o
     CHECK(FaultLedger::pending(f.state.path() / "ledger").size() == 1);
     CHECK(fs::exists(f.marker));
 }
+
+// Issue 14: the Runner of a harness that embeds the core, with and without a worker process.
+TEST_CASE(
+    "a harness's Runner with a worker command: a segfaulting drill is crashed, its fault reverted, the "
+    "runner goes on") {
+    Registry registry;
+    std::vector<LoadProblem> problems;
+    registry.add(load_plugins({EXAMPLES_DIR, std::string(FIXTURE_DIR) + "/crashing/crashing_plugins.so"}),
+                 problems);
+    REQUIRE(problems.empty());
+    TempDir state;
+    fs::path marker = state.path() / "fault.marker";
+    RunnerOptions options;
+    options.state_dir = state.path();
+    // The drillhost binary is a program with a worker mode, as a harness's own would be (worker.hpp).
+    options.worker_command = {DRILLHOST_BIN, "__drillhost-worker"};
+    Runner runner(registry, options);
+    auto crashed = runner.run("org.drillhost.test.inject-then-segv", {{"path", marker.string()}});
+    CHECK(crashed.outcome == Outcome::crashed);
+    CHECK(crashed.message.find("SIGSEGV") != std::string::npos);
+    CHECK(crashed.faults_injected == 1);
+    CHECK(crashed.faults_left_open == 0);
+    CHECK_FALSE(fs::exists(marker));
+    auto next = runner.run("org.drillhost.example.marker", {{"path", marker.string()}});
+    CHECK(next.outcome == Outcome::passed);
+    CHECK(next.assertions.size() == 3);  // its two checks, and "faults reverted", collected from the worker
+    CHECK(next.measurements.size() == 2);
+    CHECK(runner.finish() == 0);
+}
+
+TEST_CASE("in process, a drill that throws across the C ABI is crashed, not an error of its own") {
+    Registry registry;
+    std::vector<LoadProblem> problems;
+    registry.add(load_plugins({std::string(FIXTURE_DIR) + "/crashing/crashing_plugins.so"}), problems);
+    REQUIRE(problems.empty());
+    TempDir state;
+    RunnerOptions options;
+    options.state_dir = state.path();
+    Runner runner(registry, options);
+    auto threw = runner.run("org.drillhost.test.throw-drill", {});
+    CHECK(threw.outcome == Outcome::crashed);
+    CHECK(threw.message.find("thrown past the SDK") != std::string::npos);
+}

@@ -74,6 +74,11 @@ class FaultLedger {
     // so that recover reports them instead of silently skipping them), sorted by name.
     static std::vector<std::filesystem::path> pending(const std::filesystem::path &dir);
 
+    // A ledger another process of this run holds open and locked, reached through `fd`, a duplicate
+    // of that process's descriptor (so the lock is shared, not taken again). For a worker process
+    // that injects or reverts on behalf of its parent (worker.hpp). Takes ownership of `fd`.
+    static FaultLedger attach(int fd, const std::filesystem::path &path);
+
     FaultLedger(FaultLedger &&other) noexcept;
     FaultLedger &operator=(FaultLedger &&) = delete;
     ~FaultLedger();
@@ -90,8 +95,16 @@ class FaultLedger {
     void record_revert_failed(uint64_t id, const std::string &error);  // stays open
 
     std::optional<FaultEntry> entry(uint64_t id) const;
+    // Every fault, in injection order.
+    std::vector<FaultEntry> entries() const;
     // Faults still open, newest first (the order to revert them in).
     std::vector<FaultEntry> open_faults(const std::string &drill = {}) const;
+
+    // Reads the file again through this ledger's descriptor: after a worker process appended to it.
+    // A line the worker's death cut short is dropped, as recover would.
+    void reload();
+    // The descriptor that holds the lock, for a worker process to inherit (attach()).
+    int descriptor() const { return fd_; }
 
     // With nothing open, marks the ledger closed and moves it to `<dir>/closed/`. Returns whether it did.
     bool close_if_clean();
@@ -99,6 +112,8 @@ class FaultLedger {
   private:
     FaultLedger(std::filesystem::path path, int fd, std::vector<FaultEntry> entries);
     static std::optional<FaultLedger> open_existing(const std::filesystem::path &file, bool read_only);
+    // The whole file, read through `fd` from its start.
+    static std::string read_through(int fd, const std::filesystem::path &file);
     void append(const nlohmann::json &line);
     // Ends a ledger whose last line a crash cut short, so appends start on a fresh line.
     void repair_torn_tail(const std::string &text);

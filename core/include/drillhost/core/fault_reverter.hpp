@@ -15,6 +15,9 @@ namespace drillhost {
 struct RevertPolicy {
     int attempts = 4;
     std::chrono::milliseconds first_backoff{500};  // doubled after each failed attempt
+    // A revert run in a worker process (worker.hpp) that is still at it after this is killed and
+    // counts as failed: a hung injector must not hold up the other faults for ever.
+    std::chrono::milliseconds worker_bound{std::chrono::minutes(10)};
 };
 
 struct RevertOutcome {

@@ -11,7 +11,8 @@ namespace drillhost {
 
 struct CallResult {
     dh_status status = DH_OK;
-    std::string text;  // the output (record, sample) on DH_OK, else the error message
+    std::string text;    // the output (record, sample) on DH_OK, else the error message
+    bool threw = false;  // a C++ exception crossed the C ABI: the plugin broke its contract
     bool ok() const { return status == DH_OK; }
 };
 

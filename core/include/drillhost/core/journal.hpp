@@ -17,6 +17,10 @@ class Journal {
     // Opens (creates, mode 0600) the file, never through a symlink; a missing directory is created
     // 0700. Throws InfraError when it cannot (UntrustedPath for a directory it must not use).
     Journal(const std::filesystem::path &path, std::string run_id);
+    // A journal that writes no file: each entry, redacted, goes to `forward` without the "run",
+    // "wall" and "mono_ms" fields, for the journal that will write it (a worker process's entries
+    // go to its parent's journal that way).
+    Journal(std::function<void(const nlohmann::json &entry)> forward, std::string run_id);
     ~Journal();
     Journal(const Journal &) = delete;
     Journal &operator=(const Journal &) = delete;
@@ -44,6 +48,7 @@ class Journal {
     std::mutex mutex_;
     std::chrono::steady_clock::time_point start_;
     std::function<void(const nlohmann::json &)> observer_;
+    std::function<void(const nlohmann::json &)> forward_;
 };
 
 // Current UTC time as "2026-11-25T20:19:05.123Z".

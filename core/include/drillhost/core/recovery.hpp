@@ -67,8 +67,11 @@ RecoveryReport inspect_ledgers(const std::filesystem::path &state_dir, const Rec
 // gone, ledger by ledger (newest run first). A ledger that is malformed or not trusted is reported
 // and kept as it is; the others are still recovered. Throws UntrustedPath when the ledger directory
 // itself is not trusted (nothing in it is then touched).
+// With a `worker_command` (worker.hpp) each fault is reverted in a worker process of its own, so an
+// injector whose revert crashes fails only that fault; empty: in this process.
 RecoveryReport recover(const Registry &registry, const std::filesystem::path &state_dir,
-                       const RecoveryLog &log, RevertPolicy policy = {});
+                       const RecoveryLog &log, RevertPolicy policy = {},
+                       const std::vector<std::string> &worker_command = {});
 
 struct ForgottenLedger {
     std::filesystem::path from, to;

@@ -32,7 +32,8 @@ struct Measurement {
     std::string unit;
 };
 
-enum class Outcome { passed, failed, skipped, cancelled, timed_out, error };
+// crashed: the drill killed its worker process (a signal, an exception across the C ABI, an exit).
+enum class Outcome { passed, failed, skipped, cancelled, timed_out, error, crashed };
 const char *outcome_name(Outcome outcome);
 
 struct DrillResult {
@@ -45,7 +46,7 @@ struct DrillResult {
     double duration_ms = 0;
     int faults_injected = 0;
     int faults_left_open = 0;  // reverts that failed: `drillhost recover` must finish them
-    bool abandoned = false;    // the drill ignored cancellation and still runs on its thread
+    bool abandoned = false;    // in process: the drill ignored cancellation and still runs on its thread
 };
 
 struct RunnerOptions {
@@ -54,6 +55,12 @@ struct RunnerOptions {
     nlohmann::json target = nlohmann::json::object();
     std::chrono::milliseconds timeout{std::chrono::minutes(10)};  // per drill
     std::chrono::milliseconds grace{std::chrono::seconds(10)};    // to stop after cancel/timeout
+    // Empty: drills run on a thread of this process (for harnesses and tests; a plugin that crashes
+    // takes the process with it, one that ignores cancellation is abandoned). Otherwise the command
+    // of a worker process (worker.hpp, self_worker_command()): each drill runs in a worker of its
+    // own and each of its open faults is reverted in another, so that a crash, an abort or a hang
+    // ends only that drill (outcome crashed or timed out) and the next one runs.
+    std::vector<std::string> worker_command;
     // Host log lines, plugins' included, with passwords already redacted (redact_text).
     std::function<void(dh_severity, const std::string &component, const std::string &message)> log;
     // Sees every journal entry as it is written (drill.start, event, fault.*, verdict, ...): for
