@@ -136,14 +136,12 @@ int run_command(const GlobalOptions &global, const RunOptions &options) {
     });
 
     std::vector<DrillResult> results;
-    bool abandoned = false;
     auto run_started = std::chrono::steady_clock::now();
     for (size_t i = 0; i < drills.size(); ++i) {
         progress.next_drill();
         spdlog::info("[{}/{}] {}: starting", i + 1, drills.size(), drills[i]);
         results.push_back(runner.run(drills[i], params[drills[i]]));
         const auto &r = results.back();
-        abandoned |= r.abandoned;
         spdlog::info("[{}/{}] {}: {} in {:.1f} s{}{}", i + 1, drills.size(), r.drill, outcome_name(r.outcome),
                      r.duration_ms / 1000.0, r.message.empty() ? "" : ": ", r.message);
     }
@@ -168,13 +166,6 @@ int run_command(const GlobalOptions &global, const RunOptions &options) {
             spdlog::error("{}", e.what());
             code = static_cast<int>(ExitCode::infrastructure);
         }
-    }
-    if (abandoned) {
-        // A drill thread ignored cancellation; its faults are reverted, do not wait for it.
-        std::cout.flush();
-        cluster_lock.release();
-        target.release();  // _Exit runs no destructor: remove a sandbox we brought up now
-        std::_Exit(code);
     }
     return code;
 }

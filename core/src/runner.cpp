@@ -402,8 +402,15 @@ Execution Runner::Impl::run_in_worker(const Component &drill, const nlohmann::js
     job["mode"] = "drill";
     job["drill"] = drill.id;
     job["params"] = params;
-    {
-        worker::WorkerProcess process(options.worker_command, job, ledger.descriptor());
+    std::unique_ptr<worker::WorkerProcess> started_process;
+    try {
+        started_process =
+            std::make_unique<worker::WorkerProcess>(options.worker_command, job, ledger.descriptor());
+    } catch (const std::exception &e) {
+        out.ran = CallResult{DH_ERR_INTERNAL, "cannot start its worker process: " + valid_utf8(e.what())};
+    }
+    if (started_process) {
+        worker::WorkerProcess &process = *started_process;
         StopClock clock(started, options.timeout, options.grace);
         bool cancel_sent = false, killed = false;
         std::optional<Clock::time_point> ended_at;
@@ -463,6 +470,7 @@ Execution Runner::Impl::run_in_worker(const Component &drill, const nlohmann::js
         if (!out.ran && out.crash.empty() && !killed) out.crash = "its worker was " + process.how_it_ended();
         if (!out.ran && out.crash.empty() && killed && !cancellation->cancelled())
             out.crash = "its worker was " + process.how_it_ended();
+        started_process.reset();  // reaped, its group killed
     }
     ledger.reload();  // what the worker appended, a line its death cut short dropped
     for (const auto &entry : ledger.open_faults(drill.id))

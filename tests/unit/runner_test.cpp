@@ -433,3 +433,16 @@ TEST_CASE("in process, a drill that throws across the C ABI is crashed, not an e
     CHECK(threw.outcome == Outcome::crashed);
     CHECK(threw.message.find("thrown past the SDK") != std::string::npos);
 }
+
+TEST_CASE("a worker command that cannot start is the drill's error, named, and the runner goes on") {
+    TempDir state;
+    RunnerOptions options;
+    options.state_dir = state.path();
+    options.worker_command = {(state.path() / "no-such-program").string(), "__drillhost-worker"};
+    Runner runner(test_registry(), options);
+    auto result = runner.run("org.drillhost.example.marker", {{"path", (state.path() / "m").string()}});
+    CHECK(result.outcome == Outcome::error);
+    CHECK(result.message.find("cannot start its worker process") != std::string::npos);
+    CHECK(result.message.find("no-such-program") != std::string::npos);
+    CHECK(runner.finish() == 0);
+}

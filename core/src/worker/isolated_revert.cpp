@@ -41,8 +41,14 @@ RevertOutcome revert_in_worker(const std::vector<std::string> &command, nlohmann
     RevertOutcome outcome{entry.id, entry.injector, false, {}};
     std::optional<RevertOutcome> reported;
     std::string problem;
-    {
-        WorkerProcess worker(command, job, ledger.descriptor());
+    std::unique_ptr<WorkerProcess> started;
+    try {
+        started = std::make_unique<WorkerProcess>(command, job, ledger.descriptor());
+    } catch (const std::exception &e) {
+        problem = "cannot start a worker process for it: " + valid_utf8(e.what());
+    }
+    if (started) {
+        WorkerProcess &worker = *started;
         auto deadline = Clock::now() + bound;
         std::optional<Clock::time_point> ended_at;
         bool killed = false;
@@ -81,6 +87,7 @@ RevertOutcome revert_in_worker(const std::vector<std::string> &command, nlohmann
         }
         if (problem.empty() && !reported)
             problem = "the revert crashed: its worker was " + worker.how_it_ended();
+        started.reset();  // reaped, its group killed
     }
     ledger.reload();  // what the worker appended
     if (reported && problem.empty()) return *reported;
