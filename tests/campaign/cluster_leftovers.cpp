@@ -53,12 +53,10 @@ std::string service_key(const std::string &cmdline) {
     return "";
 }
 
-std::set<pid_t> pids_in_members(const sb::SandboxState &state) {
-    std::set<pid_t> pids;
+bool in_a_member(const sb::SandboxState &state, pid_t pid) {
     for (const auto &m : state.members)
-        if (!m.netns.empty())
-            for (pid_t pid : netns_pids(m.netns)) pids.insert(pid);
-    return pids;
+        if (!m.netns.empty() && in_netns(pid, m.netns)) return true;
+    return false;
 }
 
 pid_t parent_of(pid_t pid) {
@@ -135,10 +133,8 @@ std::multiset<std::string> service_processes(const sb::SandboxState &state) {
 }
 
 std::map<pid_t, std::string> outside_processes(const sb::SandboxState &state, const fs::path &state_dir) {
-    reap_adopted_zombies();
     std::set<pid_t> ours;  // this process and its ancestors: their command lines may name the state dir
     for (pid_t p = ::getpid(); p > 1; p = parent_of(p)) ours.insert(p);
-    std::set<pid_t> in_members = pids_in_members(state);
     std::string dir = state_dir.string();
     pid_t self = ::getpid();
     std::map<pid_t, std::string> found;
@@ -146,7 +142,7 @@ std::map<pid_t, std::string> outside_processes(const sb::SandboxState &state, co
         std::string name = entry.path().filename().string();
         if (name.find_first_not_of("0123456789") != std::string::npos) continue;
         pid_t pid = std::stoi(name);
-        if (ours.count(pid) || in_members.count(pid)) continue;
+        if (ours.count(pid) || in_a_member(state, pid)) continue;
         char st = state_of(pid);
         if (st == 0 || st == 'Z') continue;
         std::string cmdline = cmdline_of(pid);

@@ -4,16 +4,21 @@
 #include <poll.h>
 #include <signal.h>
 #include <spawn.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <drillhost/sandbox/http_get.hpp>
 
 #include <cerrno>
+#include <condition_variable>
 #include <cstring>
 #include <fstream>
+#include <mutex>
 #include <set>
 #include <sstream>
+#include <stdexcept>
 #include <thread>
 
 extern char **environ;
@@ -22,9 +27,34 @@ namespace campaign {
 
 namespace {
 
-std::set<pid_t> &own_children() {
-    static std::set<pid_t> pids;
-    return pids;
+struct Reaper {
+    std::mutex mutex;
+    std::condition_variable ended;
+    bool running = false;
+    std::set<pid_t> watched;        // spawned by spawn_child, not yet read by wait_child
+    std::map<pid_t, int> statuses;  // of watched children that ended
+};
+
+Reaper &reaper() {
+    static Reaper r;
+    return r;
+}
+
+void reap_forever() {
+    Reaper &r = reaper();
+    for (;;) {
+        int status = 0;
+        pid_t pid = ::waitpid(-1, &status, 0);
+        if (pid > 0) {
+            std::lock_guard lock(r.mutex);
+            if (r.watched.count(pid)) {
+                r.statuses[pid] = status;
+                r.ended.notify_all();
+            }
+        } else if (errno != EINTR) {
+            std::this_thread::sleep_for(std::chrono::milliseconds(20));  // ECHILD: no child right now
+        }
+    }
 }
 
 std::string slurp(const std::filesystem::path &path) {
@@ -36,11 +66,45 @@ std::string slurp(const std::filesystem::path &path) {
 
 }  // namespace
 
-void own_child(pid_t pid, bool add) {
-    if (add)
-        own_children().insert(pid);
-    else
-        own_children().erase(pid);
+void start_reaper() {
+    if (prctl(PR_SET_CHILD_SUBREAPER, 1) != 0)
+        throw std::runtime_error(std::string("prctl(PR_SET_CHILD_SUBREAPER): ") + std::strerror(errno));
+    Reaper &r = reaper();
+    std::lock_guard lock(r.mutex);
+    if (r.running) return;
+    r.running = true;
+    std::thread(reap_forever).detach();
+}
+
+pid_t spawn_child(const std::function<pid_t()> &spawn) {
+    Reaper &r = reaper();
+    // Under the lock: a child that ends at once is reaped only after it is watched.
+    std::lock_guard lock(r.mutex);
+    pid_t pid = spawn();
+    if (pid > 0 && r.running) r.watched.insert(pid);
+    return pid;
+}
+
+std::optional<int> wait_child(pid_t pid, std::chrono::milliseconds limit) {
+    Reaper &r = reaper();
+    std::unique_lock lock(r.mutex);
+    if (r.running) {
+        if (!r.ended.wait_for(lock, limit, [&] { return r.statuses.count(pid) > 0; })) return std::nullopt;
+        int status = r.statuses[pid];
+        r.statuses.erase(pid);
+        r.watched.erase(pid);
+        return status;
+    }
+    lock.unlock();
+    auto deadline = std::chrono::steady_clock::now() + limit;
+    for (;;) {
+        int status = 0;
+        pid_t got = ::waitpid(pid, &status, WNOHANG);
+        if (got == pid) return status;
+        if (got < 0 && errno != EINTR) return 0;  // not ours to wait for: gone
+        if (std::chrono::steady_clock::now() >= deadline) return std::nullopt;
+        std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
 }
 
 Ran run_program(const std::vector<std::string> &argv, std::chrono::milliseconds limit,
@@ -72,8 +136,12 @@ Ran run_program(const std::vector<std::string> &argv, std::chrono::milliseconds 
     posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
     posix_spawn_file_actions_adddup2(&actions, out_pipe[1], 1);
     posix_spawn_file_actions_adddup2(&actions, err_pipe[1], 2);
-    pid_t pid = 0;
-    int failed = posix_spawnp(&pid, args[0], &actions, nullptr, args.data(), envp.data());
+    int failed = 0;
+    pid_t pid = spawn_child([&] {
+        pid_t spawned = 0;
+        failed = posix_spawnp(&spawned, args[0], &actions, nullptr, args.data(), envp.data());
+        return failed == 0 ? spawned : 0;
+    });
     posix_spawn_file_actions_destroy(&actions);
     close(out_pipe[1]);
     close(err_pipe[1]);
@@ -83,7 +151,6 @@ Ran run_program(const std::vector<std::string> &argv, std::chrono::milliseconds 
         ran.err = argv[0] + ": " + std::strerror(failed);
         return ran;
     }
-    own_child(pid, true);
     auto deadline = std::chrono::steady_clock::now() + limit;
     pollfd fds[2] = {{out_pipe[0], POLLIN, 0}, {err_pipe[0], POLLIN, 0}};
     std::string *sinks[2] = {&ran.out, &ran.err};
@@ -113,29 +180,9 @@ Ran run_program(const std::vector<std::string> &argv, std::chrono::milliseconds 
     }
     for (auto &fd : fds)
         if (fd.fd >= 0) close(fd.fd);
-    int status = 0;
-    while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
-    }
-    own_child(pid, false);
+    int status = wait_child(pid, std::chrono::hours(24)).value_or(0);
     ran.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
     return ran;
-}
-
-void reap_adopted_zombies() {
-    pid_t self = ::getpid();
-    for (const auto &entry : std::filesystem::directory_iterator("/proc")) {
-        std::string name = entry.path().filename().string();
-        if (name.find_first_not_of("0123456789") != std::string::npos) continue;
-        std::string stat = slurp(entry.path() / "stat");
-        auto close_paren = stat.rfind(')');
-        if (close_paren == std::string::npos) continue;
-        std::istringstream rest(stat.substr(close_paren + 1));
-        char state = 0;
-        pid_t ppid = 0;
-        rest >> state >> ppid;
-        pid_t pid = std::stoi(name);
-        if (ppid == self && state == 'Z' && !own_children().count(pid)) waitpid(pid, nullptr, WNOHANG);
-    }
 }
 
 std::optional<nlohmann::json> patroni_get(const sb::SandboxState &state, const sb::Member &member,
@@ -171,11 +218,29 @@ std::optional<std::string> psql_value(const sb::SandboxState &state, const sb::M
 }
 
 std::vector<pid_t> netns_pids(const std::string &netns) {
+    // As `ip netns pids` does, but each process checked on its own: Patroni spawns short-lived
+    // children all the time (postgres -C, pg_controldata), and one born after a listing must still
+    // be seen as inside its member.
     std::vector<pid_t> pids;
-    auto ran = run_program({"ip", "netns", "pids", netns}, std::chrono::seconds(10));
-    std::istringstream lines(ran.out);
-    for (pid_t pid; lines >> pid;) pids.push_back(pid);
+    struct stat ns {};
+    if (::stat(("/run/netns/" + netns).c_str(), &ns) != 0) return pids;
+    for (const auto &entry : std::filesystem::directory_iterator("/proc")) {
+        std::string name = entry.path().filename().string();
+        if (name.find_first_not_of("0123456789") != std::string::npos) continue;
+        struct stat mine {};
+        if (::stat((entry.path() / "ns" / "net").c_str(), &mine) == 0 && mine.st_ino == ns.st_ino &&
+            mine.st_dev == ns.st_dev)
+            pids.push_back(std::stoi(name));
+    }
     return pids;
+}
+
+bool in_netns(pid_t pid, const std::string &netns) {
+    struct stat ns {
+    }, mine{};
+    return ::stat(("/run/netns/" + netns).c_str(), &ns) == 0 &&
+           ::stat(("/proc/" + std::to_string(pid) + "/ns/net").c_str(), &mine) == 0 &&
+           mine.st_ino == ns.st_ino && mine.st_dev == ns.st_dev;
 }
 
 std::string cmdline_of(pid_t pid) {

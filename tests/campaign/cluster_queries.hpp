@@ -9,6 +9,7 @@
 #include <chrono>
 #include <drillhost/sandbox/sandbox_state.hpp>
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <optional>
@@ -31,13 +32,23 @@ struct Ran {
 Ran run_program(const std::vector<std::string> &argv, std::chrono::milliseconds limit,
                 const std::map<std::string, std::string> &env = {});
 
-// Processes spawned by this one that it waits for itself: the reaper of orphans (see
-// reap_adopted_zombies) leaves them alone.
-void own_child(pid_t pid, bool add);
+// Makes this process a child subreaper (PR_SET_CHILD_SUBREAPER), as kill9_campaign does: whatever
+// a SIGKILLed drillhost started and left running is re-parented here, where the leftover checks
+// find it. An adopted process must then be reaped as init would reap it, and at once: Patroni
+// starts PostgreSQL through a helper that exits, so the postmaster is adopted too, and after a
+// shutdown Patroni waits (psutil) for its pid to disappear, which a zombie never does. So a thread
+// reaps every child (waitpid(-1)) and keeps the exit status of those this process spawned itself
+// (spawn_child); wait_child reads it. Without the reaper (the cluster tests, where Boost.Process
+// reaps its own children), wait_child uses waitpid on the pid.
+void start_reaper();
 
-// This process is a child subreaper (kill9_campaign sets it): whatever a SIGKILLed drillhost leaves
-// running is re-parented here, so it can be found (children_left) and, once dead, reaped here.
-void reap_adopted_zombies();
+// Runs `spawn` (which starts one process and returns its pid, or <= 0 when it could not) so that
+// the reaper keeps its exit status for wait_child.
+pid_t spawn_child(const std::function<pid_t()> &spawn);
+
+// The wait status of a child from spawn_child once it has ended, waiting up to `limit`; nullopt
+// while it still runs. Each child's status is read once.
+std::optional<int> wait_child(pid_t pid, std::chrono::milliseconds limit);
 
 // A reply from Patroni's REST API: the body parsed, or nullopt when the member did not answer with
 // JSON (stopped, frozen, cut off).
@@ -53,8 +64,11 @@ std::optional<nlohmann::json> patroni_get_any(const sb::SandboxState &state, con
 std::optional<std::string> psql_value(const sb::SandboxState &state, const sb::Member &member,
                                       const std::string &sql, std::string *error = nullptr);
 
-// The pids in a member's network namespace (`ip netns pids`).
+// The pids in a member's network namespace (as `ip netns pids` lists them).
 std::vector<pid_t> netns_pids(const std::string &netns);
+
+// Whether a process is in that namespace, now.
+bool in_netns(pid_t pid, const std::string &netns);
 
 // A process's command line, words joined by spaces ("" when it is gone).
 std::string cmdline_of(pid_t pid);

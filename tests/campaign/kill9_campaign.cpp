@@ -13,11 +13,11 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <spawn.h>
-#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstdio>
@@ -63,6 +63,7 @@ struct Options {
     unsigned long long seed = 0;
     bool seed_given = false;
     double max_kill_s = 30;
+    double kill_at = 0;  // > 0: every trial's SIGKILL at this time (to reproduce a trial)
     std::vector<std::string> drills;
     std::string plugins = PLUGINS_DIR;
     std::string drillhost = DRILLHOST_BIN;
@@ -148,6 +149,7 @@ class Campaign {
     void take_new_baseline();
     void tear_down();
     int run_trials();
+    void keep_member_logs(int trial);
 
     struct Trial {
         int number = 0;
@@ -171,8 +173,8 @@ void Campaign::prepare() {
     if (::geteuid() != 0)
         throw InfraFailure("the campaign drives the embedded cluster in network namespaces: run it as root");
     // Whatever a SIGKILLed drillhost started and left running is re-parented to us, where the
-    // leftover checks find it (and where it is reaped once it dies).
-    if (prctl(PR_SET_CHILD_SUBREAPER, 1) != 0) throw InfraFailure("prctl(PR_SET_CHILD_SUBREAPER) failed");
+    // leftover checks find it, and reaped at once when it dies, as init would (cluster_queries.hpp).
+    start_reaper();
     if (!fs::exists(o_.drillhost)) throw InfraFailure("no drillhost binary at " + o_.drillhost);
     if (o_.state_dir.empty()) {
         std::string pattern = "/var/tmp/kill9-campaign-XXXXXX";
@@ -278,10 +280,21 @@ void Campaign::rebuild() {
     if (down.exit_code != 0)
         std::cout << "  sandbox down failed (exit " << down.exit_code << "):\n"
                   << indent(last_lines(scrub(state_, down.err))) << std::flush;
-    reap_adopted_zombies();
     bring_up();
     take_new_baseline();
     std::cout << "  fresh cluster: " << members_summary(state_) << "\n" << std::flush;
+}
+
+// Before a fresh cluster replaces a trial's, the end of each member's Patroni log (PostgreSQL's
+// stderr included) goes to the logs directory: what to read when a trial was not clean.
+void Campaign::keep_member_logs(int trial) {
+    for (const auto &m : state_.members) {
+        std::ifstream in(m.log("patroni"), std::ios::binary);
+        std::stringstream text;
+        text << in.rdbuf();
+        std::ofstream(log_dir_ / ("trial-" + std::to_string(trial) + "-" + m.name + "-patroni.log"))
+            << scrub(state_, last_lines(text.str(), 300));
+    }
 }
 
 void Campaign::tear_down() {
@@ -293,7 +306,6 @@ void Campaign::tear_down() {
             std::cout << "sandbox down failed (exit " << down.exit_code << "):\n"
                       << indent(last_lines(scrub(state_, down.err)));
     }
-    reap_adopted_zombies();
     if (own_state_dir_) {
         std::error_code ec;
         fs::remove_all(state_dir_, ec);
@@ -305,11 +317,14 @@ Campaign::Trial Campaign::trial(int number, std::mt19937_64 &random) {
     t.number = number;
     t.drill = drills_[std::uniform_int_distribution<size_t>(0, drills_.size() - 1)(random)];
     t.kill_at = std::uniform_real_distribution<double>(0.2, o_.max_kill_s)(random);
+    if (o_.kill_at > 0) t.kill_at = o_.kill_at;
     log_ << "\n=== trial " << number << ": " << t.drill.id << ", SIGKILL at " << seconds_text(t.kill_at)
          << std::endl;
 
     // The drill, as a user runs it; its output goes to the trial's own log.
-    fs::path run_log = log_dir_ / ("trial-" + std::to_string(number) + "-" + t.drill.name + ".log");
+    std::string file_name = t.drill.name;  // "dcs-down/all": no directories in a file name
+    std::replace(file_name.begin(), file_name.end(), '/', '-');
+    fs::path run_log = log_dir_ / ("trial-" + std::to_string(number) + "-" + file_name + ".log");
     std::vector<std::string> argv = {o_.drillhost, "--state-dir", state_dir_.string(), "--load",
                                      o_.plugins,   "run",         t.drill.id};
     std::vector<char *> args;
@@ -324,33 +339,26 @@ Campaign::Trial Campaign::trial(int number, std::mt19937_64 &random) {
     posix_spawnattr_init(&attributes);
     posix_spawnattr_setflags(&attributes, POSIX_SPAWN_SETPGROUP);  // our Ctrl-C is not the drill's
     posix_spawnattr_setpgroup(&attributes, 0);
-    pid_t pid = 0;
-    int failed = posix_spawn(&pid, args[0], &actions, &attributes, args.data(), environ);
+    int failed = 0;
+    pid_t pid = spawn_child([&] {
+        pid_t spawned = 0;
+        failed = posix_spawn(&spawned, args[0], &actions, &attributes, args.data(), environ);
+        return failed == 0 ? spawned : 0;
+    });
     posix_spawn_file_actions_destroy(&actions);
     posix_spawnattr_destroy(&attributes);
     if (failed != 0) throw InfraFailure("cannot start drillhost: " + std::string(std::strerror(failed)));
-    own_child(pid, true);
     auto start = clock_type::now();
-    auto kill_time = start + std::chrono::milliseconds(static_cast<long>(t.kill_at * 1000));
-    int status = 0;
-    bool exited = false;
-    while (clock_type::now() < kill_time) {
-        if (waitpid(pid, &status, WNOHANG) == pid) {
-            exited = true;
-            break;
-        }
-        std::this_thread::sleep_for(std::chrono::milliseconds(5));
-    }
+    auto status = wait_child(pid, std::chrono::milliseconds(static_cast<long>(t.kill_at * 1000)));
     double elapsed = std::chrono::duration<double>(clock_type::now() - start).count();
-    if (!exited) {
+    if (!status) {
         ::kill(pid, SIGKILL);  // kill -9 of drillhost alone, as an OOM killer or an operator would
-        waitpid(pid, &status, 0);
+        status = wait_child(pid, std::chrono::minutes(1));
         t.ended = "killed at " + seconds_text(elapsed);
     } else {
         t.ended = "ended by itself after " + seconds_text(elapsed) + " (exit " +
-                  std::to_string(WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status)) + ")";
+                  std::to_string(WIFEXITED(*status) ? WEXITSTATUS(*status) : 128 + WTERMSIG(*status)) + ")";
     }
-    own_child(pid, false);
 
     // What the ledger says is open, then recover.
     auto dry = drillhost({"--format", "json", "recover", "--dry-run"}, std::chrono::minutes(1), false);
@@ -434,6 +442,7 @@ int Campaign::run_trials() {
         if (t.split_brain_apart) std::cout << "  not healed: " << t.convergence.reason << "\n";
         std::cout << std::flush;
         bool clean = t.clean();
+        if (!clean) keep_member_logs(n);
         done.push_back(std::move(t));
         if (!clean && n < o_.trials && !stop_requested) rebuild();
     }
@@ -468,6 +477,8 @@ int main(int argc, char **argv) {
     app.add_option("--seed", o.seed, "random seed (drills and kill times); default: a new one, printed")
         ->each([&](const std::string &) { o.seed_given = true; });
     app.add_option("--max-kill-s", o.max_kill_s, "SIGKILL at a uniform time in [0.2, this] seconds")
+        ->check(CLI::Range(0.2, 3600.0));
+    app.add_option("--kill-at", o.kill_at, "SIGKILL every trial at this time instead (to reproduce a trial)")
         ->check(CLI::Range(0.2, 3600.0));
     app.add_option("--drill", o.drills, "only these drills (id or short name; repeatable)");
     app.add_option("--plugins", o.plugins, "plugin directory (--load)");

@@ -72,7 +72,7 @@ TEST_CASE(
     INFO("leftovers found:" << joined(found));
     CHECK(lines_with(found, {"maintenance mode is on"}) == 1);
     CHECK(lines_with(found, {"dynamic config: /pause is true, was absent"}) == 1);
-    CHECK(lines_with(found, {"dynamic config: /failsafe_mode is true, was absent"}) == 1);
+    CHECK(lines_with(found, {"dynamic config: /failsafe_mode is true, was false"}) == 1);
     CHECK(lines_with(found, {paused_replica + ": WAL replay is paused"}) == 1);
     CHECK(lines_with(found, {cut_replica + ": ", "iptables rule(s) tagged by drillhost"}) == 1);
     CHECK(lines_with(found, {cut_replica + ": process ", "is stopped (SIGSTOP)", "patroni"}) >= 1);
