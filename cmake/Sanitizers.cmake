@@ -9,5 +9,11 @@ if(DRILLHOST_SANITIZE)
   set(DRILLHOST_SANITIZE_FLAGS -fsanitize=address,undefined -fno-omit-frame-pointer
     -fno-sanitize-recover=undefined)
   add_compile_options(${DRILLHOST_SANITIZE_FLAGS})
+  # GCC's flow warnings are unreliable on instrumented code (its manual says so for -fsanitize): with
+  # ASan, GCC 12 reports std::regex's std::function members "maybe uninitialized". The normal build
+  # (-Werror) keeps the warning; this one only runs the tests.
+  if(CMAKE_CXX_COMPILER_ID STREQUAL "GNU")
+    add_compile_options($<$<COMPILE_LANGUAGE:CXX>:-Wno-maybe-uninitialized>)
+  endif()
   add_link_options(${DRILLHOST_SANITIZE_FLAGS})
 endif()
