@@ -12,6 +12,7 @@
 #include <boost/process.hpp>
 #include <boost/process/extend.hpp>
 #include <cstring>
+#include <thread>
 
 namespace drillhost::worker {
 namespace bp = boost::process;
@@ -108,6 +109,12 @@ WorkerProcess::~WorkerProcess() {
 }
 
 std::optional<nlohmann::json> WorkerProcess::next_message(std::chrono::milliseconds wait) {
+    if (reader_.closed()) {
+        // Nothing more can come; wait anyway, so that a caller polling for the worker's end does not
+        // spin (a worker that closed its socket and hangs).
+        std::this_thread::sleep_for(wait);
+        return std::nullopt;
+    }
     auto line = reader_.next_line(wait);
     if (!line) return std::nullopt;
     // A worker runs plugin code: what it sends is parsed like any untrusted input.
