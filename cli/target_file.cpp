@@ -43,7 +43,16 @@ const char *const target_schema = R"({
   }
 })";
 
-nlohmann::json to_json(const YAML::Node &node, int depth, const std::string &path) {
+// Most values a target file may hold. Far beyond any cluster's description (a few hundred), and a
+// bound on YAML aliases: each alias is a reference in yaml-cpp's graph but a copy here, so 511 bytes
+// of nested aliases expanded to 10^9 values and never finished (found with the target-file fuzz
+// harness, tests/fuzz/corpus/target_file/regression-alias-expansion.yaml).
+constexpr size_t max_target_values = 100000;
+
+nlohmann::json to_json(const YAML::Node &node, int depth, const std::string &path, size_t &values) {
+    if (++values > max_target_values)
+        throw UsageError("--target " + path + ": more than " + std::to_string(max_target_values) +
+                         " values (YAML aliases that expand?); a target file describes a cluster");
     if (depth > max_json_depth)
         throw UsageError("--target " + path + ": nested deeper than " + std::to_string(max_json_depth) +
                          " levels");
@@ -54,13 +63,13 @@ nlohmann::json to_json(const YAML::Node &node, int depth, const std::string &pat
                 if (!item.first.IsScalar())
                     throw UsageError("--target " + path + ":" + std::to_string(item.first.Mark().line + 1) +
                                      ": a key must be a plain name");
-                out[item.first.Scalar()] = to_json(item.second, depth + 1, path);
+                out[item.first.Scalar()] = to_json(item.second, depth + 1, path, values);
             }
             return out;
         }
         case YAML::NodeType::Sequence: {
             nlohmann::json out = nlohmann::json::array();
-            for (const auto &item : node) out.push_back(to_json(item, depth + 1, path));
+            for (const auto &item : node) out.push_back(to_json(item, depth + 1, path, values));
             return out;
         }
         case YAML::NodeType::Scalar:
@@ -81,7 +90,8 @@ nlohmann::json load_target_file(const std::string &path) {
     std::string text = read_trusted_file(path, "--target", max_target_bytes);
     nlohmann::json target;
     try {
-        target = to_json(YAML::Load(text), 0, path);
+        size_t values = 0;
+        target = to_json(YAML::Load(text), 0, path, values);
     } catch (const YAML::Exception &e) {
         throw UsageError("--target " + path + ":" + std::to_string(e.mark.line + 1) + ":" +
                          std::to_string(e.mark.column + 1) + ": " + e.msg);
