@@ -182,7 +182,25 @@ void check_references(const json &document) {
 struct ParamSchema::Impl {
     nlohmann::json document;
     valijson::Schema schema;
+    bool matches_regexes = false;  // see uses_regexes
 };
+
+// Whether valijson may match a string of the params against a std::regex: "pattern" and
+// "patternProperties" (keys), and the "format"s it checks with one (date, time, date-time). Any such
+// keyword anywhere counts; a property merely named so errs on the safe side.
+static bool uses_regexes(const nlohmann::json &schema) {
+    std::vector<const nlohmann::json *> stack{&schema};
+    while (!stack.empty()) {
+        const nlohmann::json &value = *stack.back();
+        stack.pop_back();
+        if (value.is_object() &&
+            (value.contains("pattern") || value.contains("patternProperties") || value.contains("format")))
+            return true;
+        if (value.is_structured())
+            for (const auto &child : value) stack.push_back(&child);
+    }
+    return false;
+}
 
 ParamSchema::ParamSchema(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 ParamSchema::~ParamSchema() = default;
@@ -196,6 +214,7 @@ std::shared_ptr<const ParamSchema> ParamSchema::compile(const nlohmann::json &sc
     check_references(schema);
     auto impl = std::make_unique<Impl>();
     impl->document = schema;
+    impl->matches_regexes = uses_regexes(schema);
     try {
         valijson::SchemaParser parser;
         valijson::adapters::NlohmannJsonAdapter adapter(impl->document);
@@ -218,11 +237,27 @@ static std::string json_pointer(const std::vector<std::string> &context) {
     return path.empty() ? "/" : path;
 }
 
-// valijson counts a string's characters (minLength, maxLength) by decoding it as UTF-8 without
-// checking it: invalid bytes made it read past its decoding table (found by tests/fuzz, a YAML target
-// file). JSON text is valid UTF-8 by construction, but a -p value and a YAML scalar may be any bytes,
-// so every string and key is checked first. Iterative: the value may nest deeper than the stack likes.
-static std::optional<std::string> invalid_utf8_at(const nlohmann::json &params) {
+// Longest string (or key) of the params checked against a schema that matches regexes: libstdc++'s
+// std::regex recurses once per character matched, about 300 bytes of stack each, so a 30 000-byte
+// -p value against a "pattern" overflowed the 8 MiB stack (found running long inputs through the
+// params fuzz harness; its own inputs stop at 4 KiB). 4 KiB takes about 1.2 MiB.
+constexpr size_t max_regex_subject_bytes = 4096;
+
+// What valijson must not see, as "<json path>: <why>", checked before it runs:
+// - invalid UTF-8: valijson counts a string's characters (minLength, maxLength) by decoding it
+//   without checking it, and invalid bytes made it read past its decoding table (found by
+//   tests/fuzz, a YAML target file). JSON text is valid UTF-8 by construction, but a -p value and a
+//   YAML scalar may be any bytes;
+// - with `bounded`, a string or key longer than max_regex_subject_bytes (above).
+// Iterative: the value may nest deeper than the stack likes.
+static std::optional<std::string> unsafe_text_at(const nlohmann::json &params, bool bounded) {
+    auto problem = [bounded](const std::string &text, const char *what) -> std::optional<std::string> {
+        if (valid_utf8(text) != text) return std::string("not valid UTF-8");
+        if (bounded && text.size() > max_regex_subject_bytes)
+            return std::string(what) + std::to_string(text.size()) + " bytes, at most " +
+                   std::to_string(max_regex_subject_bytes) + " where the schema matches patterns";
+        return std::nullopt;
+    };
     struct Item {
         const nlohmann::json *value;
         std::string path;
@@ -233,12 +268,12 @@ static std::optional<std::string> invalid_utf8_at(const nlohmann::json &params) 
         stack.pop_back();
         const nlohmann::json &value = *item.value;
         if (value.is_string()) {
-            const auto &text = value.get_ref<const std::string &>();
-            if (valid_utf8(text) != text) return item.path.empty() ? "/" : item.path;
+            if (auto why = problem(value.get_ref<const std::string &>(), "a string of "))
+                return (item.path.empty() ? "/" : item.path) + ": " + *why;
         } else if (value.is_object()) {
             for (const auto &[key, child] : value.items()) {
-                std::string path = item.path + "/" + valid_utf8(key);
-                if (valid_utf8(key) != key) return path;
+                std::string path = item.path + "/" + valid_utf8(key.substr(0, 80));
+                if (auto why = problem(key, "a key of ")) return path + ": " + *why;
                 stack.push_back({&child, std::move(path)});
             }
         } else if (value.is_array()) {
@@ -250,7 +285,7 @@ static std::optional<std::string> invalid_utf8_at(const nlohmann::json &params) 
 }
 
 std::optional<std::string> ParamSchema::first_violation(const nlohmann::json &params) const {
-    if (auto path = invalid_utf8_at(params)) return *path + ": not valid UTF-8";
+    if (auto unsafe = unsafe_text_at(params, impl_->matches_regexes)) return *unsafe;
     valijson::Validator validator;
     valijson::ValidationResults results;
     valijson::adapters::NlohmannJsonAdapter target(params);
