@@ -175,6 +175,13 @@ void Supervisor::start(const std::string &member, const std::string &service) {
     std::vector<std::string> argv = service_argv(m, service);
     argv.insert(argv.begin(), "setsid");  // its own session: our Ctrl-C is not its Ctrl-C
     pid_t pid = start_service(argv, m.log(service), {{"HOME", m.dir.string()}});
+    // setsid(1) leaves our process group a moment after exec. Until it has, the service dies with
+    // our group, and a drillhost worker's group is killed when the worker ends (so that nothing it
+    // started outlives it): a Patroni started by a revert in a worker could go with it. So the
+    // service is started once it leads a group of its own (or has died, which the caller sees).
+    for (auto until = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+         ::getpgid(pid) != pid && process_alive(pid) && std::chrono::steady_clock::now() < until;)
+        std::this_thread::sleep_for(std::chrono::milliseconds(1));
     state_.pids[member + "/" + service] = pid;
     std::ofstream(m.dir / (service + ".pid")) << pid << '\n';  // for the watchdog monitor
     save();
