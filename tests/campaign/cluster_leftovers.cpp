@@ -80,9 +80,10 @@ std::set<std::string> tmp_drillhost_files() {
     std::set<std::string> names;
     for (const auto &entry : fs::directory_iterator("/tmp")) {
         std::string name = entry.path().filename().string();
-        // The tests' own directories and the build lock are not drillhost's leftovers.
+        // The test and fuzz harnesses' own directories and files, and the build lock, are not
+        // drillhost's leftovers (and other work on this machine may make them at any time).
         if (starts_with(name, "drillhost") && !starts_with(name, "drillhost-test-") &&
-            name != "drillhost-build.lock")
+            !starts_with(name, "drillhost-fuzz-") && name != "drillhost-build.lock")
             names.insert(name);
     }
     return names;

@@ -20,6 +20,7 @@
 #include <sstream>
 #include <stdexcept>
 #include <thread>
+#include <utility>
 
 extern char **environ;
 
@@ -27,12 +28,20 @@ namespace campaign {
 
 namespace {
 
+std::string slurp(const std::filesystem::path &path) {
+    std::ifstream in(path, std::ios::binary);
+    std::stringstream text;
+    text << in.rdbuf();
+    return text.str();
+}
+
 struct Reaper {
     std::mutex mutex;
     std::condition_variable ended;
     bool running = false;
-    std::set<pid_t> watched;        // spawned by spawn_child, not yet read by wait_child
-    std::map<pid_t, int> statuses;  // of watched children that ended
+    std::set<pid_t> watched;                // spawned by spawn_child, not yet read by wait_child
+    std::map<pid_t, int> statuses;          // of watched children that ended
+    std::vector<std::string> adopted_ends;  // how adopted processes ended, for the log
 };
 
 Reaper &reaper() {
@@ -40,28 +49,34 @@ Reaper &reaper() {
     return r;
 }
 
+std::string wait_status_text(int status) {
+    return WIFEXITED(status) ? "exit " + std::to_string(WEXITSTATUS(status))
+                             : "killed by signal " + std::to_string(WTERMSIG(status));
+}
+
 void reap_forever() {
     Reaper &r = reaper();
     for (;;) {
+        // Peek first (WNOWAIT): a zombie's name is still readable, for the log.
+        siginfo_t info{};
+        if (::waitid(P_ALL, 0, &info, WEXITED | WNOWAIT) != 0 || info.si_pid == 0) {
+            if (errno != EINTR) std::this_thread::sleep_for(std::chrono::milliseconds(20));  // no child now
+            continue;
+        }
+        pid_t pid = info.si_pid;
+        std::string comm = slurp("/proc/" + std::to_string(pid) + "/comm");
+        while (!comm.empty() && comm.back() == '\n') comm.pop_back();
         int status = 0;
-        pid_t pid = ::waitpid(-1, &status, 0);
-        if (pid > 0) {
-            std::lock_guard lock(r.mutex);
-            if (r.watched.count(pid)) {
-                r.statuses[pid] = status;
-                r.ended.notify_all();
-            }
-        } else if (errno != EINTR) {
-            std::this_thread::sleep_for(std::chrono::milliseconds(20));  // ECHILD: no child right now
+        if (::waitpid(pid, &status, 0) != pid) continue;
+        std::lock_guard lock(r.mutex);
+        if (r.watched.count(pid)) {
+            r.statuses[pid] = status;
+            r.ended.notify_all();
+        } else {
+            r.adopted_ends.push_back("pid " + std::to_string(pid) + " (" + comm +
+                                     "): " + wait_status_text(status));
         }
     }
-}
-
-std::string slurp(const std::filesystem::path &path) {
-    std::ifstream in(path, std::ios::binary);
-    std::stringstream text;
-    text << in.rdbuf();
-    return text.str();
 }
 
 }  // namespace
@@ -74,6 +89,12 @@ void start_reaper() {
     if (r.running) return;
     r.running = true;
     std::thread(reap_forever).detach();
+}
+
+std::vector<std::string> adopted_ends() {
+    Reaper &r = reaper();
+    std::lock_guard lock(r.mutex);
+    return std::exchange(r.adopted_ends, {});
 }
 
 pid_t spawn_child(const std::function<pid_t()> &spawn) {

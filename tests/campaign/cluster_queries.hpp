@@ -42,6 +42,10 @@ Ran run_program(const std::vector<std::string> &argv, std::chrono::milliseconds 
 // reaps its own children), wait_child uses waitpid on the pid.
 void start_reaper();
 
+// How the adopted processes the reaper reaped since the last call ended ("pid 42 (patroni): killed
+// by signal 9"), for the campaign's log.
+std::vector<std::string> adopted_ends();
+
 // Runs `spawn` (which starts one process and returns its pid, or <= 0 when it could not) so that
 // the reaper keeps its exit status for wait_child.
 pid_t spawn_child(const std::function<pid_t()> &spawn);

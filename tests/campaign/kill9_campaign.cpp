@@ -13,6 +13,7 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <spawn.h>
+#include <sys/file.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -120,7 +121,8 @@ class Campaign {
 
   private:
     Options o_;
-    fs::path state_dir_, log_dir_;
+    fs::path state_dir_, log_dir_, snapshot_;
+    std::string drillhost_source_;
     bool own_state_dir_ = false, own_sandbox_ = false, torn_down_ = false;
     std::vector<Drill> drills_;
     sb::SandboxState state_;
@@ -141,6 +143,7 @@ class Campaign {
     }
 
     void prepare();
+    void take_snapshot();
     void list_drills();
     void load_state();
     void bring_up();
@@ -191,6 +194,46 @@ void Campaign::prepare() {
     fs::create_directories(log_dir_);
     fs::permissions(log_dir_, fs::perms::owner_all, fs::perm_options::replace);
     log_.open(log_dir_ / "campaign.log", std::ios::app);
+    take_snapshot();
+}
+
+// The campaign runs drillhost and its plugins for half an hour, while the tree they come from may
+// be rebuilt (a shared checkout: a trial once met a half-written libdrillhost-core.so). So it runs
+// a copy, taken under the build lock when there is one: one version throughout, whole files.
+void Campaign::take_snapshot() {
+    std::string pattern = "/var/tmp/kill9-campaign-bin-XXXXXX";
+    if (!mkdtemp(pattern.data()))
+        throw InfraFailure("cannot make a directory under /var/tmp for the binaries");
+    snapshot_ = pattern;
+    // Plugins and their directory must be root's and not writable by others (trusted files).
+    fs::permissions(snapshot_, fs::perms::owner_all | fs::perms::group_read | fs::perms::group_exec |
+                                   fs::perms::others_read | fs::perms::others_exec);
+    int lock = ::open("/tmp/drillhost-build.lock", O_RDONLY | O_CLOEXEC);
+    if (lock >= 0) {
+        auto until = clock_type::now() + std::chrono::minutes(10);
+        while (::flock(lock, LOCK_EX | LOCK_NB) != 0 && clock_type::now() < until)
+            std::this_thread::sleep_for(std::chrono::milliseconds(500));
+    }
+    drillhost_source_ = o_.drillhost;
+    fs::path drillhost(o_.drillhost), lib_dir = drillhost.parent_path().parent_path() / "lib";
+    fs::create_directories(snapshot_ / "bin");
+    fs::create_directories(snapshot_ / "lib");
+    fs::create_directories(snapshot_ / "plugins");
+    fs::copy_file(drillhost, snapshot_ / "bin" / "drillhost");
+    std::error_code ec;
+    for (const auto &entry : fs::directory_iterator(lib_dir, ec))
+        if (entry.path().filename().string().rfind("libdrillhost", 0) == 0)
+            fs::copy(entry.path(), snapshot_ / "lib" / entry.path().filename(),
+                     fs::copy_options::copy_symlinks);
+    for (const auto &entry : fs::directory_iterator(o_.plugins))
+        if (entry.is_regular_file() && entry.path().extension() == ".so")
+            fs::copy_file(entry.path(), snapshot_ / "plugins" / entry.path().filename());
+    if (lock >= 0) ::close(lock);
+    // The build tree's drillhost finds its library through an absolute RUNPATH; LD_LIBRARY_PATH
+    // comes first (and every drillhost the campaign starts inherits it).
+    ::setenv("LD_LIBRARY_PATH", (snapshot_ / "lib").c_str(), 1);
+    o_.drillhost = (snapshot_ / "bin" / "drillhost").string();
+    o_.plugins = (snapshot_ / "plugins").string();
 }
 
 void Campaign::list_drills() {
@@ -306,10 +349,9 @@ void Campaign::tear_down() {
             std::cout << "sandbox down failed (exit " << down.exit_code << "):\n"
                       << indent(last_lines(scrub(state_, down.err)));
     }
-    if (own_state_dir_) {
-        std::error_code ec;
-        fs::remove_all(state_dir_, ec);
-    }
+    std::error_code ec;
+    if (own_state_dir_) fs::remove_all(state_dir_, ec);
+    if (!snapshot_.empty()) fs::remove_all(snapshot_, ec);
 }
 
 Campaign::Trial Campaign::trial(int number, std::mt19937_64 &random) {
@@ -360,9 +402,25 @@ Campaign::Trial Campaign::trial(int number, std::mt19937_64 &random) {
                   std::to_string(WIFEXITED(*status) ? WEXITSTATUS(*status) : 128 + WTERMSIG(*status)) + ")";
     }
 
-    // What the ledger says is open, then recover.
-    auto dry = drillhost({"--format", "json", "recover", "--dry-run"}, std::chrono::minutes(1), false);
-    auto dry_report = json::parse(dry.out, nullptr, false);
+    // What the ledger says is open, then recover. The drill's worker holds the ledger's lock too
+    // (its descriptor 4) and ends with its parent (PR_SET_PDEATHSIG), a moment after it: until
+    // then the ledger is "live" and recover would leave it alone.
+    json dry_report;
+    auto live_until = clock_type::now() + std::chrono::seconds(10);
+    for (bool live = true; live;) {
+        auto dry = drillhost({"--format", "json", "recover", "--dry-run"}, std::chrono::minutes(1), false);
+        dry_report = json::parse(dry.out, nullptr, false);
+        live = false;
+        if (dry_report.is_object())
+            for (const auto &l : dry_report.value("ledgers", json::array()))
+                live = live || l.value("status", "") == "live";
+        if (live && clock_type::now() > live_until) {
+            t.leftovers.push_back(
+                "a ledger is still held by a live process 10 s after drillhost was SIGKILLed");
+            break;
+        }
+        if (live) std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    }
     if (dry_report.is_object()) {
         t.open_before = 0;
         for (const auto &l : dry_report.value("ledgers", json::array()))
@@ -383,11 +441,17 @@ Campaign::Trial Campaign::trial(int number, std::mt19937_64 &random) {
         t.leftovers.push_back("recover exited " + std::to_string(rec.exit_code) + ": " + scrub(state_, why));
     }
 
+    for (const auto &end : adopted_ends()) log_ << "adopted process ended: " << end << "\n";
     load_state();  // the supervisor rewrites the state file when it restarts a service
     t.convergence = await_convergence(state_);
+    for (const auto &end : adopted_ends()) log_ << "adopted process ended: " << end << "\n";
     auto found = find_leftovers(state_, baseline_, {state_dir_, t.convergence.converged});
     t.leftovers.insert(t.leftovers.end(), found.begin(), found.end());
     if (!t.convergence.converged) {
+        // What runs where, for the reason: a service missing or doubled says much about why.
+        std::vector<std::string> services;
+        check_services(state_, baseline_, services);
+        for (const auto &line : services) t.convergence.reason += "; " + line;
         if (t.drill.split_brain() && t.leftovers.empty())
             t.split_brain_apart = true;
         else
@@ -407,7 +471,8 @@ int Campaign::run_trials() {
     for (const auto &d : drills_) names += (names.empty() ? "" : ", ") + d.name;
     std::cout << "kill -9 campaign: " << o_.trials << " trial(s), seed " << o_.seed << ", SIGKILL at 0.2-"
               << seconds_text(o_.max_kill_s) << "\n  drills: " << names
-              << "\n  state: " << state_dir_.string() << ", logs: " << log_dir_.string() << "\n"
+              << "\n  state: " << state_dir_.string() << ", logs: " << log_dir_.string()
+              << "\n  drillhost: a copy of " << drillhost_source_ << " and its plugins\n"
               << std::flush;
 
     // A sandbox already up in this state directory is used (and left up); else one is brought up
