@@ -2,7 +2,8 @@
 // Patroni runs) or the DCS (etcd) on one host, through the host's service backend (the embedded
 // cluster's supervisor, or systemd over the host's transport). Revert brings back what was stopped:
 // Patroni and etcd are started again; PostgreSQL is Patroni's to restart, so revert waits for it
-// and starts it only if Patroni did not.
+// and, if Patroni did not (a paused cluster), asks Patroni to (POST /restart), starting it itself
+// only when Patroni does not answer.
 #include <drillhost/sdk.hpp>
 
 #include "injector_hosts.hpp"
@@ -68,6 +69,8 @@ struct ServiceInjector : dh::Injector {
             while (!host.call("service", request).value("running", false) && host.now_ms() < deadline)
                 host.sleep(std::chrono::milliseconds(250));
         }
+        if (service == "postgres" && !host.call("service", request).value("running", false))
+            start_through_patroni(host, record, request);
         if (!host.call("service", request).value("running", false)) {
             request["action"] = "start";
             json after = host.call("service", request);
@@ -79,6 +82,29 @@ struct ServiceInjector : dh::Injector {
     }
 
   private:
+    // PostgreSQL that Patroni did not start again by itself, a paused cluster's (maintenance mode:
+    // a kill -9 of a primary-down/maintenance run leaves exactly that), is started through Patroni,
+    // as `patronictl restart` does (POST /restart): one started behind its back with pg_ctl stays
+    // "stopped" in Patroni 3.0.2's /cluster, even after the resume. The backend's start stays the
+    // fallback, for a Patroni that does not answer.
+    static void start_through_patroni(dh::Host &host, const json &record, const json &status) {
+        std::string member =
+            record.value("host", record.value("backend", json::object()).value("member", ""));
+        if (member.empty()) return;
+        try {
+            auto reply =
+                host.probe("org.drillhost.probe.patroni-rest", {{"request", "restart"}, {"member", member}});
+            if (!reply.value("ok", false))
+                return host.warn("POST /restart on " + member + ": " + reply.dump());
+        } catch (const dh::Error &e) {
+            return host.warn("POST /restart on " + member + " failed: " + e.what());
+        }
+        double until = host.now_ms() + 30000;  // Patroni answers once it started it; a margin
+        while (!host.call("service", status).value("running", false) && host.now_ms() < until)
+            host.sleep(std::chrono::milliseconds(250));
+        host.info("started postgres again through Patroni (POST /restart on " + member + ")");
+    }
+
     // A postmaster that runs may still be starting up; back means accepting connections again.
     static void wait_accepting(dh::Host &host, const json &record, double deadline) {
         std::string member =

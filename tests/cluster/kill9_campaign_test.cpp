@@ -8,6 +8,7 @@
 
 #include <fstream>
 #include <iostream>
+#include <thread>
 
 #include "drill_runs.hpp"
 
@@ -87,6 +88,34 @@ TEST_CASE(
     converged = campaign::await_convergence(state);
     REQUIRE_MESSAGE(converged.converged, converged.reason);
     auto after = campaign::find_leftovers(state, baseline, options);
+    CHECK_MESSAGE(after.empty(), "leftovers after recover:" << joined(after));
+}
+
+// Found by the campaign (primary-down/maintenance SIGKILLed while the paused primary was down):
+// recover started that PostgreSQL with pg_ctl, behind Patroni's back, and Patroni 3.0.2 then showed
+// the leader "stopped" in /cluster for good, even after the resume. The revert now asks Patroni
+// (POST /restart), as the drill itself does.
+TEST_CASE(
+    "kill -9 campaign: a paused primary's PostgreSQL left stopped is started through Patroni by recover") {
+    Sandbox s;
+    auto state = s.up();
+    auto baseline = campaign::take_baseline(state, s.state_dir);
+    std::string leader = current_leader(state);
+    for (auto args : std::vector<std::vector<std::string>>{
+             {"inject", "maintenance"},
+             {"inject", "service", "--host", leader, "-p", "service=postgres", "-p", "action=stop", "-p",
+              "restart_wait_s=1"}}) {
+        auto r = dh(s, args);
+        REQUIRE_MESSAGE(r.exit_code == 0, r.err);
+    }
+    // Down longer than ttl, as in the drill: Patroni 3.0.2 releases the paused leader's key.
+    std::this_thread::sleep_for(std::chrono::seconds(state.options.ttl + 2 * state.options.loop_wait + 2));
+    auto r = dh(s, {"recover"});
+    REQUIRE_MESSAGE(r.exit_code == 0, r.err);
+    CHECK(contains(r.err, "started postgres again through Patroni"));
+    auto converged = campaign::await_convergence(state);
+    CHECK_MESSAGE(converged.converged, converged.reason);
+    auto after = campaign::find_leftovers(state, baseline, {s.state_dir, converged.converged});
     CHECK_MESSAGE(after.empty(), "leftovers after recover:" << joined(after));
 }
 
