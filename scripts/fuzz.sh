@@ -68,15 +68,16 @@ for t in "${targets[@]}"; do
     "build-fuzz/fuzz/fuzz_$t" "${flags[@]}" -max_total_time="$seconds" "build-fuzz/corpus/$t" \
       "tests/fuzz/corpus/$t" > "$log" 2>&1 || status=$?
   fi
+  # A crash can end a target before libFuzzer prints a figure: "?" then.
   executions=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)
   rate=$(sed -n 's/^stat::average_exec_per_sec: *//p' "$log" | tail -1)
-  coverage=$(grep -o 'cov: [0-9]*' "$log" | tail -1 | cut -d' ' -f2)
+  coverage=$({ grep -o 'cov: [0-9]*' "$log" || true; } | tail -1 | cut -d' ' -f2)
   crashes=$(find "$artifacts" -maxdepth 1 -name "$t-*" | wc -l)
   [ "$status" -eq 0 ] || [ "$crashes" -gt 0 ] || crashes=1
   printf '%-14s %10s %10s %8s %8s\n' "$t" "${executions:-?}" "${rate:-?}" "${coverage:-?}" "$crashes"
   if [ "$crashes" -gt 0 ]; then
     failed=1
-    grep -E 'ERROR:|SUMMARY:|runtime error|Test unit written' "$log" | head -5 | sed 's/^/    /'
+    { grep -E 'ERROR:|SUMMARY:|runtime error|what\(\)|Test unit written' "$log" || true; } | head -5 | sed 's/^/    /'
     echo "    log: $log"
   fi
 done
