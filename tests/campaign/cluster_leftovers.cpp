@@ -4,6 +4,7 @@
 
 #include <drillhost/core/redact.hpp>
 
+#include <cstdlib>
 #include <fstream>
 #include <sstream>
 #include <stdexcept>
@@ -76,17 +77,25 @@ std::string comm_of(pid_t pid) {
     return comm;
 }
 
-std::set<std::string> tmp_drillhost_files() {
-    std::set<std::string> names;
-    for (const auto &entry : fs::directory_iterator("/tmp")) {
+// Temporary files drillhost may leave: /tmp/drillhost*, and anything in $TMPDIR when it is not
+// /tmp (the campaign gives every drillhost it starts a TMPDIR of its own, where no other job on the
+// machine writes). Full paths.
+std::set<std::string> tmp_files_now() {
+    std::set<std::string> paths;
+    std::error_code ec;
+    for (const auto &entry : fs::directory_iterator("/tmp", ec)) {
         std::string name = entry.path().filename().string();
-        // The test and fuzz harnesses' own directories and files, and the build lock, are not
-        // drillhost's leftovers (and other work on this machine may make them at any time).
+        // The test, fuzz and install harnesses' own directories and files, and the build lock, are
+        // not drillhost's leftovers (and other jobs on this machine make them at any time).
         if (starts_with(name, "drillhost") && !starts_with(name, "drillhost-test-") &&
-            !starts_with(name, "drillhost-fuzz-") && name != "drillhost-build.lock")
-            names.insert(name);
+            !starts_with(name, "drillhost-fuzz-") && !starts_with(name, "drillhost-install-test-") &&
+            name != "drillhost-build.lock")
+            paths.insert(entry.path().string());
     }
-    return names;
+    const char *tmpdir = std::getenv("TMPDIR");
+    if (tmpdir && *tmpdir && fs::path(tmpdir) != "/tmp")
+        for (const auto &entry : fs::directory_iterator(tmpdir, ec)) paths.insert(entry.path().string());
+    return paths;
 }
 
 // drillhost's own files in the member directories: a scratch cluster's directory, anything kept
@@ -163,7 +172,7 @@ Baseline take_baseline(const sb::SandboxState &state, const fs::path &state_dir)
     for (const auto &m : state.members) b.patroni_yml[m.name] = slurp(m.patroni_config());
     b.services = service_processes(state);
     b.outside = outside_processes(state, state_dir);
-    b.tmp_files = tmp_drillhost_files();
+    b.tmp_files = tmp_files_now();
     b.member_files = drillhost_member_files(state);
     return b;
 }
@@ -310,8 +319,8 @@ void check_state_dir(const fs::path &state_dir, std::vector<std::string> &found)
 }
 
 void check_tmp_files(const Baseline &baseline, std::vector<std::string> &found) {
-    for (const auto &name : tmp_drillhost_files())
-        if (!baseline.tmp_files.count(name)) found.push_back("new file in /tmp: /tmp/" + name);
+    for (const auto &path : tmp_files_now())
+        if (!baseline.tmp_files.count(path)) found.push_back("new temporary file: " + path);
 }
 
 std::vector<std::string> find_leftovers(const sb::SandboxState &state, const Baseline &baseline,

@@ -25,7 +25,7 @@ struct Baseline {
     std::multiset<std::string> services;
     // Processes outside the members' namespaces that a run may leave (see outside_processes).
     std::map<pid_t, std::string> outside;
-    std::set<std::string> tmp_files;     // /tmp/drillhost* names
+    std::set<std::string> tmp_files;     // /tmp/drillhost* and $TMPDIR/* (see tmp_files_now)
     std::set<std::string> member_files;  // "pg-1/<name>": drillhost's own files in member dirs
 };
 
