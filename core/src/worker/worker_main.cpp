@@ -55,19 +55,33 @@ Registry load_job_plugins(const json &job) {
     return registry;
 }
 
+// What every job needs: the plugins, the run's ledger (descriptor 4), and a journal and log that
+// travel to the parent.
+struct JobSetup {
+    Registry registry;
+    FaultLedger ledger;
+    Journal journal;
+    LogSink log;
+
+    JobSetup(const json &job, worker::LineWriter &out)
+        : registry(load_job_plugins(job)),
+          ledger(FaultLedger::attach(4, job.at("ledger").get<std::string>())),
+          journal(
+              [&out](const json &entry) {
+                  out.send({{"m", "journal"}, {"entry", entry}});
+              },
+              job.at("run").get<std::string>()),
+          log([&out](dh_severity severity, const std::string &component, const std::string &message) {
+              out.send(
+                  {{"m", "log"}, {"severity", severity}, {"component", component}, {"message", message}});
+          }) {}
+};
+
 // Runs one drill on this (the main) thread: helpers that die with the thread that started them
 // (pgbench's PR_SET_PDEATHSIG) live as long as the drill.
 void run_drill(const json &job, worker::LineReader &control, worker::LineWriter &out) {
-    Registry registry = load_job_plugins(job);
-    FaultLedger ledger = FaultLedger::attach(4, job.at("ledger").get<std::string>());
-    Journal journal(
-        [&out](const json &entry) {
-            out.send({{"m", "journal"}, {"entry", entry}});
-        },
-        job.at("run").get<std::string>());
-    LogSink log = [&out](dh_severity severity, const std::string &component, const std::string &message) {
-        out.send({{"m", "log"}, {"severity", severity}, {"component", component}, {"message", message}});
-    };
+    JobSetup setup(job, out);
+    auto &[registry, ledger, journal, log] = setup;
     auto cancellation = std::make_shared<Cancellation>();
     // Cancellations from the parent; its end closing means it is gone: stop.
     std::thread([&control, cancellation] {
@@ -101,16 +115,8 @@ void run_drill(const json &job, worker::LineReader &control, worker::LineWriter 
 
 // Reverts one fault with the cleanup table, retrying as the parent's policy says.
 void run_revert(const json &job, worker::LineWriter &out) {
-    Registry registry = load_job_plugins(job);
-    FaultLedger ledger = FaultLedger::attach(4, job.at("ledger").get<std::string>());
-    Journal journal(
-        [&out](const json &entry) {
-            out.send({{"m", "journal"}, {"entry", entry}});
-        },
-        job.at("run").get<std::string>());
-    LogSink log = [&out](dh_severity severity, const std::string &component, const std::string &message) {
-        out.send({{"m", "log"}, {"severity", severity}, {"component", component}, {"message", message}});
-    };
+    JobSetup setup(job, out);
+    auto &[registry, ledger, journal, log] = setup;
     HostContext context(registry, &ledger, journal, std::make_shared<Cancellation>(),
                         job.at("drill").get<std::string>(), dump_json(job.at("target")), log);
     auto entry = ledger.entry(job.at("fault").get<uint64_t>());
