@@ -38,6 +38,9 @@ static const dh_component component = {sizeof(dh_component),
                                        bench_run,
                                        NULL,
                                        NULL,
+                                       NULL,
+                                       0,
+                                       NULL,
                                        NULL};
 static const dh_component *const components[] = {&component};
 static const dh_plugin plugin = {

@@ -62,10 +62,9 @@ void writer_against_pgbench(drillhost::Runner &runner, const drillhost::sandbox:
         "client int NOT NULL, t_client_ms double precision)");
     double pgbench_transactions = 0, writer_commits = 0;
     auto pgbench_round = [&] {
-        auto pgbench = runner.sample(
-            "org.drillhost.probe.pgbench",
-            {{"request", "run"},
-             {"clients", clients},
+        auto pgbench = runner.operate(
+            "org.drillhost.probe.pgbench", "run",
+            {{"clients", clients},
              {"duration_s", seconds},
              {"script",
               "INSERT INTO drillhost_bench_pgbench (client, t_client_ms) VALUES (:client_id, 0);"}});
@@ -74,9 +73,8 @@ void writer_against_pgbench(drillhost::Runner &runner, const drillhost::sandbox:
         pgbench_transactions += pgbench["summary"]["tps"].get<double>() * seconds;
     };
     auto writer_round = [&] {
-        auto writer = runner.sample(
-            "org.drillhost.probe.writer",
-            {{"request", "run"}, {"clients", clients}, {"rate_hz", 0}, {"duration_s", seconds}});
+        auto writer = runner.operate("org.drillhost.probe.writer", "run",
+                                     {{"clients", clients}, {"rate_hz", 0}, {"duration_s", seconds}});
         writer_commits += writer["acknowledged"].get<double>();
     };
     pgbench_round();
@@ -92,7 +90,7 @@ void writer_against_pgbench(drillhost::Runner &runner, const drillhost::sandbox:
         "commits/s (every one recorded), pgbench %.0f tps; ratio %.2f (target >= 0.9: %s)\n",
         clients, seconds, writer_rate, pgbench_tps, ratio, met(ratio >= 0.9));
 
-    auto paced = runner.sample("org.drillhost.probe.writer", {{"request", "run"}, {"duration_s", 5}});
+    auto paced = runner.operate("org.drillhost.probe.writer", "run", {{"duration_s", 5}});
     double p50 = paced["ack_interval_p50_ms"], p99 = paced["ack_interval_p99_ms"];
     std::printf(
         "resolution: the writer at its defaults (2 clients x 200 Hz): %.1f ms between acknowledged commits "
@@ -106,7 +104,7 @@ size_t discard(char *, size_t size, size_t n, void *) {
 
 void rest_probe(drillhost::Runner &runner, const drillhost::sandbox::SandboxState &state) {
     const auto &member = state.members.at(0);
-    const json params = {{"request", "patroni"}, {"member", member.name}};
+    const json params = {{"member", member.name}};
     const double window_s = 3;
 
     // Anchor: the same GET with a bare libcurl handle, reused (the best a client can do).
@@ -124,7 +122,7 @@ void rest_probe(drillhost::Runner &runner, const drillhost::sandbox::SandboxStat
     double cpu0 = cpu_seconds();
     auto start = Clock::now();
     while (seconds_since(start) < window_s) {
-        runner.sample("org.drillhost.probe.patroni-rest", params);
+        runner.operate("org.drillhost.probe.patroni-rest", "patroni", params);
         ++samples;
     }
     double wall = seconds_since(start), cpu = cpu_seconds() - cpu0;
@@ -134,7 +132,7 @@ void rest_probe(drillhost::Runner &runner, const drillhost::sandbox::SandboxStat
     cpu0 = cpu_seconds();
     start = Clock::now();
     for (int i = 0; i < 30; ++i) {
-        runner.sample("org.drillhost.probe.patroni-rest", params);
+        runner.operate("org.drillhost.probe.patroni-rest", "patroni", params);
         std::this_thread::sleep_until(start + std::chrono::milliseconds(100 * (i + 1)));
     }
     double cpu_at_10hz = (cpu_seconds() - cpu0) / seconds_since(start);

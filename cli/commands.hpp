@@ -37,8 +37,8 @@ struct RecoverOptions {
 int recover_command(const GlobalOptions &global, const RecoverOptions &options);
 
 struct ProbeOptions {
-    std::string probe;    // id or short name
-    std::string request;  // shorthand for --param request=...
+    std::string probe;      // id or short name
+    std::string operation;  // one of its operations; "" = the first
     std::vector<std::string> params;
     std::string target;
 };

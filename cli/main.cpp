@@ -2,6 +2,7 @@
 #include <drillhost/plugin_api.h>
 #include <drillhost/core/file_trust.hpp>
 #include <drillhost/core/paths.hpp>
+#include <drillhost/core/result_validation.hpp>
 #include <drillhost/core/version.hpp>
 #include <drillhost/core/worker.hpp>
 
@@ -81,10 +82,12 @@ int main(int argc, char **argv) {
                             "move a ledger dealt with by hand (file name or path) to ledger/forgotten/");
 
     ProbeOptions probe;
-    auto *probe_cmd =
-        app.add_subcommand("probe", "take one sample of a probe and print it: probe patroni-rest cluster");
-    probe_cmd->add_option("probe", probe.probe, "probe id or short name")->required();
-    probe_cmd->add_option("request", probe.request, "shorthand for --param request=REQUEST");
+    auto *probe_cmd = app.add_subcommand(
+        "probe", "call one operation of a probe and print its result: probe patroni-rest cluster");
+    probe_cmd->add_option("probe", probe.probe, "probe (or injector) id or short name")->required();
+    probe_cmd->add_option(
+        "operation", probe.operation,
+        "one of its operations (`drillhost describe PROBE` lists them); default: the first");
     probe_cmd->add_option("--param,-p", probe.params, "NAME=VALUE (VALUE may be JSON)");
     probe_cmd->add_option("--target", probe.target,
                           "YAML/JSON target file, or `none`; default: the embedded cluster");
@@ -119,6 +122,9 @@ int main(int argc, char **argv) {
     global.format = format == "json" ? Format::json : Format::table;
     global.state_dir = state_dir.empty() ? default_state_dir() : std::filesystem::path(state_dir);
     init_logging(global.log_level);
+    // At debug level every operation's result is checked against its schema too (docs/abi.md,
+    // "Operations"); the workers inherit the switch through the environment.
+    if (global.log_level == "debug") validate_results(true);
     std::error_code missing;
     global.state_dir_given = !state_dir.empty();
     // Only `run` turns signals into an orderly stop; elsewhere Ctrl-C simply ends the command

@@ -45,14 +45,21 @@ int probe_command(const GlobalOptions &global, const ProbeOptions &options) {
     Registry registry;
     load_registry(global, registry);
     std::string id = resolve_component(registry, options.probe, DH_KIND_PROBE);
+    if (id == options.probe && !registry.find(id))
+        id = resolve_component(registry, options.probe, DH_KIND_INJECTOR);
     nlohmann::json params = parse_cli_params(options.params);
-    if (!options.request.empty()) params["request"] = options.request;
+    // The operation named, else the component's first (a probe of ABI 1.2: its one "sample").
+    const Component *component = registry.find(id);
+    std::string operation = options.operation;
+    if (operation.empty() && component && !component->operations.empty())
+        operation = component->operations.front().name;
+    if (operation.empty()) operation = "sample";
     RunTarget target(global, options.target, /*keep=*/false);
     RunnerOptions runner_options;
     runner_options.state_dir = global.state_dir;
     runner_options.target = target.json();
     Runner runner(registry, runner_options);
-    auto result = runner.sample(id, params);
+    auto result = runner.operate(id, operation, params);
     runner.finish();
     std::cout << dump_json(redact_json(result), global.format == Format::json ? -1 : 2) << '\n';
     return 0;

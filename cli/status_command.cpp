@@ -20,7 +20,7 @@ int status_command(const GlobalOptions &global, const std::string &target_file) 
     runner_options.state_dir = global.state_dir;
     runner_options.target = target.json();
     Runner runner(registry, runner_options);
-    auto reply = runner.sample("org.drillhost.probe.patroni-rest", {{"request", "cluster"}});
+    auto reply = runner.operate("org.drillhost.probe.patroni-rest", "cluster", nlohmann::json::object());
     runner.finish();
     const auto &cluster = reply.at("data");
     if (global.format == Format::json) {

@@ -32,4 +32,23 @@ const char *impact_name(dh_impact impact) {
     }
 }
 
+const char *effect_name(dh_effect effect) {
+    switch (effect) {
+        case DH_EFFECT_OBSERVE:
+            return "observe";
+        case DH_EFFECT_ACT:
+            return "act";
+        case DH_EFFECT_FAULT:
+            return "fault";
+        default:
+            return "unknown";
+    }
+}
+
+const Operation *Component::operation(const std::string &name) const {
+    for (const auto &op : operations)
+        if (op.name == name) return &op;
+    return nullptr;
+}
+
 }  // namespace drillhost

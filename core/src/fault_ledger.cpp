@@ -128,8 +128,18 @@ LedgerContents read_ledger(const std::string &text, const std::string &origin) {
                                " (a fault id is used once per ledger)");
             FaultEntry entry;
             entry.id = id;
-            entry.injector = line.text("injector", true);
-            if (entry.injector.empty()) line.malformed("empty \"injector\"");
+            // A fault names its injector; a cleanup record (ABI 1.3) its component, act and undo.
+            if (parsed->contains("undo")) {
+                if (parsed->contains("injector")) line.malformed("both \"injector\" and \"undo\"");
+                entry.injector = line.text("component", true);
+                entry.operation = line.text("operation", true);
+                entry.undo = line.text("undo", true);
+                if (entry.undo.empty()) line.malformed("empty \"undo\"");
+                if (entry.injector.empty()) line.malformed("empty \"component\"");
+            } else {
+                entry.injector = line.text("injector", true);
+                if (entry.injector.empty()) line.malformed("empty \"injector\"");
+            }
             entry.plugin_path = line.text("plugin", false);
             entry.drill = line.text("drill", false);
             // null: what record_intent wrote for "no params" before it wrote {}.
@@ -178,10 +188,13 @@ std::vector<FaultEntry> salvage_ledger(const std::string &text) {
         if (name == "intent") {
             FaultEntry entry;
             entry.id = fault->is_number_unsigned() ? fault->get<uint64_t>() : 0;
-            auto injector = parsed->find("injector");
+            const char *who = parsed->contains("undo") ? "component" : "injector";
+            auto injector = parsed->find(who);
             entry.injector = injector != parsed->end() && injector->is_string()
                                  ? injector->get<std::string>()
-                                 : dump_json(parsed->value("injector", nlohmann::json()));
+                                 : dump_json(parsed->value(who, nlohmann::json()));
+            if (auto undo = parsed->find("undo"); undo != parsed->end() && undo->is_string())
+                entry.undo = undo->get<std::string>();
             auto params = parsed->find("params");
             if (params != parsed->end()) entry.params = *params;
             entries.push_back(std::move(entry));
@@ -371,24 +384,44 @@ FaultEntry &FaultLedger::find_locked(uint64_t id) {
 
 uint64_t FaultLedger::record_intent(const std::string &injector, const std::string &plugin_path,
                                     const std::string &drill, const nlohmann::json &params) {
-    std::lock_guard lock(mutex_);
-    uint64_t id = entries_.empty() ? 1 : entries_.back().id + 1;
-    const nlohmann::json &written = params.is_null() ? empty_object : params;
-    append({{"op", "intent"},
-            {"fault", id},
-            {"injector", injector},
-            {"plugin", plugin_path},
-            {"drill", drill},
-            {"params", written},
-            {"wall", utc_timestamp()}});
     FaultEntry entry;
-    entry.id = id;
     entry.injector = injector;
     entry.plugin_path = plugin_path;
     entry.drill = drill;
-    entry.params = written;
+    entry.params = params;
+    return append_intent(std::move(entry));
+}
+
+uint64_t FaultLedger::record_cleanup_intent(const std::string &component, const std::string &plugin_path,
+                                            const std::string &drill, const std::string &operation,
+                                            const std::string &undo, const nlohmann::json &params) {
+    FaultEntry entry;
+    entry.injector = component;
+    entry.plugin_path = plugin_path;
+    entry.drill = drill;
+    entry.params = params;
+    entry.operation = operation;
+    entry.undo = undo;
+    return append_intent(std::move(entry));
+}
+
+uint64_t FaultLedger::append_intent(FaultEntry entry) {
+    std::lock_guard lock(mutex_);
+    entry.id = entries_.empty() ? 1 : entries_.back().id + 1;
+    if (entry.params.is_null()) entry.params = empty_object;
+    nlohmann::json line = {{"op", "intent"},       {"fault", entry.id},      {"plugin", entry.plugin_path},
+                           {"drill", entry.drill}, {"params", entry.params}, {"wall", utc_timestamp()}};
+    // A fault names its injector; a cleanup record its component, act and undo (docs/ledger.md).
+    if (entry.cleanup()) {
+        line["component"] = entry.injector;
+        line["operation"] = entry.operation;
+        line["undo"] = entry.undo;
+    } else {
+        line["injector"] = entry.injector;
+    }
+    append(line);
     entries_.push_back(std::move(entry));
-    return id;
+    return entries_.back().id;
 }
 
 void FaultLedger::record_applied(uint64_t id, const nlohmann::json &record) {

@@ -11,26 +11,46 @@ FaultReverter::FaultReverter(const Registry &registry, FaultLedger &ledger, cons
                              RevertPolicy policy)
     : registry_(registry), ledger_(ledger), host_(host), log_(std::move(log)), policy_(policy) {}
 
+namespace {
+
+// The undo operation's params: the act's record, or its params when the act never confirmed
+// (plugin_api.h, dh_operation.undo).
+std::string undo_params(const Operation &undo, const FaultEntry &entry) {
+    nlohmann::json params = entry.state == FaultEntry::State::intent
+                                ? nlohmann::json{{"unconfirmed", entry.params}}
+                                : nlohmann::json{{"record", entry.record}};
+    return dump_json(undo.params->with_defaults(std::move(params)));
+}
+
+}  // namespace
+
 RevertOutcome FaultReverter::revert(const FaultEntry &entry) {
     RevertOutcome outcome{entry.id, entry.injector, false, {}};
-    const Component *injector = registry_.find(entry.injector);
-    if (injector == nullptr || injector->kind != DH_KIND_INJECTOR) {
-        outcome.error = "injector '" + entry.injector + "' is not loaded (it came from " + entry.plugin_path +
+    const Component *component = registry_.find(entry.injector);
+    const Operation *undo = component && entry.cleanup() ? component->operation(entry.undo) : nullptr;
+    bool usable = entry.cleanup() ? undo != nullptr && undo->route == OperationRoute::invoke
+                                  : component != nullptr && component->kind == DH_KIND_INJECTOR;
+    if (!usable) {
+        std::string what = entry.cleanup()
+                               ? "component '" + entry.injector + "' with operation '" + entry.undo + "'"
+                               : "injector '" + entry.injector + "'";
+        outcome.error = what + " is not loaded (it came from " + entry.plugin_path +
                         "); load it with --load and run `drillhost recover`";
         ledger_.record_revert_failed(entry.id, outcome.error);
         log_(true, "fault " + std::to_string(entry.id) + ": " + outcome.error);
         return outcome;
     }
     bool unconfirmed = entry.state == FaultEntry::State::intent;
-    std::string record = dump_json(unconfirmed ? entry.params : entry.record);
+    std::string record =
+        undo ? undo_params(*undo, entry) : dump_json(unconfirmed ? entry.params : entry.record);
     uint32_t flags = unconfirmed ? DH_REVERT_UNCONFIRMED : 0;
 
     auto backoff = policy_.first_backoff;
     for (int attempt = 1; attempt <= policy_.attempts; ++attempt) {
         try {
             // A fresh instance per revert: a record must be enough on its own, as after a crash.
-            ComponentInstance instance(*injector, host_);
-            CallResult result = instance.revert(record, flags);
+            ComponentInstance instance(*component, host_);
+            CallResult result = undo ? instance.invoke(undo->name, record) : instance.revert(record, flags);
             if (result.ok()) {
                 ledger_.record_reverted(entry.id);
                 outcome.reverted = true;

@@ -1,10 +1,12 @@
 #include "host_context.hpp"
 
 #include "host_capabilities.hpp"
+#include "json_pointer_read.hpp"
 
 #include <drillhost/core/bounded_json.hpp>
 #include <drillhost/core/errors.hpp>
 #include <drillhost/core/param_schema.hpp>
+#include <drillhost/core/result_validation.hpp>
 
 #include <algorithm>
 #include <chrono>
@@ -49,6 +51,23 @@ namespace {
 
 // dh_host.last_error is per calling thread, as the ABI says.
 thread_local std::string t_last_error;
+
+// The observe operation this thread is inside, if any: while it runs, the host refuses acts and
+// faults asked for on the same thread, the one effect the host can see a plugin break.
+thread_local const std::string *t_observing = nullptr;
+
+class Observing {
+  public:
+    explicit Observing(const std::string *what) : previous_(t_observing) {
+        if (what) t_observing = what;
+    }
+    ~Observing() { t_observing = previous_; }
+    Observing(const Observing &) = delete;
+    Observing &operator=(const Observing &) = delete;
+
+  private:
+    const std::string *previous_;
+};
 
 char *copy_string(const std::string &text) {
     char *out = static_cast<char *>(std::malloc(text.size() + 1));
@@ -204,6 +223,11 @@ HostContext::HostContext(const Registry &registry, FaultLedger *ledger, Journal 
     table.last_error = &host_last_error;
     table.free_string = &host_free_string;
     table.call = &host_call;
+    table.call_operation = &host_call_operation;
+    table.json_string = &host_json_string;
+    table.json_number = &host_json_number;
+    table.json_bool = &host_json_bool;
+    table.json_length = &host_json_length;
     slot_->cleanup_table = table;
     slot_->cleanup_table.is_cancelled = &cleanup_is_cancelled;
     slot_->cleanup_table.sleep_ms = &cleanup_sleep_ms;
@@ -276,6 +300,12 @@ RevertOutcome HostContext::revert(const FaultEntry &entry, RevertPolicy policy) 
 
 std::vector<RevertOutcome> HostContext::revert_open_faults() {
     if (ledger_ == nullptr) return {};
+    {
+        // The drill is over: its probes' state (a writer's clients) goes before anything is undone.
+        std::map<std::pair<std::string, const dh_host *>, std::unique_ptr<ComponentInstance>> done;
+        std::lock_guard lock(mutex_);
+        done.swap(probes_);
+    }
     auto outcomes = reverter().revert_open(drill_);
     for (const auto &o : outcomes)
         journal_.write({{"type", o.reverted ? "fault.reverted" : "fault.revert_failed"},
@@ -306,32 +336,197 @@ dh_status HostContext::call_probe(const dh_host *via, const std::string &id, con
         fail("no probe '" + id + "' is loaded");
         return DH_ERR_NOT_FOUND;
     }
-    nlohmann::json params;
-    if (auto error = prepare_params(*probe, params_text, params); !error.empty()) {
-        fail(error);
+    if (probe->operation("sample") && probe->operation("sample")->route == OperationRoute::sample)
+        return call_operation(via, id, "sample", params_text, result);
+    // A probe that declares operations, called the ABI 1.2 way: "request" names the operation (the
+    // first one when absent), the other fields are its params.
+    auto params = try_parse_bounded_json(params_text.empty() ? "{}" : params_text);
+    if (!params || !params->is_object()) {
+        fail(id + ": parameters are not a JSON object (or nest deeper than " +
+             std::to_string(max_json_depth) + " levels)");
         return DH_ERR_INVALID_ARGUMENT;
     }
-    ComponentInstance *instance = nullptr;
-    {
-        std::lock_guard lock(mutex_);
-        // A probe called during a revert (through the cleanup table) gets that table, so its sleeps
-        // and calls work after the drill's run returned; one called by the drill gets the drill's.
-        auto &slot = probes_[{id, via}];
-        if (!slot) slot = std::make_unique<ComponentInstance>(*probe, via);
-        instance = slot.get();
+    std::string operation = probe->operations.front().name;
+    if (auto request = params->find("request"); request != params->end()) {
+        if (!request->is_string()) {
+            fail(id + ": \"request\" must be the name of one of its operations");
+            return DH_ERR_INVALID_ARGUMENT;
+        }
+        operation = request->get<std::string>();
+        params->erase("request");
     }
-    CallResult sample = instance->sample(dump_json(params));  // text already valid UTF-8
-    if (!sample.ok()) {
-        fail(id + ": " + sample.text);
-        journal_.write({{"type", "probe.failed"}, {"drill", drill_}, {"probe", id}, {"error", sample.text}});
-        return sample.status;
+    return call_operation(via, id, operation, dump_json(*params), result);
+}
+
+ComponentInstance &HostContext::operation_instance(const Component &component, const dh_host *via) {
+    std::lock_guard lock(mutex_);
+    // A probe called during a revert (through the cleanup table) gets that table, so its sleeps
+    // and calls work after the drill's run returned; one called by the drill gets the drill's.
+    auto &slot = probes_[{component.id, via}];
+    if (!slot) slot = std::make_unique<ComponentInstance>(component, via);
+    return *slot;
+}
+
+std::string HostContext::result_problem(const Component &component, const Operation &op,
+                                        const std::string &text) const {
+    if (!results_validated()) return {};
+    auto parsed = try_parse_bounded_json(text);
+    if (!parsed) return "is not JSON, or nests deeper than " + std::to_string(max_json_depth) + " levels";
+    if (auto violation = op.result->first_violation(*parsed))
+        return "does not match its result schema: " + *violation + " (see `drillhost describe " +
+               component.id + "`)";
+    return {};
+}
+
+void HostContext::close_cleanup_record(const Component &component, const Operation &undo,
+                                       const nlohmann::json &params) {
+    auto record = params.find("record");
+    if (ledger_ == nullptr || record == params.end()) return;
+    for (const auto &entry : ledger_->open_faults(drill_))
+        if (entry.cleanup() && entry.injector == component.id && entry.undo == undo.name &&
+            entry.state == FaultEntry::State::applied && entry.record == *record) {
+            ledger_->record_reverted(entry.id);
+            journal_.write({{"type", "cleanup.done"},
+                            {"drill", drill_},
+                            {"fault", entry.id},
+                            {"component", component.id},
+                            {"operation", undo.name},
+                            {"by", "drill"}});
+            return;
+        }
+}
+
+namespace {
+
+// Acts are journalled with their result; a bulky one (a pgbench log) only by its size.
+constexpr size_t journalled_result_bytes = 16 * 1024;
+
+}  // namespace
+
+dh_status HostContext::call_operation(const dh_host *via, const std::string &id, const std::string &name,
+                                      const std::string &params_text, char **result) {
+    const Component *component = registry_.find(id);
+    if (component == nullptr || component->operations.empty()) {
+        fail("no probe or injector '" + id + "' is loaded");
+        return DH_ERR_NOT_FOUND;
     }
-    *result = copy_string(sample.text);
+    const Operation *op = component->operation(name);
+    if (op == nullptr) {
+        std::string known;
+        for (const auto &o : component->operations) known += (known.empty() ? "" : ", ") + o.name;
+        fail(id + " has no operation '" + name + "'; it has: " + known);
+        return DH_ERR_NOT_FOUND;
+    }
+    if (op->route == OperationRoute::inject) {
+        if (t_observing != nullptr) {
+            fail(*t_observing + " is an observe operation: it cannot inject a fault (" + id + ")");
+            return DH_ERR_INVALID_ARGUMENT;
+        }
+        uint64_t fault = 0;
+        dh_status status = inject_fault(id, params_text, &fault);
+        if (status == DH_OK) *result = copy_string(dump_json({{"fault_id", fault}}));
+        return status;
+    }
+    std::string where = id + "." + op->name;
+    if (t_observing != nullptr && op->effect != DH_EFFECT_OBSERVE) {
+        fail(*t_observing + " is an observe operation: it cannot call " + where + " (an " +
+             effect_name(op->effect) + ") through the host; declare it an act");
+        return DH_ERR_INVALID_ARGUMENT;
+    }
+    auto parsed = try_parse_bounded_json(params_text.empty() ? "{}" : params_text);
+    if (!parsed) {
+        fail(valid_utf8(where + ": parameters are not valid JSON or nest deeper than " +
+                        std::to_string(max_json_depth) + " levels: " + params_text.substr(0, 80)));
+        return DH_ERR_INVALID_ARGUMENT;
+    }
+    nlohmann::json params = op->params->with_defaults(std::move(*parsed));
+    if (auto violation = op->params->first_violation(params)) {
+        fail(where + ": parameter " + *violation);
+        return DH_ERR_INVALID_ARGUMENT;
+    }
+    // An act that creates something is ledgered first, like a fault: if this process dies from here
+    // on, the run's end or `recover` calls its undo.
+    bool creates = op->effect == DH_EFFECT_ACT && !op->undo.empty();
+    uint64_t cleanup = 0;
+    if (creates) {
+        if (ledger_ == nullptr) {
+            fail(where + " is an act that creates something (undone by " + op->undo +
+                 "), and nothing here can record its cleanup: call it from a drill");
+            return DH_ERR_INVALID_ARGUMENT;
+        }
+        if (sealed_ || cancellation_->cancelled()) {
+            fail("no new acts: the drill is " +
+                 std::string(sealed_ ? "over" : "cancelled (" + cancellation_->reason() + ")"));
+            return DH_ERR_CANCELLED;
+        }
+        cleanup =
+            ledger_->record_cleanup_intent(id, component->plugin_path, drill_, op->name, op->undo, params);
+    }
+    CallResult called;
+    try {
+        Observing observing(op->effect == DH_EFFECT_OBSERVE ? &where : nullptr);
+        ComponentInstance &instance = operation_instance(*component, via);
+        called = op->route == OperationRoute::sample ? instance.sample(dump_json(params))
+                                                     : instance.invoke(op->name, dump_json(params));
+    } catch (const InfraError &e) {
+        called = {DH_ERR_INTERNAL, valid_utf8(e.what())};
+    }
+    nlohmann::json journal_entry = {{"type", "operation"},
+                                    {"drill", drill_},
+                                    {"component", id},
+                                    {"operation", op->name},
+                                    {"effect", effect_name(op->effect)},
+                                    {"params", params}};
+    if (cleanup != 0) journal_entry["fault"] = cleanup;
+    if (!called.ok()) {
+        // Like an injector, an act that fails leaves nothing behind: its cleanup record is not open.
+        if (cleanup != 0) ledger_->record_failed(cleanup, called.text);
+        journal_entry["type"] = "operation.failed";
+        journal_entry["error"] = called.text;
+        journal_.write(journal_entry);
+        fail(where + ": " + called.text);
+        return called.status;
+    }
+    if (cleanup != 0) {
+        auto record = try_parse_bounded_json(called.text);
+        if (!record || !record->is_object()) {
+            // Done, but its record is useless: it stays an unconfirmed intent, undone from its params.
+            fail(where +
+                 ": returned a result that is not a JSON object; what it created will be undone "
+                 "from its params");
+            return DH_ERR_INTERNAL;
+        }
+        ledger_->record_applied(cleanup, *record);
+    }
+    if (op->is_undo) close_cleanup_record(*component, *op, params);
+    if (op->effect == DH_EFFECT_ACT) {
+        if (called.text.size() <= journalled_result_bytes) {
+            journal_entry["result"] =
+                try_parse_bounded_json(called.text).value_or(nlohmann::json(called.text));
+        } else {
+            journal_entry["result_bytes"] = called.text.size();
+        }
+        journal_.write(journal_entry);
+    }
+    if (auto problem = result_problem(*component, *op, called.text); !problem.empty()) {
+        journal_.write({{"type", "operation.bad_result"},
+                        {"drill", drill_},
+                        {"component", id},
+                        {"operation", op->name},
+                        {"error", problem}});
+        fail(where + ": its result " + problem);
+        return DH_ERR_INTERNAL;
+    }
+    *result = copy_string(called.text);
     return DH_OK;
 }
 
 dh_status HostContext::inject_fault(const std::string &id, const std::string &params_text,
                                     uint64_t *fault_id) {
+    if (t_observing != nullptr) {
+        fail(*t_observing + " is an observe operation: it cannot inject a fault (" + id + ")");
+        return DH_ERR_INVALID_ARGUMENT;
+    }
     if (ledger_ == nullptr) {
         fail("inject_fault: not during a probe sample; only drills inject faults");
         return DH_ERR_INVALID_ARGUMENT;
@@ -533,6 +728,74 @@ dh_status HostContext::host_call(const dh_host *host, const char *capability, co
             return DH_ERR_INTERNAL;
         }
     });
+}
+
+dh_status HostContext::host_call_operation(const dh_host *host, const char *id, const char *operation,
+                                           const char *params, char **result) {
+    if (result == nullptr) {
+        fail("call_operation: result_json must not be NULL");
+        return DH_ERR_INVALID_ARGUMENT;
+    }
+    *result = nullptr;
+    return guarded([&]() -> dh_status {
+        HostCall ctx(host, "call_operation");
+        if (!ctx) return DH_ERR_CANCELLED;
+        return ctx->call_operation(host, plugin_text(id), plugin_text(operation), plugin_text(params),
+                                   result);
+    });
+}
+
+namespace {
+
+// The JSON helpers need no context: they work on any table, even after the drill's run returned.
+template <class Store>
+dh_status json_read(const char *json, const char *pointer, const char *want,
+                    bool (*accepts)(const nlohmann::json &), void *out, Store store) {
+    if (out == nullptr) {
+        t_last_error = std::string("the out-parameter for the ") + want + " must not be NULL";
+        return DH_ERR_INVALID_ARGUMENT;
+    }
+    return guarded([&]() -> dh_status {
+        JsonPointerRead read = read_json_pointer(json, pointer, want, accepts);
+        if (read.status != DH_OK) {
+            t_last_error = read.error;
+            return read.status;
+        }
+        store(read.value);
+        return DH_OK;
+    });
+}
+
+}  // namespace
+
+dh_status HostContext::host_json_string(const dh_host *, const char *json, const char *pointer,
+                                        char **value) {
+    if (value) *value = nullptr;
+    return json_read(
+        json, pointer, "a string", [](const nlohmann::json &v) { return v.is_string(); }, value,
+        [&](const nlohmann::json &v) { *value = copy_string(v.get<std::string>()); });
+}
+
+dh_status HostContext::host_json_number(const dh_host *, const char *json, const char *pointer,
+                                        double *value) {
+    return json_read(
+        json, pointer, "a number", [](const nlohmann::json &v) { return v.is_number(); }, value,
+        [&](const nlohmann::json &v) { *value = v.get<double>(); });
+}
+
+dh_status HostContext::host_json_bool(const dh_host *, const char *json, const char *pointer,
+                                      int32_t *value) {
+    return json_read(
+        json, pointer, "a boolean", [](const nlohmann::json &v) { return v.is_boolean(); }, value,
+        [&](const nlohmann::json &v) { *value = v.get<bool>() ? 1 : 0; });
+}
+
+dh_status HostContext::host_json_length(const dh_host *, const char *json, const char *pointer,
+                                        uint64_t *value) {
+    return json_read(
+        json, pointer, "an array or object",
+        [](const nlohmann::json &v) { return v.is_array() || v.is_object(); }, value,
+        [&](const nlohmann::json &v) { *value = v.size(); });
 }
 
 dh_status HostContext::host_inject_fault(const dh_host *host, const char *id, const char *params,

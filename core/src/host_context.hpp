@@ -76,7 +76,9 @@ class HostContext {
     std::vector<Measurement> measurements() const;
     int faults_injected() const { return faults_injected_; }
 
-    // Reverts this drill's open faults, newest first, with a host table that is never cancelled.
+    // Reverts this drill's open faults and cleanup records, newest first, with a host table that is
+    // never cancelled. The drill's probe instances go first: a writer's clients stop before its
+    // table is dropped.
     std::vector<RevertOutcome> revert_open_faults();
     // Reverts one fault with that table (in a worker process, for its parent).
     RevertOutcome revert(const FaultEntry &entry, RevertPolicy policy);
@@ -105,8 +107,25 @@ class HostContext {
     static const char *host_last_error(const dh_host *);
     static void host_free_string(const dh_host *, char *);
     static dh_status host_call(const dh_host *, const char *, const char *, char **);
+    static dh_status host_call_operation(const dh_host *, const char *, const char *, const char *, char **);
+    static dh_status host_json_string(const dh_host *, const char *, const char *, char **);
+    static dh_status host_json_number(const dh_host *, const char *, const char *, double *);
+    static dh_status host_json_bool(const dh_host *, const char *, const char *, int32_t *);
+    static dh_status host_json_length(const dh_host *, const char *, const char *, uint64_t *);
 
     dh_status call_probe(const dh_host *via, const std::string &id, const std::string &params, char **result);
+    dh_status call_operation(const dh_host *via, const std::string &id, const std::string &operation,
+                             const std::string &params, char **result);
+    // The instance a probe's (or injector's declared) operations run on: one per component and table
+    // for the life of the context, so a probe keeps its state (a writer's clients) between calls.
+    ComponentInstance &operation_instance(const Component &component, const dh_host *via);
+    // An undo called by the drill itself closes the cleanup record of the act it undoes.
+    void close_cleanup_record(const Component &component, const Operation &undo,
+                              const nlohmann::json &params);
+    // The result `text` of `component`.`op` checked against the operation's result schema when
+    // results are validated (results_validated()); "" when fine, else why not.
+    std::string result_problem(const Component &component, const Operation &op,
+                               const std::string &text) const;
     dh_status inject_fault(const std::string &id, const std::string &params, uint64_t *fault_id);
     dh_status revert_fault(uint64_t fault_id);
     // Parses `params` and validates them against `component`'s schema; "" when valid, else why.

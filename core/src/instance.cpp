@@ -101,4 +101,10 @@ CallResult ComponentInstance::sample(const std::string &params_json) {
     });
 }
 
+CallResult ComponentInstance::invoke(const std::string &operation, const std::string &params_json) {
+    return guarded("invoke", [&](const char *&out) {
+        return component_.table->invoke(instance_, host_, operation.c_str(), params_json.c_str(), &out);
+    });
+}
+
 }  // namespace drillhost

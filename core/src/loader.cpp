@@ -5,6 +5,9 @@
 #include <drillhost/core/loader.hpp>
 #include <drillhost/core/param_schema.hpp>
 
+#include "declared_schema.hpp"
+#include "operation_table.hpp"
+
 #include <elf.h>
 #include <fcntl.h>
 #include <glob.h>
@@ -247,10 +250,6 @@ std::optional<std::string> component_id(const std::string &path, const dh_compon
     return std::string(d->id, length);
 }
 
-// The schema text is bounded in size here and in depth by parse_bounded_json; ParamSchema::compile
-// bounds the rest ($ref, regexes) before valijson sees it.
-constexpr size_t max_schema_bytes = 1 << 20;
-
 Component read_component(const std::string &path, const dh_component *table, const std::string &id) {
     const dh_descriptor *d = table->descriptor;
     // Until it passes the reverse-DNS check the id may hold any bytes: printed as valid UTF-8.
@@ -263,15 +262,16 @@ Component read_component(const std::string &path, const dh_component *table, con
         refuse(path, where + ": unknown kind " + std::to_string(d->kind));
     if (!table->create || !table->destroy || !table->last_error)
         refuse(path, where + ": create, destroy and last_error are required");
+    // A probe of ABI 1.3 may offer only declared operations (invoke) instead of sample.
     bool complete = (d->kind == DH_KIND_DRILL && table->run) ||
                     (d->kind == DH_KIND_INJECTOR && table->inject && table->revert) ||
-                    (d->kind == DH_KIND_PROBE && table->sample);
+                    (d->kind == DH_KIND_PROBE && (table->sample || declares_operations(table)));
     if (!complete)
         refuse(path, where + ": " + std::string(d->kind == DH_KIND_INJECTOR ? "an " : "a ") +
                          kind_name(d->kind) + " must implement " +
                          (d->kind == DH_KIND_DRILL      ? "run"
                           : d->kind == DH_KIND_INJECTOR ? "inject and revert"
-                                                        : "sample"));
+                                                        : "sample, or declare operations"));
 
     Component component;
     component.id = id;
@@ -286,29 +286,14 @@ Component read_component(const std::string &path, const dh_component *table, con
     component.plugin_path = path;
     component.table = table;
 
-    std::string_view text;
-    if (!empty_text(d->params_schema))
-        text = std::string_view(d->params_schema, ::strnlen(d->params_schema, max_schema_bytes + 1));
-    if (text.size() > max_schema_bytes)
-        refuse(path, where + ": its parameter schema is unusable: it is over " +
-                         std::to_string(max_schema_bytes) + " bytes");
-    nlohmann::json schema;
     try {
-        schema = parse_bounded_json(text, "its parameter schema");
-    } catch (const JsonInputError &e) {
-        // Well-formed JSON refused by the parser is too deep; anything else is not JSON at all.
-        if (!text.empty() && nlohmann::json::accept(text))
-            refuse(path, where + ": its parameter schema is unusable: JSON nested deeper than " +
-                             std::to_string(max_json_depth) + " levels");
-        refuse(path, where + ": its parameter schema is not valid JSON (" +
-                         without_prefix(e.what(), "its parameter schema: not valid JSON: ") + ")");
-    }
-    try {
-        component.validator = ParamSchema::compile(schema);
+        auto params = read_declared_schema(d->params_schema, "its parameter schema");
+        component.schema = std::move(params.schema);
+        component.validator = std::move(params.validator);
+        component.operations = read_operations(component);
     } catch (const std::invalid_argument &e) {
-        refuse(path, where + ": its parameter schema is unusable: " + e.what());
+        refuse(path, where + ": " + e.what());
     }
-    component.schema = std::move(schema);
     return component;
 }
 

@@ -211,6 +211,17 @@ nlohmann::json checked_params(const Registry &registry, const std::string &id, d
 }  // namespace
 
 nlohmann::json Runner::sample(const std::string &probe_id, const nlohmann::json &params) {
+    // A probe that declares operations (ABI 1.3): "request" names one, as 1.2 callers name them.
+    if (const Component *probe = impl_->registry.find(probe_id);
+        probe && probe->kind == DH_KIND_PROBE && !probe->operation("sample")) {
+        nlohmann::json rest = params.is_object() ? params : nlohmann::json::object();
+        std::string operation = probe->operations.front().name;
+        if (auto request = rest.find("request"); request != rest.end() && request->is_string()) {
+            operation = request->get<std::string>();
+            rest.erase("request");
+        }
+        return operate(probe_id, operation, rest);
+    }
     nlohmann::json complete = checked_params(impl_->registry, probe_id, DH_KIND_PROBE, params, "probe");
     // No ledger: a probe observes, it never injects (and a probe run leaves no ledger behind).
     HostContext context(impl_->registry, nullptr, impl_->journal, std::make_shared<Cancellation>(), "",
@@ -227,6 +238,58 @@ nlohmann::json Runner::sample(const std::string &probe_id, const nlohmann::json 
     host->free_string(host, result);
     if (!parsed)
         throw InfraError("probe " + probe_id + " returned a result that is not JSON or nests deeper than " +
+                         std::to_string(max_json_depth) + " levels");
+    return *parsed;
+}
+
+nlohmann::json Runner::operate(const std::string &component_id, const std::string &operation,
+                               const nlohmann::json &params) {
+    const Component *component = impl_->registry.find(component_id);
+    if (component == nullptr || component->operations.empty())
+        throw UsageError("no probe or injector '" + component_id + "' is loaded (see `drillhost list`)");
+    const Operation *op = component->operation(operation);
+    if (op == nullptr) {
+        std::string known;
+        for (const auto &o : component->operations) known += (known.empty() ? "" : ", ") + o.name;
+        throw UsageError(component_id + " has no operation '" + operation + "'; it has: " + known);
+    }
+    nlohmann::json complete = op->params->with_defaults(params.is_null() ? nlohmann::json::object() : params);
+    if (auto violation = op->params->first_violation(complete))
+        throw UsageError(component_id + "." + operation + ": parameter " + *violation +
+                         " (see `drillhost describe " + component_id + "`)");
+    if (op->route == OperationRoute::inject)
+        throw UsageError(component_id + "." + operation + " is a fault: use `drillhost inject`");
+    // An act that creates something is ledgered like a fault, and undone before this returns: what
+    // it made is left neither on the cluster (a writer's table) nor in a ledger.
+    bool creates = op->effect == DH_EFFECT_ACT && !op->undo.empty();
+    dh_status status = DH_OK;
+    std::string error;
+    char *result = nullptr;
+    std::vector<RevertOutcome> undone;
+    {
+        HostContext context(impl_->registry, creates ? &impl_->use_ledger() : nullptr, impl_->journal,
+                            std::make_shared<Cancellation>(), "", dump_json(impl_->options.target),
+                            impl_->log_sink);
+        context.report_late_calls_to(impl_->late_calls);
+        const dh_host *host = context.table();
+        status = host->call_operation(host, component_id.c_str(), operation.c_str(),
+                                      dump_json(complete).c_str(), &result);
+        if (status != DH_OK) error = host->last_error(host);
+        context.seal();
+        if (creates) undone = context.revert_open_faults();
+    }
+    std::string text = result ? result : "null";
+    std::free(result);
+    for (const auto &u : undone)
+        if (!u.reverted)
+            throw InfraError(component_id + "." + operation + ": its undo " + op->undo +
+                             " failed: " + redact_text(u.error) + "; `drillhost recover` tries again");
+    if (creates) impl_->discard_unused_ledger();
+    if (status != DH_OK) throw InfraError(std::string(status_name(status)) + ": " + redact_text(error));
+    auto parsed = try_parse_bounded_json(text);
+    if (!parsed)
+        throw InfraError(component_id + "." + operation +
+                         " returned a result that is not JSON or nests deeper than " +
                          std::to_string(max_json_depth) + " levels");
     return *parsed;
 }

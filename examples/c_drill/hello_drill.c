@@ -1,5 +1,7 @@
 /* Example drill in plain C11, on the raw ABI (no SDK): it logs, measures the host's cancellable
- * sleep, and composes the example file injector and probe through the host, as every drill must. */
+ * sleep, and composes the example file injector and probe through the host, as every drill must.
+ * It reads JSON (its params, the probe's result) with the host's JSON-pointer helpers (ABI 1.3),
+ * so it needs no JSON library of its own. */
 #define _POSIX_C_SOURCE 200809L
 #include <drillhost/plugin_api.h>
 
@@ -36,31 +38,46 @@ static dh_status host_failed(dh_instance *self, const dh_host *host, const char 
     return status;
 }
 
+/* Asks the example probe whether the marker exists: its "exists" operation answers {"exists": bool}. */
 static int file_exists(const dh_host *host, const char *probe_params, dh_status *status) {
     char *result = NULL;
-    *status = host->call_probe(host, "org.drillhost.example.file-exists", probe_params, &result);
-    int exists = *status == DH_OK && strstr(result, "\"exists\":true") != NULL;
+    int32_t exists = 0;
+    *status =
+        host->call_operation(host, "org.drillhost.example.file-exists", "exists", probe_params, &result);
+    if (*status == DH_OK) *status = host->json_bool(host, result, "/exists", &exists);
     host->free_string(host, result);
     return exists;
 }
 
 static dh_status hello_run(dh_instance *self, const dh_host *host, const char *params_json) {
-    (void)params_json; /* the schema allows no parameters */
     dh_status status;
     host->log(host, DH_LOG_INFO, NULL, "hello from a drill written in C");
 
-    uint64_t before = host->monotonic_ns(host);
-    if ((status = host->sleep_ms(host, 50)) != DH_OK) return host_failed(self, host, "sleep", status);
-    double slept_ms = (double)(host->monotonic_ns(host) - before) / 1e6;
-    host->emit_measurement(host, "sleep_50ms_took", slept_ms, "ms");
-    char observed[64];
-    snprintf(observed, sizeof observed, "%.1f ms", slept_ms);
-    host->emit_verdict(host, "host sleep lasts at least what was asked",
-                       slept_ms >= 50.0 ? DH_VERDICT_PASS : DH_VERDICT_FAIL, observed, ">= 50 ms");
+    /* Params arrive validated, defaults filled in: the schema below gives sleep_ms and dir. */
+    double sleep_ms = 0;
+    char *dir = NULL;
+    if ((status = host->json_number(host, params_json, "/sleep_ms", &sleep_ms)) != DH_OK)
+        return host_failed(self, host, "params /sleep_ms", status);
+    if ((status = host->json_string(host, params_json, "/dir", &dir)) != DH_OK)
+        return host_failed(self, host, "params /dir", status);
 
-    /* A path of digits and letters only, so the JSON needs no escaping. */
-    char params[160];
-    snprintf(params, sizeof params, "{\"path\":\"/tmp/drillhost-c-hello-%ld.marker\"}", (long)getpid());
+    uint64_t before = host->monotonic_ns(host);
+    if ((status = host->sleep_ms(host, (uint64_t)sleep_ms)) != DH_OK) {
+        host->free_string(host, dir);
+        return host_failed(self, host, "sleep", status);
+    }
+    double slept_ms = (double)(host->monotonic_ns(host) - before) / 1e6;
+    host->emit_measurement(host, "sleep_took", slept_ms, "ms");
+    char observed[64], bound[64];
+    snprintf(observed, sizeof observed, "%.1f ms", slept_ms);
+    snprintf(bound, sizeof bound, ">= %.0f ms", sleep_ms);
+    host->emit_verdict(host, "host sleep lasts at least what was asked",
+                       slept_ms >= sleep_ms ? DH_VERDICT_PASS : DH_VERDICT_FAIL, observed, bound);
+
+    /* The schema allows only letters, digits, / . _ - in dir, so the JSON needs no escaping. */
+    char params[512];
+    snprintf(params, sizeof params, "{\"path\":\"%s/drillhost-c-hello-%ld.marker\"}", dir, (long)getpid());
+    host->free_string(host, dir);
     uint64_t fault = 0;
     if ((status = host->inject_fault(host, "org.drillhost.example.file", params, &fault)) != DH_OK)
         return host_failed(self, host, "inject", status);
@@ -72,6 +89,7 @@ static dh_status hello_run(dh_instance *self, const dh_host *host, const char *p
 
     if ((status = host->revert_fault(host, fault)) != DH_OK) return host_failed(self, host, "revert", status);
     present = file_exists(host, params, &status);
+    if (status != DH_OK) return host_failed(self, host, "probe", status);
     host->emit_verdict(host, "fault reverted", present ? DH_VERDICT_FAIL : DH_VERDICT_PASS,
                        present ? "file present" : "file missing", "file missing");
     return DH_OK;
@@ -84,7 +102,10 @@ static const dh_descriptor hello_descriptor = {
     "c-hello",
     "1.0.0",
     "A drill in plain C: host sleep, and a file fault through the host",
-    "{\"type\":\"object\",\"properties\":{},\"additionalProperties\":false}",
+    "{\"type\":\"object\",\"properties\":{"
+    "\"sleep_ms\":{\"type\":\"integer\",\"minimum\":0,\"maximum\":60000,\"default\":50},"
+    "\"dir\":{\"type\":\"string\",\"pattern\":\"^/[A-Za-z0-9/._-]{0,200}$\",\"default\":\"/tmp\"}},"
+    "\"additionalProperties\":false}",
     DH_IMPACT_READ_ONLY, /* it touches a temp file, never the cluster */
 };
 
@@ -96,6 +117,9 @@ static const dh_component hello_component = {
     hello_last_error,
     hello_run,
     NULL,
+    NULL,
+    NULL,
+    0, /* a drill declares no operations */
     NULL,
     NULL,
 };

@@ -22,7 +22,7 @@ struct MarkerDrill : dh::Drill {
     void run(dh::Host &host, const dh::json &params) override {
         const std::string path = params["path"];
         auto exists = [&] {
-            return host.probe("org.drillhost.example.file-exists", {{"path", path}})["exists"];
+            return host.operate("org.drillhost.example.file-exists", "exists", {{"path", path}})["exists"];
         };
         if (exists() == true) throw dh::Skip(path + " already exists; remove it or pass --param path=...");
 

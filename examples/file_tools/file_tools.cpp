@@ -3,6 +3,7 @@
 // exercised anywhere, and a model for real injectors: the record is enough to revert.
 #include <drillhost/sdk.hpp>
 
+#include <array>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
@@ -55,21 +56,38 @@ struct FileInjector : dh::Injector {
     }
 };
 
+// A probe with one operation (ABI 1.3): each operation declares its params and result schemas, so
+// the host checks both and `drillhost describe file-exists` shows them.
 struct FileProbe : dh::Probe {
     static constexpr dh::Info info{"org.drillhost.example.file-exists", "file-exists", "1.0.0",
-                                   "Says whether a file exists and its size",
-                                   R"({
-        "type": "object",
-        "properties": {"path": {"type": "string", "minLength": 1}},
-        "required": ["path"],
-        "additionalProperties": false
-    })"};
+                                   "Says whether a file exists and its size", R"({"type": "object"})"};
 
-    dh::json sample(dh::Host &, const dh::json &params) override {
+    static constexpr auto operations() {
+        return std::array{dh::Operation<FileProbe>{"exists", dh::Effect::observe,
+                                                   "Whether a file exists, and its size", R"({
+            "type": "object",
+            "properties": {"path": {"type": "string", "minLength": 1}},
+            "required": ["path"],
+            "additionalProperties": false
+        })",
+                                                   R"({
+            "type": "object",
+            "properties": {"path": {"type": "string"}, "exists": {"type": "boolean"},
+                           "size": {"type": "integer", "minimum": 0}},
+            "required": ["path", "exists", "size"],
+            "additionalProperties": false
+        })",
+                                                   &FileProbe::exists}};
+    }
+
+    dh::json exists(dh::Host &, const dh::json &params) {
         fs::path path = params.at("path").get<std::string>();
         std::error_code ec;
         bool exists = fs::exists(path, ec);
-        return {{"path", path.string()}, {"exists", exists}, {"size", exists ? fs::file_size(path, ec) : 0}};
+        // file_size of a directory (or a file gone meanwhile) is an error, and its value then -1:
+        // the size is 0 unless there is one.
+        auto size = exists ? fs::file_size(path, ec) : 0;
+        return {{"path", path.string()}, {"exists", exists}, {"size", ec ? 0 : size}};
     }
 };
 

@@ -10,7 +10,7 @@ using json = nlohmann::json;
 inline constexpr const char *patroni_rest = "org.drillhost.probe.patroni-rest";
 
 inline nlohmann::json dynamic_config(const sdk::Host &host) {
-    return host.probe(patroni_rest, {{"request", "config"}}).at("data");
+    return host.operate(patroni_rest, "config").at("data");
 }
 
 // Whether `config` holds everything `patch` sets (null: the key is absent).
@@ -29,7 +29,7 @@ inline bool holds(const nlohmann::json &config, const nlohmann::json &patch) {
 // by a moment, and a drill must not act on a change that is not visible yet.
 inline nlohmann::json patch_config(const sdk::Host &host, const nlohmann::json &body,
                                    std::chrono::milliseconds confirm = std::chrono::seconds(15)) {
-    auto reply = host.probe(patroni_rest, {{"request", "patch_config"}, {"body", body}});
+    auto reply = host.operate(patroni_rest, "patch_config", {{"body", body}});
     if (!reply.value("ok", false))
         throw sdk::Error(DH_ERR_FAILED, "PATCH /config " + body.dump() + " refused: " + reply.dump());
     auto deadline = host.now_ms() + static_cast<double>(confirm.count());

@@ -22,7 +22,7 @@ void await_every_member_paused(dh::Host &host, const json &config) {
         std::string name = m.value("name", "");
         for (;;) {
             try {
-                auto reply = host.probe(patroni_rest, {{"request", "patroni"}, {"member", name}});
+                auto reply = host.operate(patroni_rest, "patroni", {{"member", name}});
                 if (reply.at("data").value("pause", false)) break;
             } catch (const dh::Error &) {
                 break;  // not answering: see above

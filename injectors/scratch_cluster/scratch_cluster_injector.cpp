@@ -176,7 +176,7 @@ void build_plain(const Scratch &s) {
 void build_standby(const Scratch &s, const json &params) {
     std::string source = params.value("source", "");
     if (source.empty()) {
-        json cluster = s.host.probe(patroni_rest, {{"request", "cluster"}});  // kept: the loop refers into it
+        json cluster = s.host.operate(patroni_rest, "cluster");  // kept: the loop refers into it
         for (const auto &m : cluster.at("data").at("members"))
             if (m.value("role", "") == "leader") source = m.value("name", "");
         if (source.empty())
@@ -199,16 +199,13 @@ void build_standby(const Scratch &s, const json &params) {
 void await_primary(const Scratch &s, const std::string &name) {
     std::string url = s.member(name).rest_url, role;
     double deadline =
-        s.host.now_ms() +
-        1000 * s.host.probe(patroni_rest, {{"request", "config"}}).at("data").value("ttl", 30.0) * 3;
+        s.host.now_ms() + 1000 * s.host.operate(patroni_rest, "config").at("data").value("ttl", 30.0) * 3;
     while (s.host.now_ms() < deadline) {
         try {
-            role = s.host.probe(patroni_rest, {{"request", "patroni"}, {"url", url}})
-                       .at("data")
-                       .value("role", "");
+            role = s.host.operate(patroni_rest, "patroni", {{"url", url}}).at("data").value("role", "");
             // The role is PostgreSQL's (a running primary says "primary" at once); leading means
             // holding the scope's leader key, which GET /cluster shows.
-            json cluster = s.host.probe(patroni_rest, {{"request", "cluster"}, {"url", url}});
+            json cluster = s.host.operate(patroni_rest, "cluster", {{"url", url}});
             bool leads = false;
             for (const auto &m : cluster.at("data").value("members", json::array()))
                 leads = leads || (m.value("role", "") == "leader" && m.value("name", "") == name);

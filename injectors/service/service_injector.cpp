@@ -6,6 +6,8 @@
 // only when Patroni does not answer.
 #include <drillhost/sdk.hpp>
 
+#include <array>
+
 #include "injector_hosts.hpp"
 
 namespace dh = drillhost::sdk;
@@ -29,6 +31,69 @@ struct ServiceInjector : dh::Injector {
         "required": ["host"],
         "additionalProperties": false
     })json"};
+
+    // A service started by hand (outside Patroni, or Patroni itself while a drill holds it stopped)
+    // is something a drill creates: `start` is an act whose undo, `stop_started`, the host calls
+    // when the drill ends (or `recover` after a crash).
+    static constexpr auto operations() {
+        using Op = dh::Operation<ServiceInjector>;
+        return std::array{
+            Op{"start", dh::Effect::act,
+               "Starts a stopped service by hand; stop_started (the undo) stops it again",
+               R"({"type": "object",
+                   "properties": {"host": {"type": "string"}, "service": {"enum": ["patroni", "postgres", "etcd"]}},
+                   "required": ["host", "service"], "additionalProperties": false})",
+               R"({"type": "object",
+                   "properties": {"host": {"type": "string"}, "service": {"type": "string"}, "pid": {"type": "integer"},
+                                  "running": {"type": "boolean"}, "backend": {"type": "object"}},
+                   "required": ["host", "service", "pid", "running", "backend"], "additionalProperties": false})",
+               &ServiceInjector::start, "stop_started"},
+            Op{"stop_started", dh::Effect::act,
+               "Stops what start started, unless it has been handed over: a postgres Patroni now runs",
+               R"({"type": "object",
+                   "properties": {"record": {"type": "object", "required": ["host", "service"]},
+                                  "unconfirmed": {"type": "object", "required": ["host", "service"]}},
+                   "additionalProperties": false})",
+               R"({"type": "object", "properties": {"stopped": {"type": "boolean"}, "why": {"type": "string"}},
+                   "required": ["stopped", "why"], "additionalProperties": false})",
+               &ServiceInjector::stop_started},
+        };
+    }
+
+    json start(dh::Host &host, const json &params) {
+        json request = {{"host", params.at("host")}, {"service", params.at("service")}, {"action", "status"}};
+        if (host.call("service", request).value("running", false))
+            throw dh::Error(DH_ERR_INVALID_ARGUMENT,
+                            params.at("service").get<std::string>() + " already runs on " +
+                                params.at("host").get<std::string>() + ": not ours to start");
+        request["action"] = "start";
+        // Not running right after: it may have exited by itself already (a Patroni that refuses its
+        // data directory); the caller judges. The undo stops it if it runs then.
+        json after = host.call("service", request);
+        return {{"host", params.at("host")},
+                {"service", params.at("service")},
+                {"pid", after.value("pid", 0)},
+                {"running", after.value("running", false)},
+                {"backend", after["backend"]}};
+    }
+
+    // Idempotent. A postgres started outside Patroni belongs to Patroni once Patroni runs on the
+    // host (it adopts the postmaster): then it is left alone.
+    json stop_started(dh::Host &host, const json &params) {
+        const json &made = params.contains("record") ? params["record"] : params.at("unconfirmed");
+        std::string service = made.at("service");
+        json request = {{"host", made.at("host")}, {"service", service}, {"action", "status"}};
+        if (!host.call("service", request).value("running", false))
+            return {{"stopped", false}, {"why", "not running"}};
+        if (service == "postgres") {
+            json patroni = {{"host", made.at("host")}, {"service", "patroni"}, {"action", "status"}};
+            if (host.call("service", patroni).value("running", false))
+                return {{"stopped", false}, {"why", "Patroni runs on the host and manages it"}};
+        }
+        request["action"] = "stop";
+        host.call("service", request);
+        return {{"stopped", true}, {"why", "started by a drill"}};
+    }
 
     json inject(dh::Host &host, const json &params) override {
         std::string service = params.value("service", "patroni"), action = params.value("action", "stop");
@@ -92,8 +157,7 @@ struct ServiceInjector : dh::Injector {
             record.value("host", record.value("backend", json::object()).value("member", ""));
         if (member.empty()) return;
         try {
-            auto reply =
-                host.probe("org.drillhost.probe.patroni-rest", {{"request", "restart"}, {"member", member}});
+            auto reply = host.operate("org.drillhost.probe.patroni-rest", "restart", {{"member", member}});
             if (!reply.value("ok", false))
                 return host.warn("POST /restart on " + member + ": " + reply.dump());
         } catch (const dh::Error &e) {
@@ -112,7 +176,7 @@ struct ServiceInjector : dh::Injector {
         if (member.empty()) return;
         for (;;) {
             try {
-                host.probe("org.drillhost.probe.sql", {{"request", "status"}, {"member", member}});
+                host.operate("org.drillhost.probe.sql", "status", {{"member", member}});
                 return;
             } catch (const dh::Error &e) {
                 if (e.status() == DH_ERR_NOT_FOUND)

@@ -13,7 +13,7 @@ namespace {
 constexpr const char *sql_probe = "org.drillhost.probe.sql";
 
 json on_member(dh::Host &host, const std::string &member, const std::string &sql) {
-    return host.probe(sql_probe, {{"request", "rows"}, {"member", member}, {"sql", sql}}).at("rows");
+    return host.operate(sql_probe, "rows", {{"member", member}, {"sql", sql}}).at("rows");
 }
 
 }  // namespace
@@ -32,7 +32,7 @@ struct WalReplayPauseInjector : dh::Injector {
 
     json inject(dh::Host &host, const json &params) override {
         std::string member = params.at("host");
-        auto status = host.probe(sql_probe, {{"request", "status"}, {"member", member}});
+        auto status = host.operate(sql_probe, "status", {{"member", member}});
         if (!status.value("in_recovery", false))
             throw dh::Error(DH_ERR_INVALID_ARGUMENT,
                             member + " is not in recovery (a primary has no replay to pause)");

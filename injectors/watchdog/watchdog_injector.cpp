@@ -58,7 +58,7 @@ bool seen(const std::vector<json> &events, const std::string &name) {
 }
 
 double ttl_of(dh::Host &host) {
-    return host.probe(patroni_rest, {{"request", "config"}}).at("data").value("ttl", 30.0);
+    return host.operate(patroni_rest, "config").at("data").value("ttl", 30.0);
 }
 
 template <class Ready>
@@ -71,7 +71,7 @@ bool wait_for(dh::Host &host, double seconds, Ready ready) {
 }
 
 void reload(dh::Host &host, const std::string &name) {
-    auto reply = host.probe(patroni_rest, {{"request", "reload"}, {"member", name}});
+    auto reply = host.operate(patroni_rest, "reload", {{"member", name}});
     if (!reply.value("ok", false))
         throw dh::Error(DH_ERR_FAILED, "POST /reload on " + name + " refused: " + reply.dump());
 }
@@ -125,8 +125,7 @@ json arm_sandbox(dh::Host &host, const json &member, json where) {
         reload(host, name);
     }
     // Only a leader opens its watchdog: wait for that, so the fault is in when inject returns.
-    auto role =
-        host.probe(patroni_rest, {{"request", "patroni"}, {"member", name}}).at("data").value("role", "");
+    auto role = host.operate(patroni_rest, "patroni", {{"member", name}}).at("data").value("role", "");
     if (role == "primary" && !wait_for(host, ttl_of(host), [&] {
             return seen(events_since(host, where, events, record["offset"]), "armed");
         }))
@@ -156,7 +155,7 @@ void disarm_unconfirmed(dh::Host &host, const std::string &name) {
         return last == "armed" || last == "closed";
     };
     // Patroni acts on the reload in its next loop; a reload the dead run sent may be acted on first.
-    json config = host.probe(patroni_rest, {{"request", "config"}}).at("data");
+    json config = host.operate(patroni_rest, "config").at("data");
     host.sleep(std::chrono::milliseconds(static_cast<long>(1000 * config.value("loop_wait", 10.0) + 500)));
     if (!wait_for(host, config.value("ttl", 30.0), [&] { return !still_armed(); })) {
         host.warn("watchdog on " + name + ": Patroni still holds it open; its monitor is left running");

@@ -41,7 +41,7 @@ struct ClusterStatusDrill : dh::Drill {
             std::string name = m.value("name", "");
             json own;
             try {
-                own = host.probe(patroni_rest, {{"request", "patroni"}, {"member", name}}).at("data");
+                own = host.operate(patroni_rest, "patroni", {{"member", name}}).at("data");
             } catch (const dh::Error &e) {
                 host.check(name + " answers GET /patroni", false, e.what(), "an answer");
                 continue;

@@ -6,6 +6,8 @@
 #include <drillhost/sdk.hpp>
 
 #include <algorithm>
+#include <map>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -46,7 +48,7 @@ struct Bounds {
 };
 
 inline Bounds read_bounds(const dh::Host &host) {
-    json config = host.probe(patroni_rest, {{"request", "config"}}).at("data");
+    json config = host.operate(patroni_rest, "config").at("data");
     Bounds b;
     b.ttl_s = config.value("ttl", 30.0);  // the probe fills Patroni's defaults in when a key is absent
     b.loop_wait_s = config.value("loop_wait", 10.0);
@@ -60,19 +62,43 @@ inline Bounds read_bounds(const dh::Host &host) {
     return b;
 }
 
+// The version of the "roles" journal event (docs/ledger.md, "Role samples").
+inline constexpr int roles_event_version = 1;
+
+// Every GET /cluster a drill makes samples the members' roles: a "roles" event whenever they differ
+// from the last ones this drill journalled, so the journal says who was primary when, without
+// polling more than the drill already does.
+inline void note_roles(const dh::Host &host, const json &cluster) {
+    json members = json::object();
+    for (const auto &m : cluster.value("members", json::array()))
+        members[m.value("name", "")] = {{"role", m.value("role", "")},
+                                        {"state", m.value("state", "")},
+                                        {"timeline", m.value("timeline", json())}};
+    static std::mutex mutex;
+    static std::map<const dh_host *, json> last;  // per drill: each drill has a host table of its own
+    {
+        std::lock_guard lock(mutex);
+        json &previous = last[host.raw()];
+        if (previous == members) return;
+        previous = members;
+    }
+    host.event("roles", {{"version", roles_event_version}, {"t_ms", host.now_ms()}, {"members", members}});
+}
+
 // GET /cluster from the first member that answers: {members: [{name, role, state, timeline, lag_bytes, ...}],
 // pause}.
 // `ask`: this member only (a drill that took a member away asks a survivor, not the lost one).
 inline json cluster_view(const dh::Host &host, const std::string &ask = "") {
-    json request = {{"request", "cluster"}};
-    if (!ask.empty()) request["member"] = ask, request["timeout_ms"] = 1500;
-    return host.probe(patroni_rest, request).at("data");
+    json params = json::object();
+    if (!ask.empty()) params["member"] = ask, params["timeout_ms"] = 1500;
+    json cluster = host.operate(patroni_rest, "cluster", params).at("data");
+    note_roles(host, cluster);
+    return cluster;
 }
 
 // SQL status of one member (in_recovery, timeline, replay_paused, LSNs, pid ...), short timeouts.
 inline json sql_status(const dh::Host &host, const std::string &member) {
-    return host.probe("org.drillhost.probe.sql",
-                      {{"request", "status"}, {"member", member}, {"connect_timeout_s", 2}});
+    return host.operate("org.drillhost.probe.sql", "status", {{"member", member}, {"connect_timeout_s", 2}});
 }
 
 // The host's service capability on one member: action start, stop, status ... ({running, pid}).
@@ -148,8 +174,8 @@ inline std::string health_problem(const json &cluster, const json &target, const
 // streams. "" when every replica (but cascading ones) streams from the leader.
 inline std::string streaming_problem(const dh::Host &host, const json &cluster) {
     std::string leader = leader_of(cluster);
-    json status = host.probe("org.drillhost.probe.sql",
-                             {{"request", "status"}, {"member", leader}, {"connect_timeout_s", 2}});
+    json status =
+        host.operate("org.drillhost.probe.sql", "status", {{"member", leader}, {"connect_timeout_s", 2}});
     for (const auto &m : cluster.value("members", json::array())) {
         std::string name = m.value("name", "");
         if (name == leader || m.value("tags", json::object()).contains("replicatefrom")) continue;

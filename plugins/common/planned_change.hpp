@@ -41,7 +41,7 @@ inline void planned_change(const dh::Host &host, const json &params, const std::
     if (scheduled_s > 0) body["scheduled_at"] = utc_in(scheduled_s);
     host.phase(request + " " + leader + " -> " + candidate);
     double fault_ms = host.now_ms();
-    json reply = host.probe(patroni_rest, {{"request", request}, {"body", body}});
+    json reply = host.operate(patroni_rest, request, {{"body", body}});
     host.event(request + ".reply", reply);
     bool accepted = reply.value("ok", false);
     host.check(request + " accepted", accepted,

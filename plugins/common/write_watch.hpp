@@ -38,8 +38,8 @@ class WriteWatch {
     // fault, at params.writer_rate_hz (default 200) per writer client.
     void start(const dh::Host &host, const json &params, const std::string &leader) {
         host.phase("write load on " + leader);
-        host.probe(writer_probe, {{"request", "start"}, {"rate_hz", params.value("writer_rate_hz", 200.0)}});
-        host.probe(split_brain_probe, {{"request", "start"}});
+        host.operate(writer_probe, "start", {{"rate_hz", params.value("writer_rate_hz", 200.0)}});
+        host.operate(split_brain_probe, "start");
         host.sleep(std::chrono::milliseconds(static_cast<long>(1000 * params.value("settle_s", 2.0))));
     }
 
@@ -47,11 +47,11 @@ class WriteWatch {
     // with `promoted_at_ms` (host clock) those acknowledged after it are counted apart.
     WriteOutcome stop(const dh::Host &host, double fault_ms, double promoted_at_ms = -1) {
         WriteOutcome out;
-        out.writes = host.probe(writer_probe, {{"request", "stop"}, {"fault_ms", fault_ms}});
-        out.overlap = host.probe(split_brain_probe, {{"request", "stop"}});
-        json verify = {{"request", "verify"}};
+        out.writes = host.operate(writer_probe, "stop", {{"fault_ms", fault_ms}});
+        out.overlap = host.operate(split_brain_probe, "stop");
+        json verify = json::object();
         if (promoted_at_ms >= 0) verify["after_ms"] = promoted_at_ms;
-        out.verify = host.probe(writer_probe, verify);
+        out.verify = host.operate(writer_probe, "verify", verify);
         return out;
     }
 

@@ -75,8 +75,7 @@ struct DcsDownAllDrill : dh::Drill {
             // The leader keeps its role only towards the members it published in /failsafe, which
             // it writes on its next loop: the outage must not start before that.
             double listed_ms = wait_until(host, host.now_ms(), 1000 * bounds.ttl_s, [&] {
-                json listed =
-                    host.probe(patroni_rest, {{"request", "failsafe"}, {"member", leader}}).at("data");
+                json listed = host.operate(patroni_rest, "failsafe", {{"member", leader}}).at("data");
                 for (const auto &m : members)
                     if (!listed.contains(m)) return false;
                 return true;
@@ -125,7 +124,7 @@ struct DcsDownAllDrill : dh::Drill {
             host.sleep(std::chrono::milliseconds(250));
         }
         if (failsafe) {
-            json member = host.probe(patroni_rest, {{"request", "patroni"}, {"member", leader}}).at("data");
+            json member = host.operate(patroni_rest, "patroni", {{"member", leader}}).at("data");
             host.event("failsafe.leader_view", member);
             host.check(tag + "the primary stays the only writable member through the outage", unexpected == 0,
                        unexpected == 0 ? leader + " writable in all " + std::to_string(samples) + " samples"

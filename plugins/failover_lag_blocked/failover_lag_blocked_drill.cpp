@@ -61,11 +61,12 @@ struct LagBlockedDrill : dh::Drill {
         std::string bound = bounds.failover().text();
         std::string table = "drillhost_lag_" + std::to_string(static_cast<long>(host.now_ms()));
         auto on_leader = [&](const std::string &sql) {
-            return host.probe(
-                sql_probe,
-                {{"request", "execute"}, {"member", leader}, {"sql", sql}, {"statement_timeout_ms", 60000}});
+            return host.operate(sql_probe, "execute",
+                                {{"member", leader}, {"sql", sql}, {"statement_timeout_ms", 60000}});
         };
-        on_leader("CREATE TABLE " + table + " (id int, filler text)");
+        // An act with an undo: the host drops the table when the drill ends, however it ends.
+        json made = host.operate(sql_probe, "create_table",
+                                 {{"member", leader}, {"table", table}, {"columns", "id int, filler text"}});
 
         std::string method = params.value("method", "stream-cut");
         host.phase("making every replica fall behind (" + method + ")");
@@ -111,7 +112,6 @@ struct LagBlockedDrill : dh::Drill {
                              std::to_string(static_cast<long>(written / 1e6)) + " MB of WAL" +
                              (method == "replay-pause" ? " (received WAL counts as caught up)" : ""),
                          "> " + std::to_string(static_cast<long>(limit)) + " bytes");
-            on_leader("DROP TABLE " + table);
             return;  // the host reverts the faults; the convergence gate is the next drill's pre-flight
         }
 
@@ -129,8 +129,7 @@ struct LagBlockedDrill : dh::Drill {
 
         host.phase("manual failover to " + candidate);
         double asked_ms = host.now_ms();
-        json reply =
-            host.probe(patroni_rest, {{"request", "failover"}, {"body", {{"candidate", candidate}}}});
+        json reply = host.operate(patroni_rest, "failover", {{"body", {{"candidate", candidate}}}});
         host.event("failover.reply", reply);
         double led_ms = wait_until(
             host, asked_ms, bound_ms,
@@ -156,10 +155,7 @@ struct LagBlockedDrill : dh::Drill {
         for (const auto &fault : behind) host.revert(fault);
         revive_node(host, killed);
         converge(host, bounds, bounds.failover().twice());
-        host.probe(sql_probe, {{"request", "execute"},
-                               {"target_session_attrs", "read-write"},
-                               {"sql", "DROP TABLE IF EXISTS " + table},
-                               {"statement_timeout_ms", 60000}});
+        host.operate(sql_probe, "drop_table", {{"record", made}});
     }
 };
 

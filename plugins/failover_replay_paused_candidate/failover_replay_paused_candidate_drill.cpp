@@ -51,8 +51,7 @@ struct ReplayPausedCandidateDrill : dh::Drill {
 
         host.phase("failover to " + candidate);
         double fault_ms = host.now_ms();
-        json reply =
-            host.probe(patroni_rest, {{"request", "failover"}, {"body", {{"candidate", candidate}}}});
+        json reply = host.operate(patroni_rest, "failover", {{"body", {{"candidate", candidate}}}});
         host.event("failover.reply", reply);
         host.check("failover accepted", reply.value("ok", false),
                    reply.value("outcome", "") + " (HTTP " + reply.value("status", json()).dump() + ")",

@@ -60,24 +60,21 @@ struct FailoverWithLoadDrill : dh::Drill {
         int cover_s = before_s + after_s + static_cast<int>(2 * bound_ms / 1000) + 10;  // pgbench -T
 
         host.phase("pgbench -i, checkpoint");
-        host.probe(pgbench, {{"request", "init"}, {"scale", params.value("scale", 1)}});
-        host.probe("org.drillhost.probe.sql", {{"request", "execute"},
-                                               {"member", leader},
-                                               {"sql", "CHECKPOINT"},
-                                               {"statement_timeout_ms", 60000}});
+        json tables = host.operate(pgbench, "init", {{"scale", params.value("scale", 1)}});
+        host.operate("org.drillhost.probe.sql", "execute",
+                     {{"member", leader}, {"sql", "CHECKPOINT"}, {"statement_timeout_ms", 60000}});
 
         host.phase("load: read-write on " + leader + ", select-only on " + reader + ", writer");
         WriteWatch watch;
         watch.start(host, {{"writer_rate_hz", 100}, {"settle_s", 0}}, leader);
-        host.probe(pgbench,
-                   {{"request", "start"}, {"name", "rw"}, {"clients", clients}, {"duration_s", cover_s}});
-        host.probe(pgbench, {{"request", "start"},
-                             {"name", "ro"},
-                             {"builtin", "select-only"},
-                             {"member", reader},
-                             {"target_session_attrs", "any"},
-                             {"clients", clients},
-                             {"duration_s", cover_s}});
+        host.operate(pgbench, "start", {{"name", "rw"}, {"clients", clients}, {"duration_s", cover_s}});
+        host.operate(pgbench, "start",
+                     {{"name", "ro"},
+                      {"builtin", "select-only"},
+                      {"member", reader},
+                      {"target_session_attrs", "any"},
+                      {"clients", clients},
+                      {"duration_s", cover_s}});
         double load_ms = host.now_ms();
         host.sleep(std::chrono::seconds(before_s));
 
@@ -89,7 +86,7 @@ struct FailoverWithLoadDrill : dh::Drill {
                    t.promoted_ms >= 0 ? t.new_leader + " promoted after " + ms_text(t.promoted_ms)
                                       : "nobody promoted",
                    bound);
-        json rw = host.probe(pgbench, {{"request", "stop"}, {"name", "rw"}});
+        json rw = host.operate(pgbench, "stop", {{"name", "rw"}});
         host.event("pgbench.rw", rw);
 
         json after = json::object();
@@ -97,9 +94,8 @@ struct FailoverWithLoadDrill : dh::Drill {
             host.check("next timeline", t.timeline == timeline + 1, "timeline " + std::to_string(t.timeline),
                        "timeline " + std::to_string(timeline + 1));
             host.phase("read-write load on the new primary " + t.new_leader);
-            after = host.probe(
-                pgbench,
-                {{"request", "run"}, {"name", "rw-after"}, {"clients", clients}, {"duration_s", after_s}});
+            after = host.operate(pgbench, "run",
+                                 {{"name", "rw-after"}, {"clients", clients}, {"duration_s", after_s}});
             host.event("pgbench.rw_after", after);
             bool resumed = after.value("tps_mean", json()).is_number() &&
                            after["tps_mean"].get<double>() > 0 && after.value("aborted_clients", 1) == 0;
@@ -108,7 +104,7 @@ struct FailoverWithLoadDrill : dh::Drill {
                            after.value("aborted_clients", json()).dump(),
                        "tps > 0, no aborted client");
         }
-        json ro = host.probe(pgbench, {{"request", "stop"}, {"name", "ro"}});
+        json ro = host.operate(pgbench, "stop", {{"name", "ro"}});
         host.event("pgbench.ro", ro);
 
         auto [tps_before, latency_before] = means(rw.value("series", json::array()), load_ms, fault_ms);
@@ -134,7 +130,7 @@ struct FailoverWithLoadDrill : dh::Drill {
         WriteOutcome writes = watch.stop(host, fault_ms, promoted_at);
         WriteWatch::report(host, writes, {.zero_loss = bounds.synchronous, .promoted_at_ms = promoted_at});
         if (writes.rto_ms() >= 0) host.measure("time_to_resume", writes.rto_ms(), "ms");
-        host.probe(pgbench, {{"request", "drop"}});
+        host.operate(pgbench, "drop", {{"record", tables}});
     }
 };
 

@@ -64,7 +64,7 @@ struct MaintenanceDrill : dh::Drill {
 
         host.phase("restarting PostgreSQL on " + leader + " (POST /restart)");
         double start_ms = host.now_ms();
-        json reply = host.probe(patroni_rest, {{"request", "restart"}, {"member", leader}});
+        json reply = host.operate(patroni_rest, "restart", {{"member", leader}});
         host.event("restart.reply", reply);
         host.revert(stopped);  // running again: the revert only waits for connections
         double writable_ms = wait_until(host, start_ms, 1000 * bounds.ttl_s,

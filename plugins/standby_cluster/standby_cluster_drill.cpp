@@ -20,8 +20,7 @@ json standby_view(const dh::Host &host, const std::vector<ScratchMember> &member
     std::string errors;
     for (const auto &m : members) {  // the first that answers
         try {
-            return host
-                .probe(patroni_rest, {{"request", "cluster"}, {"url", m.rest_url}, {"timeout_ms", 1500}})
+            return host.operate(patroni_rest, "cluster", {{"url", m.rest_url}, {"timeout_ms", 1500}})
                 .at("data");
         } catch (const dh::Error &e) {
             if (e.status() == DH_ERR_CANCELLED) throw;
@@ -38,10 +37,10 @@ std::string role_holder(const json &cluster, const std::string &role) {
 }
 
 bool has_token(const dh::Host &host, const std::string &conninfo, long token) {
-    json rows = host.probe(sql_probe, {{"request", "rows"},
-                                       {"conninfo", conninfo},
-                                       {"sql", "SELECT count(*) AS n FROM drillhost_standby WHERE token = " +
-                                                   std::to_string(token)}})
+    json rows = host.operate(sql_probe, "rows",
+                             {{"conninfo", conninfo},
+                              {"sql", "SELECT count(*) AS n FROM drillhost_standby WHERE token = " +
+                                          std::to_string(token)}})
                     .at("rows");
     return rows.at(0).value("n", 0L) > 0;
 }
@@ -80,10 +79,13 @@ struct StandbyClusterDrill : dh::Drill {
         double bound_ms = bounds.failover().ms;
         std::string bound = bounds.failover().text();
         auto on_main = [&](const std::string &sql) {
-            return host.probe(sql_probe,
-                              {{"request", "execute"}, {"target_session_attrs", "read-write"}, {"sql", sql}});
+            return host.operate(sql_probe, "execute", {{"target_session_attrs", "read-write"}, {"sql", sql}});
         };
-        on_main("CREATE TABLE IF NOT EXISTS drillhost_standby (token bigint, at timestamptz DEFAULT now())");
+        // An act with an undo: the host drops the table when the drill ends, however it ends.
+        json made = host.operate(sql_probe, "create_table",
+                                 {{"target_session_attrs", "read-write"},
+                                  {"table", "drillhost_standby"},
+                                  {"columns", "token bigint, at timestamptz DEFAULT now()"}});
 
         host.phase("a standby cluster of " + leader + " on " + std::to_string(hosts.size()) + " host(s)");
         dh::Fault standby =
@@ -134,13 +136,12 @@ struct StandbyClusterDrill : dh::Drill {
         std::string promoted_conn = drillhost::scratch::conninfo(target, promoted);
         int timeline_before = sql_status(host, leader).value("timeline", 0);
         double asked = host.now_ms();
-        json reply = host.probe(patroni_rest, {{"request", "patch_config"},
-                                               {"url", promoted.rest_url},
-                                               {"body", {{"standby_cluster", nullptr}}}});
+        json reply = host.operate(patroni_rest, "patch_config",
+                                  {{"url", promoted.rest_url}, {"body", {{"standby_cluster", nullptr}}}});
         host.event("promote.reply", reply);
         json status;
         double promote_ms = wait_until(host, asked, bound_ms, [&] {
-            status = host.probe(sql_probe, {{"request", "status"}, {"conninfo", promoted_conn}});
+            status = host.operate(sql_probe, "status", {{"conninfo", promoted_conn}});
             return !status.value("in_recovery", true) &&
                    leader_of(standby_view(host, members)) == standby_leader;
         });
@@ -151,9 +152,9 @@ struct StandbyClusterDrill : dh::Drill {
                    "within " + bound);
         if (promote_ms >= 0) {
             host.measure("promotion", promote_ms, "ms");
-            host.probe(sql_probe, {{"request", "execute"},
-                                   {"conninfo", promoted_conn},
-                                   {"sql", "INSERT INTO drillhost_standby (token) VALUES (-1)"}});
+            host.operate(
+                sql_probe, "execute",
+                {{"conninfo", promoted_conn}, {"sql", "INSERT INTO drillhost_standby (token) VALUES (-1)"}});
             int timeline = status.value("timeline", 0);
             host.check("next timeline", timeline == timeline_before + 1,
                        "timeline " + std::to_string(timeline),
@@ -166,7 +167,7 @@ struct StandbyClusterDrill : dh::Drill {
 
         host.phase("removing the standby cluster");
         host.revert(standby);
-        on_main("DROP TABLE IF EXISTS drillhost_standby");
+        host.operate(sql_probe, "drop_table", {{"record", made}});
         converge(host, bounds, bounds.failover());
     }
 };

@@ -15,13 +15,12 @@ constexpr const char *service_injector = "org.drillhost.injector.service";
 // {pid, started, system_identifier, in_recovery} of the member's running postmaster.
 json postmaster_of(const dh::Host &host, const std::string &member) {
     json rows =
-        host.probe("org.drillhost.probe.sql",
-                   {{"request", "rows"},
-                    {"member", member},
-                    {"sql",
-                     "SELECT pg_postmaster_start_time()::text AS started, "
-                     "(SELECT system_identifier::text FROM pg_control_system()) AS system_identifier, "
-                     "pg_is_in_recovery() AS in_recovery"}})
+        host.operate("org.drillhost.probe.sql", "rows",
+                     {{"member", member},
+                      {"sql",
+                       "SELECT pg_postmaster_start_time()::text AS started, "
+                       "(SELECT system_identifier::text FROM pg_control_system()) AS system_identifier, "
+                       "pg_is_in_recovery() AS in_recovery"}})
             .at("rows");
     json out = rows.at(0);
     out["pid"] = service_on(host, member, "postgres", "status").value("pid", 0);
@@ -57,7 +56,7 @@ struct AdoptRunningPostgresDrill : dh::Drill {
         auto stopped =
             host.inject(service_injector, {{"host", replica}, {"service", "patroni"}, {"action", "stop"}});
         host.phase("starting PostgreSQL by hand on " + replica);
-        service_on(host, replica, "postgres", "start");
+        host.operate(service_injector, "start", {{"host", replica}, {"service", "postgres"}});
         json by_hand = json::object();
         wait_until(host, host.now_ms(), bound_ms,
                    [&] { return (by_hand = postmaster_of(host, replica)).size() > 0; });

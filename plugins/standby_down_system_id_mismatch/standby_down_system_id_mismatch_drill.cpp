@@ -44,7 +44,8 @@ struct SystemIdMismatchDrill : dh::Drill {
 
         host.phase("starting Patroni on the foreign data directory");
         double start_ms = host.now_ms();
-        service_on(host, replica, "patroni", "start");
+        json started = host.operate("org.drillhost.injector.service", "start",
+                                    {{"host", replica}, {"service", "patroni"}});
         bool joined = false;
         std::string leader_during = leader;
         double exited_ms = wait_until(host, start_ms, bound_ms, [&] {
@@ -75,7 +76,8 @@ struct SystemIdMismatchDrill : dh::Drill {
             "leader " + leader + " on timeline " + std::to_string(timeline));
 
         host.phase("putting the data back and starting Patroni");
-        service_on(host, replica, "patroni", "stop");  // in case it did not exit
+        host.operate("org.drillhost.injector.service", "stop_started",
+                     {{"record", started}});  // if it did not exit
         host.revert(swapped);
         host.revert(stopped);
         converge(host, bounds, bounds.within_ttl());

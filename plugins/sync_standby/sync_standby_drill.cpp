@@ -23,10 +23,9 @@ std::string sync_standby_in(const json &cluster) {
 }
 
 std::string synchronous_standby_names(const dh::Host &host, const std::string &leader) {
-    json rows = host.probe("org.drillhost.probe.sql",
-                           {{"request", "rows"},
-                            {"member", leader},
-                            {"sql", "SELECT current_setting('synchronous_standby_names') AS names"}})
+    json rows = host.operate("org.drillhost.probe.sql", "rows",
+                             {{"member", leader},
+                              {"sql", "SELECT current_setting('synchronous_standby_names') AS names"}})
                     .at("rows");
     return rows.empty() ? "" : rows[0].value("names", "");
 }

@@ -19,7 +19,7 @@ constexpr const char *scratch_injector = "org.drillhost.injector.scratch-cluster
 constexpr const char *marker = "drillhost-takeover-marker";
 
 json rows_on(const dh::Host &host, const std::string &conninfo, const std::string &sql) {
-    return host.probe(sql_probe, {{"request", "rows"}, {"conninfo", conninfo}, {"sql", sql}}).at("rows");
+    return host.operate(sql_probe, "rows", {{"conninfo", conninfo}, {"sql", sql}}).at("rows");
 }
 
 std::string system_id(const dh::Host &host, const std::string &conninfo) {
@@ -71,13 +71,12 @@ struct TakeoverDrill : dh::Drill {
         double bound_ms = bounds.failover().ms;
 
         long rows = params.value("rows", 1000L);
-        host.probe(sql_probe,
-                   {{"request", "execute"},
-                    {"conninfo", on_primary},
-                    {"sql",
-                     "CREATE TABLE drillhost_takeover (id int PRIMARY KEY, note text); "
-                     "INSERT INTO drillhost_takeover SELECT g, 'before Patroni' FROM generate_series(1, " +
-                         std::to_string(rows) + ") g"}});
+        host.operate(sql_probe, "execute",
+                     {{"conninfo", on_primary},
+                      {"sql",
+                       "CREATE TABLE drillhost_takeover (id int PRIMARY KEY, note text); "
+                       "INSERT INTO drillhost_takeover SELECT g, 'before Patroni' FROM generate_series(1, " +
+                           std::to_string(rows) + ") g"}});
         std::string sysid = system_id(host, on_primary);
         wait_until(host, host.now_ms(), bound_ms, [&] { return row_count(host, on_replica) == rows; });
         for (const auto &[name, m] : {std::pair{hosts[0], primary}, std::pair{hosts[1], replica}})
@@ -90,7 +89,7 @@ struct TakeoverDrill : dh::Drill {
             host.inject(scratch_injector, {{"build", "patroni"}, {"scope", scope}, {"hosts", hosts}});
         json view;
         double adopted_ms = wait_until(host, started, 2 * bound_ms, [&] {
-            view = host.probe(patroni_rest, {{"request", "cluster"}, {"url", primary.rest_url}}).at("data");
+            view = host.operate(patroni_rest, "cluster", {{"url", primary.rest_url}}).at("data");
             std::string state = state_of(view, hosts[1]);
             return leader_of(view) == hosts[0] && is_up(state_of(view, hosts[0])) && is_up(state);
         });
@@ -119,9 +118,9 @@ struct TakeoverDrill : dh::Drill {
         host.check("rows kept", on_leader == rows, std::to_string(on_leader) + " rows", std::to_string(rows));
 
         // Replication under Patroni: a row written now reaches the replica.
-        host.probe(sql_probe, {{"request", "execute"},
-                               {"conninfo", on_primary},
-                               {"sql", "INSERT INTO drillhost_takeover VALUES (0, 'after Patroni')"}});
+        host.operate(sql_probe, "execute",
+                     {{"conninfo", on_primary},
+                      {"sql", "INSERT INTO drillhost_takeover VALUES (0, 'after Patroni')"}});
         double streamed_ms = wait_until(host, host.now_ms(), bound_ms,
                                         [&] { return row_count(host, on_replica) == rows + 1; });
         host.check("replication runs under Patroni", streamed_ms >= 0,

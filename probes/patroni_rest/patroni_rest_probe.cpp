@@ -3,7 +3,10 @@
 // one does not answer. Replies are checked and normalised by patroni_reply.cpp.
 #include <drillhost/sdk.hpp>
 
+#include <array>
+
 #include "patroni_reply.hpp"
+#include "patroni_rest_schemas.hpp"
 #include "rest_client.hpp"
 #include "silent_members.hpp"
 
@@ -120,31 +123,75 @@ dh::json parsed(const std::string &request, const RestReply &reply, const ReplyO
 
 }  // namespace
 
+// Each REST call is an operation: reads observe, writes act (planned changes: nothing to undo; the
+// injectors that change Patroni's config or maintenance mode revert what they change).
 struct PatroniRestProbe : dh::Probe {
     static constexpr dh::Info info{
-        "org.drillhost.probe.patroni-rest", "patroni-rest", "0.1.0",
+        "org.drillhost.probe.patroni-rest", "patroni-rest", "0.2.0",
         "Patroni's REST API: cluster, member, history, config, health checks and the write calls",
-        R"json({
-        "type": "object",
-        "properties": {
-            "request": {"enum": ["cluster", "patroni", "history", "config", "failsafe", "metrics", "health", "switchover",
-                                 "cancel_switchover", "failover", "patch_config", "restart", "reinitialize", "reload"],
-                        "default": "cluster"},
-            "member": {"type": "string", "description": "ask this member only (default: the first that answers; health: every member)"},
-            "url": {"type": "string", "description": "ask the Patroni at this base URL (http://host:port) instead of the target's members"},
-            "check": {"enum": ["primary", "master", "read-write", "leader", "standby-leader", "replica", "read-only",
-                               "sync", "async", "health", "liveness", "readiness"], "default": "health"},
-            "lag": {"type": ["string", "integer"], "description": "health: max replication lag, e.g. 1MB"},
-            "tags": {"type": "object", "description": "health: tag filters, e.g. {\"nofailover\": false}"},
-            "body": {"type": "object", "description": "write calls: the JSON body, e.g. {\"leader\": \"pg-1\", \"candidate\": \"pg-2\"}"},
-            "timeout_ms": {"type": "integer", "minimum": 10, "default": 3000, "description": "reads and health checks"},
-            "write_timeout_ms": {"type": "integer", "minimum": 10, "default": 60000,
-                                 "description": "write calls: Patroni answers a switchover only once it is over"}
-        },
-        "additionalProperties": false
-    })json"};
+        R"({"type": "object"})"};
 
-    dh::json sample(dh::Host &host, const dh::json &params) override {
+    using Op = dh::Operation<PatroniRestProbe>;
+    static constexpr auto operations() {
+        namespace s = drillhost::probes::schemas;
+        constexpr auto observe = dh::Effect::observe;
+        constexpr auto act = dh::Effect::act;
+        using P = PatroniRestProbe;
+        return std::array{
+            Op{"cluster", observe, "GET /cluster: every member, its role, state, lag", s::read_params,
+               s::cluster_result, &P::cluster},
+            Op{"patroni", observe, "GET /patroni: one member's own view", s::read_params, s::patroni_result,
+               &P::patroni},
+            Op{"history", observe, "GET /history: the timeline switches", s::read_params, s::history_result,
+               &P::history},
+            Op{"config", observe, "GET /config: the dynamic configuration", s::read_params, s::config_result,
+               &P::config},
+            Op{"failsafe", observe, "GET /failsafe: the members a failsafe leader may ask", s::read_params,
+               s::failsafe_result, &P::failsafe},
+            Op{"metrics", observe, "GET /metrics: Prometheus text", s::read_params, s::metrics_result,
+               &P::metrics},
+            Op{"health", observe, "GET /<check> on every member: Patroni's health endpoints",
+               s::health_params, s::health_result, &P::health},
+            Op{"switchover", act, "POST /switchover: a planned leader change", s::switchover_params,
+               s::write_result, &P::switchover},
+            Op{"cancel_switchover", act, "DELETE /switchover: cancels a scheduled switchover",
+               s::write_params, s::write_result, &P::cancel_switchover},
+            Op{"failover", act, "POST /failover: a manual failover to a candidate", s::switchover_params,
+               s::write_result, &P::failover},
+            Op{"patch_config", act, "PATCH /config: changes the dynamic configuration (retried on 409)",
+               s::write_params, s::write_result, &P::patch_config},
+            Op{"restart", act, "POST /restart: restarts a member's PostgreSQL", s::write_params,
+               s::write_result, &P::restart},
+            Op{"reinitialize", act, "POST /reinitialize: rebuilds a replica from the leader", s::write_params,
+               s::write_result, &P::reinitialize},
+            Op{"reload", act, "POST /reload: Patroni rereads its configuration file", s::write_params,
+               s::write_result, &P::reload},
+        };
+    }
+
+    dh::json cluster(dh::Host &host, const dh::json &params) { return ask(host, "cluster", params); }
+    dh::json patroni(dh::Host &host, const dh::json &params) { return ask(host, "patroni", params); }
+    dh::json history(dh::Host &host, const dh::json &params) { return ask(host, "history", params); }
+    dh::json config(dh::Host &host, const dh::json &params) { return ask(host, "config", params); }
+    dh::json failsafe(dh::Host &host, const dh::json &params) { return ask(host, "failsafe", params); }
+    dh::json metrics(dh::Host &host, const dh::json &params) { return ask(host, "metrics", params); }
+    dh::json health(dh::Host &host, const dh::json &params) { return ask(host, "health", params); }
+    dh::json switchover(dh::Host &host, const dh::json &params) { return ask(host, "switchover", params); }
+    dh::json cancel_switchover(dh::Host &host, const dh::json &params) {
+        return ask(host, "cancel_switchover", params);
+    }
+    dh::json failover(dh::Host &host, const dh::json &params) { return ask(host, "failover", params); }
+    dh::json patch_config(dh::Host &host, const dh::json &params) {
+        return ask(host, "patch_config", params);
+    }
+    dh::json restart(dh::Host &host, const dh::json &params) { return ask(host, "restart", params); }
+    dh::json reinitialize(dh::Host &host, const dh::json &params) {
+        return ask(host, "reinitialize", params);
+    }
+    dh::json reload(dh::Host &host, const dh::json &params) { return ask(host, "reload", params); }
+
+  private:
+    dh::json ask(dh::Host &host, const std::string &request, const dh::json &params) {
         dh::json target = host.target();
         // `url`: a Patroni outside the target (a second cluster a drill built), asked alone.
         auto members = params.contains("url") ? std::vector<TargetMember>{{params["url"].get<std::string>(),
@@ -152,7 +199,6 @@ struct PatroniRestProbe : dh::Probe {
                                               : members_of(target);
         RestOptions options = rest_options(target, params);
         const RestOptions read_options = options;
-        std::string request = params.value("request", "cluster");
         Call call = call_for(request, params);
         if (call.method != "GET") options.timeout_ms = params.value("write_timeout_ms", 60000);
         std::string body = params.contains("body") ? params["body"].dump() : "";
@@ -239,4 +285,4 @@ struct PatroniRestProbe : dh::Probe {
     }
 };
 
-DRILLHOST_PLUGIN("patroni-rest", "0.1.0", PatroniRestProbe)
+DRILLHOST_PLUGIN("patroni-rest", "0.2.0", PatroniRestProbe)

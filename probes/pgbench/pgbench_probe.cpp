@@ -9,6 +9,7 @@
 #include <boost/process/extend.hpp>
 #include <drillhost/sdk.hpp>
 
+#include <array>
 #include <atomic>
 #include <cmath>
 #include <cstdio>
@@ -20,6 +21,7 @@
 
 #include "pg_connect.hpp"
 #include "pgbench_output.hpp"
+#include "pgbench_schemas.hpp"
 
 namespace bp = boost::process;
 namespace dh = drillhost::sdk;
@@ -204,52 +206,76 @@ class BackgroundRun {
 
 }  // namespace
 
+// init creates pgbench's tables, so it is an act with an undo (drop): the host ledgers it and drops
+// the tables at the end of the drill, or `recover` does after a crash. The loads (start, run) act on
+// the cluster too, but leave nothing: pgbench dies with the probe (PR_SET_PDEATHSIG).
 struct PgbenchProbe : dh::Probe {
     static constexpr dh::Info info{
-        "org.drillhost.probe.pgbench", "pgbench", "0.1.0",
+        "org.drillhost.probe.pgbench", "pgbench", "0.2.0",
         "pgbench load in the background: a timestamped TPS / latency / failures series",
-        R"json({
-        "type": "object",
-        "properties": {
-            "request": {"enum": ["init", "start", "stop", "run", "drop"], "default": "run",
-                        "description": "init: pgbench -i; start: run in the background; stop: end it and report; run = start, wait duration_s, report; drop: remove pgbench's tables"},
-            "name": {"type": "string", "default": "default",
-                     "description": "start/stop: which background run (several may run at once, e.g. read-write on the primary and select-only on a replica)"},
-            "scale": {"type": "integer", "minimum": 1, "default": 1, "description": "init: -s"},
-            "builtin": {"enum": ["tpcb-like", "simple-update", "select-only"], "default": "tpcb-like"},
-            "script": {"type": "string", "description": "a pgbench script to run instead of the builtin (-f)"},
-            "clients": {"type": "integer", "minimum": 1, "maximum": 1000, "default": 2},
-            "jobs": {"type": "integer", "minimum": 1, "maximum": 1000, "description": "threads (-j); default: clients"},
-            "rate": {"type": "number", "exclusiveMinimum": 0, "description": "target transactions per second (-R)"},
-            "duration_s": {"type": "integer", "minimum": 1, "default": 10,
-                           "description": "-T: pgbench ends by itself then, even if nobody stops it"},
-            "progress_s": {"type": "integer", "minimum": 1, "default": 1, "description": "-P"},
-            "member": {"type": "string", "description": "this member only (default: every member, multi-host)"},
-            "target_session_attrs": {"enum": ["any", "read-write", "read-only", "primary", "standby", "prefer-standby"],
-                                     "default": "read-write"},
-            "dbname": {"type": "string", "default": "postgres"},
-            "connect_timeout_s": {"type": "integer", "minimum": 1, "default": 5},
-            "stop_timeout_ms": {"type": "integer", "minimum": 0, "default": 5000,
-                                "description": "after SIGINT, how long to wait before SIGKILL"},
-            "init_timeout_s": {"type": "integer", "minimum": 1, "default": 600},
-            "pgbench": {"type": "string", "description": "the pgbench program (default: from PATH)"}
-        },
-        "additionalProperties": false
-    })json"};
+        R"({"type": "object"})"};
 
-    dh::json sample(dh::Host &host, const dh::json &params) override {
-        std::string request = params.value("request", "run");
-        if (request == "init")
-            return init(host, params, {"-i", "-q", "-s", std::to_string(params.value("scale", 1))});
-        if (request == "drop") return init(host, params, {"-i", "-I", "d"});
-        if (request == "start") return start(host, params);
-        if (request == "stop") return stop(params);
+    static constexpr auto operations() {
+        namespace s = drillhost::probes::schemas;
+        using Op = dh::Operation<PgbenchProbe>;
+        constexpr auto act = dh::Effect::act;
+        return std::array{
+            Op{"run", act, "start, wait duration_s (or until pgbench ends), stop", s::load_params,
+               s::stop_result, &PgbenchProbe::run},
+            Op{"init", act,
+               "pgbench -i: creates pgbench's tables (refused when they exist); drop removes them",
+               s::init_params, s::init_result, &PgbenchProbe::init, "drop"},
+            Op{"drop", act, "Removes the tables init created", s::drop_params, s::drop_result,
+               &PgbenchProbe::drop},
+            Op{"start", act, "Runs pgbench in the background", s::load_params, s::start_result,
+               &PgbenchProbe::start},
+            Op{"stop", act, "Ends a background run and reports its series", s::stop_params, s::stop_result,
+               &PgbenchProbe::stop},
+        };
+    }
+
+    dh::json run(dh::Host &host, const dh::json &params) {
         start(host, params);
         auto until = Clock::now() + std::chrono::seconds(params.value("duration_s", 10)) +
                      std::chrono::milliseconds(params.value("stop_timeout_ms", 5000));
         while (runs_[params.value("name", "default")]->running() && Clock::now() < until)
             host.sleep(std::chrono::milliseconds(50));
-        return stop(params);
+        return stop(host, params);
+    }
+
+    // Refuses tables it did not make: pgbench -i would drop and recreate them, and drop remove them.
+    dh::json init(dh::Host &host, const dh::json &params) {
+        auto conn = connection(host.target(), params);
+        if (PQstatus(conn.get()) != CONNECTION_OK)
+            throw dh::Error(DH_ERR_UNAVAILABLE, "pgbench init: cannot connect: " + pg_error(conn.get()));
+        PgResult found(PQexec(conn.get(),
+                              "SELECT string_agg(c.relname, ', ') FROM pg_class c WHERE c.relname IN "
+                              "('pgbench_accounts', 'pgbench_branches', 'pgbench_history', "
+                              "'pgbench_tellers') AND pg_table_is_visible(c.oid)"),
+                       &PQclear);
+        if (PQresultStatus(found.get()) != PGRES_TUPLES_OK)
+            throw dh::Error(DH_ERR_FAILED, "pgbench init: " + pg_error(found.get()));
+        if (!PQgetisnull(found.get(), 0, 0))
+            throw dh::Error(
+                DH_ERR_INVALID_ARGUMENT,
+                std::string("pgbench init: ") + PQgetvalue(found.get(), 0, 0) + " already exist in " +
+                    params.value("dbname", "postgres") +
+                    ": they are not drillhost's, and pgbench -i would replace them; use another dbname");
+        dh::json result =
+            pgbench_init(host, params, {"-i", "-q", "-s", std::to_string(params.value("scale", 1))});
+        dh::json where = dh::json::object();
+        for (const char *key : {"member", "target_session_attrs", "dbname", "connect_timeout_s", "pgbench"})
+            if (params.contains(key)) where[key] = params[key];
+        result["connection"] = where;
+        return result;
+    }
+
+    // The undo of init: {"record": init's result} or {"unconfirmed": init's params}. Idempotent:
+    // pgbench -i -I d drops the tables if they exist.
+    dh::json drop(dh::Host &host, const dh::json &params) {
+        dh::json where =
+            params.contains("record") ? params["record"].at("connection") : params.at("unconfirmed");
+        return pgbench_init(host, where, {"-i", "-I", "d"});
     }
 
   private:
@@ -259,12 +285,18 @@ struct PgbenchProbe : dh::Probe {
         bp::environment env;
     };
 
-    Invocation invocation(const dh::json &target, const dh::json &params) const {
+    // Where pgbench connects, as libpq parameters.
+    static ConnectParams connect_params(const dh::json &target, const dh::json &params) {
         auto p = members_params(target, target_members(target, params.value("member", "")),
                                 params.value("dbname", "postgres"));
         p.set("target_session_attrs", params.value("target_session_attrs", "read-write"))
             .set("connect_timeout", std::to_string(params.value("connect_timeout_s", 5)))
             .set("application_name", "drillhost-pgbench");
+        return p;
+    }
+
+    Invocation invocation(const dh::json &target, const dh::json &params) const {
+        auto p = connect_params(target, params);
         Invocation inv{params.value("pgbench", ""), conninfo(p), boost::this_process::environment()};
         if (inv.program.empty()) inv.program = bp::search_path("pgbench").string();
         if (inv.program.empty())
@@ -275,8 +307,13 @@ struct PgbenchProbe : dh::Probe {
         return inv;
     }
 
+    // A libpq connection where pgbench would connect.
+    PgConnection connection(const dh::json &target, const dh::json &params) const {
+        return pg_connect(connect_params(target, params));
+    }
+
     // init and drop: pgbench -i to completion, bounded in time.
-    dh::json init(dh::Host &host, const dh::json &params, std::vector<std::string> args) {
+    dh::json pgbench_init(dh::Host &host, const dh::json &params, std::vector<std::string> args) {
         auto inv = invocation(host.target(), params);
         args.push_back(inv.conninfo);
         bp::ipstream out;
@@ -301,6 +338,7 @@ struct PgbenchProbe : dh::Probe {
         return {{"ok", true}, {"seconds", seconds}, {"exit", status}};
     }
 
+  public:
     dh::json start(dh::Host &host, const dh::json &params) {
         std::string name = params.value("name", "default");
         auto &run = runs_[name];
@@ -330,7 +368,7 @@ struct PgbenchProbe : dh::Probe {
         return {{"name", name}, {"pid", run->pid()}, {"started_ms", run->started_ms()}};
     }
 
-    dh::json stop(const dh::json &params) {
+    dh::json stop(dh::Host &, const dh::json &params) {
         std::string name = params.value("name", "default");
         auto it = runs_.find(name);
         if (it == runs_.end() || !it->second)
@@ -342,7 +380,8 @@ struct PgbenchProbe : dh::Probe {
         return result;
     }
 
+  private:
     std::map<std::string, std::unique_ptr<BackgroundRun>> runs_;  // by name
 };
 
-DRILLHOST_PLUGIN("pgbench", "0.1.0", PgbenchProbe)
+DRILLHOST_PLUGIN("pgbench", "0.2.0", PgbenchProbe)

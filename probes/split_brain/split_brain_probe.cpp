@@ -4,6 +4,7 @@
 // member's transitions (writable, read-only, no answer) on the drill's clock.
 #include <drillhost/sdk.hpp>
 
+#include <array>
 #include <atomic>
 #include <mutex>
 #include <thread>
@@ -27,36 +28,93 @@ std::string state_name(const std::optional<bool> &writable) {
 
 }  // namespace
 
+namespace schemas {
+
+constexpr const char *start_params = R"({
+    "type": "object",
+    "properties": {
+        "rate_hz": {"type": "number", "minimum": 10, "maximum": 1000, "default": 20,
+                    "description": "samples per second per member"},
+        "timeout_ms": {"type": "integer", "minimum": 10, "maximum": 60000, "default": 500,
+                       "description": "deadline for one connect or one query; past it the member did not answer"}
+    },
+    "additionalProperties": false
+})";
+
+constexpr const char *run_params = R"({
+    "type": "object",
+    "properties": {
+        "rate_hz": {"type": "number", "minimum": 10, "maximum": 1000, "default": 20,
+                    "description": "samples per second per member"},
+        "timeout_ms": {"type": "integer", "minimum": 10, "maximum": 60000, "default": 500,
+                       "description": "deadline for one connect or one query; past it the member did not answer"},
+        "duration_s": {"type": "number", "minimum": 0, "maximum": 86400, "default": 10}
+    },
+    "additionalProperties": false
+})";
+
+constexpr const char *start_result = R"({
+    "type": "object",
+    "properties": {"members": {"type": "integer"}, "rate_hz": {"type": "number"}, "started_ms": {"type": "number"}},
+    "required": ["members", "rate_hz", "started_ms"],
+    "additionalProperties": false
+})";
+
+constexpr const char *report_result = R"({
+    "type": "object",
+    "properties": {
+        "split_brain": {"type": "boolean", "description": "some window had two or more writable members"},
+        "overlaps": {"type": "array", "items": {"type": "object", "properties": {
+            "start_ms": {"type": "number"}, "end_ms": {"type": "number"}, "duration_ms": {"type": "number"},
+            "members": {"type": "array", "items": {"type": "string"}}},
+            "required": ["start_ms", "end_ms", "duration_ms", "members"], "additionalProperties": false}},
+        "overlap_total_ms": {"type": "number"},
+        "members": {"type": "object", "additionalProperties": {"type": "object", "properties": {
+            "samples": {"type": "integer"}, "writable": {"type": "integer"}, "read_only": {"type": "integer"},
+            "no_answer": {"type": "integer"}, "max_interval_ms": {"type": "number"}},
+            "required": ["samples", "writable", "read_only", "no_answer", "max_interval_ms"]}},
+        "transitions": {"type": "array", "items": {"type": "object", "properties": {
+            "t_ms": {"type": "number"}, "member": {"type": "string"},
+            "state": {"enum": ["writable", "read-only", "no answer"]}},
+            "required": ["t_ms", "member", "state"], "additionalProperties": false}},
+        "stale_ms": {"type": "number"}, "started_ms": {"type": "number"}, "stopped_ms": {"type": "number"}
+    },
+    "required": ["split_brain", "overlaps", "overlap_total_ms", "members", "transitions", "stale_ms",
+                 "started_ms", "stopped_ms"],
+    "additionalProperties": false
+})";
+
+}  // namespace schemas
+
+// Only reads (pg_is_in_recovery() over connections of its own): every operation observes.
 struct SplitBrainProbe : dh::Probe {
-    static constexpr dh::Info info{"org.drillhost.probe.split-brain", "split-brain", "0.1.0",
+    static constexpr dh::Info info{"org.drillhost.probe.split-brain", "split-brain", "0.2.0",
                                    "Samples every member's pg_is_in_recovery() at 10 Hz or more; reports "
                                    "every window with two writable members",
-                                   R"json({
-        "type": "object",
-        "properties": {
-            "request": {"enum": ["start", "stop", "run"], "default": "run",
-                        "description": "start sampling; stop and report; run = start, wait duration_s, stop"},
-            "rate_hz": {"type": "number", "minimum": 10, "maximum": 1000, "default": 20,
-                        "description": "samples per second per member"},
-            "timeout_ms": {"type": "integer", "minimum": 10, "default": 500,
-                           "description": "deadline for one connect or one query; past it the member did not answer"},
-            "duration_s": {"type": "number", "minimum": 0, "default": 10}
-        },
-        "additionalProperties": false
-    })json"};
+                                   R"({"type": "object"})"};
+
+    static constexpr auto operations() {
+        using Op = dh::Operation<SplitBrainProbe>;
+        constexpr auto observe = dh::Effect::observe;
+        return std::array{
+            Op{"run", observe, "start, wait duration_s, stop", schemas::run_params, schemas::report_result,
+               &SplitBrainProbe::run},
+            Op{"start", observe, "Starts sampling every member in the background", schemas::start_params,
+               schemas::start_result, &SplitBrainProbe::start},
+            Op{"stop", observe, "Stops sampling and reports the windows with two writable members",
+               R"({"type": "object", "additionalProperties": false})", schemas::report_result,
+               &SplitBrainProbe::stop},
+        };
+    }
 
     ~SplitBrainProbe() override { stop_threads(); }
 
-    dh::json sample(dh::Host &host, const dh::json &params) override {
-        std::string request = params.value("request", "run");
-        if (request == "start") return start(host, params);
-        if (request == "stop") return stop();
+    dh::json run(dh::Host &host, const dh::json &params) {
         start(host, params);
         host.sleep(std::chrono::milliseconds(static_cast<int64_t>(params.value("duration_s", 10.0) * 1000)));
-        return stop();
+        return stop(host, params);
     }
 
-  private:
     dh::json start(dh::Host &host, const dh::json &params) {
         if (running_)
             throw dh::Error(DH_ERR_INVALID_ARGUMENT, "the sampler is already running; stop it first");
@@ -81,6 +139,7 @@ struct SplitBrainProbe : dh::Probe {
                 {"started_ms", origin_host_ms_}};
     }
 
+  private:
     double now_ms() const {
         return origin_host_ms_ +
                std::chrono::duration<double, std::milli>(SteadyClock::now() - origin_).count();
@@ -113,7 +172,8 @@ struct SplitBrainProbe : dh::Probe {
         threads_.clear();
     }
 
-    dh::json stop() {
+  public:
+    dh::json stop(dh::Host &, const dh::json &) {
         if (!running_ && observations_.empty())
             throw dh::Error(DH_ERR_INVALID_ARGUMENT, "the sampler has not run; start it first");
         stop_threads();
@@ -158,6 +218,7 @@ struct SplitBrainProbe : dh::Probe {
                 {"started_ms", origin_host_ms_},   {"stopped_ms", now_ms()}};
     }
 
+  private:
     std::vector<Member> members_;
     std::chrono::duration<double> period_{0.05};
     std::chrono::milliseconds timeout_{500};
@@ -169,4 +230,4 @@ struct SplitBrainProbe : dh::Probe {
     SteadyClock::time_point origin_;
 };
 
-DRILLHOST_PLUGIN("split-brain", "0.1.0", SplitBrainProbe)
+DRILLHOST_PLUGIN("split-brain", "0.2.0", SplitBrainProbe)

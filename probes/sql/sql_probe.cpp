@@ -1,6 +1,8 @@
 // The sql probe: what PostgreSQL itself says, over libpq. Recovery state, timeline, replay pause,
 // LSNs and lag, system identifier, synchronous_standby_names, pg_stat_replication, or any query's
 // rows as JSON. Connection and statement timeouts keep a hung server from hanging a drill.
+#include <array>
+
 #include "pg_connect.hpp"
 
 namespace dh = drillhost::sdk;
@@ -45,10 +47,18 @@ ConnectParams connect_params(const dh::json &target, const dh::json &params) {
     return p.set("application_name", "drillhost-sql-probe");
 }
 
-PgConnection connect(const ConnectParams &p) {
+// `read_only`: every transaction of the session is read-only, so an observation cannot write even
+// if its query tries. Set once connected: as a startup option it would also make libpq's
+// target_session_attrs=read-write refuse every server ("session is read-only").
+PgConnection connect(const ConnectParams &p, bool read_only) {
     auto conn = pg_connect(p);
     if (PQstatus(conn.get()) != CONNECTION_OK)
         throw dh::Error(DH_ERR_UNAVAILABLE, "cannot connect: " + pg_error(conn.get()));
+    if (read_only) {
+        PgResult set(PQexec(conn.get(), "SET default_transaction_read_only = on"), &PQclear);
+        if (PQresultStatus(set.get()) != PGRES_COMMAND_OK)
+            throw dh::Error(DH_ERR_FAILED, "cannot make the session read-only: " + pg_error(set.get()));
+    }
     return conn;
 }
 
@@ -64,49 +74,199 @@ dh::json query_json(PGconn *conn, const std::string &sql) {
 
 }  // namespace
 
+// Where to connect: every operation takes these. (Ordinary string literals: a raw string cannot
+// span the lines of a macro.)
+#define DH_SQL_WHERE                                                                                         \
+    "\"member\": {\"type\": \"string\", \"description\": \"connect to this member only (default: any, "      \
+    "multi-host)\"}, "                                                                                       \
+    "\"conninfo\": {\"type\": \"string\", \"description\": \"a libpq connection string instead of the "      \
+    "target's members\"}, "                                                                                  \
+    "\"dbname\": {\"type\": \"string\", \"default\": \"postgres\"}, "                                        \
+    "\"target_session_attrs\": {\"enum\": [\"any\", \"read-write\", \"read-only\", \"primary\", "            \
+    "\"standby\", "                                                                                          \
+    "\"prefer-standby\"], \"default\": \"any\"}, "                                                           \
+    "\"connect_timeout_s\": {\"type\": \"integer\", \"minimum\": 1, \"maximum\": 3600, \"default\": 2}, "    \
+    "\"statement_timeout_ms\": {\"type\": \"integer\", \"minimum\": 1, \"maximum\": 86400000, \"default\": " \
+    "2000}"
+
+namespace schemas {
+
+constexpr const char *status_params =
+    "{\"type\": \"object\", \"properties\": {" DH_SQL_WHERE "}, \"additionalProperties\": false}";
+constexpr const char *sql_params =
+    "{\"type\": \"object\", \"properties\": {" DH_SQL_WHERE
+    ", \"sql\": {\"type\": \"string\", \"minLength\": 1}}, \"required\": [\"sql\"], "
+    "\"additionalProperties\": false}";
+
+constexpr const char *status_result = R"({
+    "type": "object",
+    "properties": {
+        "in_recovery": {"type": "boolean"},
+        "timeline": {"type": ["integer", "null"]},
+        "wal_replay_paused": {"type": ["boolean", "null"], "description": "null on a primary"},
+        "current_lsn": {"type": ["string", "null"], "description": "null on a replica"},
+        "receive_lsn": {"type": ["string", "null"]},
+        "replay_lsn": {"type": ["string", "null"]},
+        "replay_lag_bytes": {"type": ["number", "null"]},
+        "system_identifier": {"type": "string"},
+        "synchronous_standby_names": {"type": "string"},
+        "replication": {"type": "array", "items": {"type": "object", "properties": {
+            "application_name": {"type": "string"}, "client_addr": {"type": ["string", "null"]},
+            "state": {"type": ["string", "null"]}, "sync_state": {"type": ["string", "null"]},
+            "sent_lsn": {"type": ["string", "null"]}, "write_lsn": {"type": ["string", "null"]},
+            "flush_lsn": {"type": ["string", "null"]}, "replay_lsn": {"type": ["string", "null"]},
+            "replay_lag_bytes": {"type": ["number", "null"]}}}},
+        "server": {"type": ["string", "null"], "description": "address:port as the server sees itself"},
+        "connected_to": {"type": "string", "description": "host:port libpq connected to"}
+    },
+    "required": ["in_recovery", "timeline", "system_identifier", "replication", "connected_to"],
+    "additionalProperties": false
+})";
+
+constexpr const char *rows_result = R"({
+    "type": "object",
+    "properties": {"server": {"type": "string"}, "rows": {"type": "array", "items": {"type": "object"}}},
+    "required": ["server", "rows"],
+    "additionalProperties": false
+})";
+
+constexpr const char *execute_result = R"({
+    "type": "object",
+    "properties": {"server": {"type": "string"}, "command": {"type": "string", "description": "the command tag, e.g. CREATE TABLE"}},
+    "required": ["server", "command"],
+    "additionalProperties": false
+})";
+
+constexpr const char *create_table_params =
+    "{\"type\": \"object\", \"properties\": {" DH_SQL_WHERE
+    ", \"table\": {\"type\": \"string\", \"pattern\": \"^drillhost_[a-z0-9_]{1,40}$\", "
+    "\"description\": \"drillhost_*: a name no user table has\"}, "
+    "\"columns\": {\"type\": \"string\", \"minLength\": 1, \"description\": \"the column list, e.g. id int, "
+    "filler text\"}}, \"required\": [\"table\", \"columns\"], \"additionalProperties\": false}";
+
+constexpr const char *create_table_result = R"({
+    "type": "object",
+    "properties": {"table": {"type": "string"}, "server": {"type": "string"},
+                   "where": {"type": "object", "description": "the connection params: what drop_table needs"}},
+    "required": ["table", "server", "where"],
+    "additionalProperties": false
+})";
+
+// The undo of create_table: the envelope the host gives an undo (plugin_api.h, dh_operation.undo).
+constexpr const char *drop_table_params = R"({
+    "type": "object",
+    "properties": {
+        "record": {"type": "object", "properties": {"table": {"type": "string", "pattern": "^drillhost_[a-z0-9_]{1,40}$"},
+                                                    "where": {"type": "object"}},
+                   "required": ["table", "where"]},
+        "unconfirmed": {"type": "object", "properties": {"table": {"type": "string", "pattern": "^drillhost_[a-z0-9_]{1,40}$"}},
+                        "required": ["table"]}
+    },
+    "additionalProperties": false
+})";
+
+constexpr const char *drop_table_result = R"({
+    "type": "object",
+    "properties": {"table": {"type": "string"}, "server": {"type": "string"}},
+    "required": ["table", "server"],
+    "additionalProperties": false
+})";
+
+}  // namespace schemas
+
+#undef DH_SQL_WHERE
+
+// status and rows only read: they run in a read-only transaction, so a query that would write fails
+// instead of writing. execute is an act: whatever it changes is the caller's to put back.
 struct SqlProbe : dh::Probe {
     static constexpr dh::Info info{
-        "org.drillhost.probe.sql", "sql", "0.1.0",
+        "org.drillhost.probe.sql", "sql", "0.2.0",
         "PostgreSQL over libpq: recovery, timeline, replay, LSNs, replication, or any query",
-        R"json({
-        "type": "object",
-        "properties": {
-            "request": {"enum": ["status", "rows", "execute"], "default": "status",
-                      "description": "status: the member's HA view; rows: the rows of `sql` (a query) as JSON; execute: run `sql` (any statements), give the command tag"},
-            "sql": {"type": "string", "description": "for request=rows and execute"},
-            "member": {"type": "string", "description": "connect to this member only (default: any, multi-host)"},
-            "conninfo": {"type": "string", "description": "a libpq connection string instead of the target's members"},
-            "dbname": {"type": "string", "default": "postgres"},
-            "target_session_attrs": {"enum": ["any", "read-write", "read-only", "primary", "standby", "prefer-standby"],
-                                     "default": "any"},
-            "connect_timeout_s": {"type": "integer", "minimum": 1, "default": 2},
-            "statement_timeout_ms": {"type": "integer", "minimum": 1, "default": 2000}
-        },
-        "additionalProperties": false
-    })json"};
+        R"({"type": "object"})"};
 
-    dh::json sample(dh::Host &host, const dh::json &params) override {
-        auto conn = connect(connect_params(host.target(), params));
-        std::string server = pg_server(conn.get());
-        std::string request = params.value("request", "status");
-        if (request != "status" && !params.contains("sql"))
-            throw dh::Error(DH_ERR_INVALID_ARGUMENT, "request=" + request + " needs sql");
-        if (request == "execute") {  // DDL and DML that a SELECT wrapper would refuse
-            PgResult result(PQexec(conn.get(), params["sql"].get<std::string>().c_str()), &PQclear);
-            auto status = PQresultStatus(result.get());
-            if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK)
-                throw dh::Error(DH_ERR_FAILED, "execute failed: " + pg_error(result.get()));
-            return {{"server", server}, {"command", PQcmdStatus(result.get())}};
+    static constexpr auto operations() {
+        using Op = dh::Operation<SqlProbe>;
+        return std::array{
+            Op{"status", dh::Effect::observe,
+               "The member's HA view: recovery, timeline, replay, LSNs, replication", schemas::status_params,
+               schemas::status_result, &SqlProbe::status},
+            Op{"rows", dh::Effect::observe, "The rows of a query, as JSON, in a read-only transaction",
+               schemas::sql_params, schemas::rows_result, &SqlProbe::rows},
+            Op{"execute", dh::Effect::act, "Runs statements (DDL, DML) and gives the command tag",
+               schemas::sql_params, schemas::execute_result, &SqlProbe::execute},
+            Op{"create_table", dh::Effect::act,
+               "Creates a drillhost_* table; drop_table (the undo) removes it", schemas::create_table_params,
+               schemas::create_table_result, &SqlProbe::create_table, "drop_table"},
+            Op{"drop_table", dh::Effect::act, "Drops the table create_table made, on the primary",
+               schemas::drop_table_params, schemas::drop_table_result, &SqlProbe::drop_table},
+        };
+    }
+
+    // Refuses a table that exists: what it did not create, its undo must not drop.
+    dh::json create_table(dh::Host &host, const dh::json &params) {
+        auto conn = connect(connect_params(host.target(), params), /*read_only=*/false);
+        std::string table = params.at("table");
+        PgResult result(
+            PQexec(conn.get(),
+                   ("CREATE TABLE " + table + " (" + params.at("columns").get<std::string>() + ")").c_str()),
+            &PQclear);
+        if (PQresultStatus(result.get()) != PGRES_COMMAND_OK)
+            throw dh::Error(DH_ERR_FAILED, "create_table " + table + ": " + pg_error(result.get()));
+        dh::json where = dh::json::object();
+        for (const char *key : {"member", "conninfo", "dbname"})
+            if (params.contains(key)) where[key] = params[key];
+        return {{"table", table}, {"server", pg_server(conn.get())}, {"where", where}};
+    }
+
+    // On a writable member (the primary may have moved since create_table), for up to a minute.
+    dh::json drop_table(dh::Host &host, const dh::json &params) {
+        bool unconfirmed = params.contains("unconfirmed");
+        const dh::json &made = params.at(unconfirmed ? "unconfirmed" : "record");
+        std::string table = made.at("table");
+        dh::json where = unconfirmed ? made : made.at("where");
+        where.erase("member");  // wherever the primary is now
+        where["target_session_attrs"] = "read-write";
+        where["statement_timeout_ms"] = 60000;
+        std::string last_error;
+        for (int attempt = 0; attempt < 60; ++attempt) {
+            try {
+                auto conn = connect(connect_params(host.target(), where), /*read_only=*/false);
+                PgResult result(PQexec(conn.get(), ("DROP TABLE IF EXISTS " + table).c_str()), &PQclear);
+                if (PQresultStatus(result.get()) == PGRES_COMMAND_OK)
+                    return {{"table", table}, {"server", pg_server(conn.get())}};
+                last_error = pg_error(result.get());
+            } catch (const dh::Error &e) {
+                last_error = e.what();
+            }
+            host.sleep(std::chrono::seconds(1));
         }
-        if (request == "rows") {
-            auto rows = query_json(conn.get(), "SELECT coalesce(json_agg(t), '[]'::json) FROM (" +
-                                                   params["sql"].get<std::string>() + ") t");
-            return {{"server", server}, {"rows", rows}};
-        }
-        auto status = query_json(conn.get(), status_sql);
-        status["connected_to"] = server;
-        return status;
+        throw dh::Error(DH_ERR_UNAVAILABLE,
+                        "drop_table " + table + ": no writable member for a minute: " + last_error);
+    }
+
+    dh::json status(dh::Host &host, const dh::json &params) {
+        auto conn = connect(connect_params(host.target(), params), /*read_only=*/true);
+        auto result = query_json(conn.get(), status_sql);
+        result["connected_to"] = pg_server(conn.get());
+        return result;
+    }
+
+    dh::json rows(dh::Host &host, const dh::json &params) {
+        auto conn = connect(connect_params(host.target(), params), /*read_only=*/true);
+        auto rows = query_json(conn.get(), "SELECT coalesce(json_agg(t), '[]'::json) FROM (" +
+                                               params.at("sql").get<std::string>() + ") t");
+        return {{"server", pg_server(conn.get())}, {"rows", rows}};
+    }
+
+    // DDL and DML that a SELECT wrapper would refuse.
+    dh::json execute(dh::Host &host, const dh::json &params) {
+        auto conn = connect(connect_params(host.target(), params), /*read_only=*/false);
+        PgResult result(PQexec(conn.get(), params.at("sql").get<std::string>().c_str()), &PQclear);
+        auto status = PQresultStatus(result.get());
+        if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK)
+            throw dh::Error(DH_ERR_FAILED, "execute failed: " + pg_error(result.get()));
+        return {{"server", pg_server(conn.get())}, {"command", PQcmdStatus(result.get())}};
     }
 };
 
-DRILLHOST_PLUGIN("sql", "0.1.0", SqlProbe)
+DRILLHOST_PLUGIN("sql", "0.2.0", SqlProbe)

@@ -14,7 +14,9 @@ namespace drillhost::probes {
 struct Ack {
     uint64_t id = 0;  // the row's sequence number, unique across clients
     int client = 0;
-    double t_ms = 0;  // monotonic time the COMMIT was acknowledged
+    double t_ms = 0;        // monotonic time the COMMIT was acknowledged
+    uint64_t lsn = 0;       // WAL insert position of the row (pg_current_wal_insert_lsn()), 0 unknown
+    uint32_t timeline = 0;  // the primary's timeline when the client connected, 0 unknown
 };
 
 struct FailedCommit {

@@ -1,9 +1,16 @@
 // The writer probe: libpq clients that commit small sequenced rows through a multi-host connection
 // with target_session_attrs=read-write, reconnect at once on any error, and record every
-// acknowledged commit with its monotonic time. From that ledger: RTO, longest gap, failed commits,
-// and (verify) the acknowledged ids missing on the final primary.
+// acknowledged commit with its monotonic time and WAL position. From that ledger: RTO, longest gap,
+// failed commits, and (verify) the acknowledged ids missing on the final primary; into the journal,
+// the run per 100 ms and per timeline (writer_evidence.hpp).
+//
+// Its table is something it creates, so start and run are acts with an undo (drop): the host
+// ledgers the table before it exists and drops it at the end of the drill, or `recover` does after a
+// crash. Tables are named drillhost_writer_<run>_<n>, so an undo that never learnt the name (the
+// process died before start returned) drops exactly the tables of its run.
 #include <drillhost/sdk.hpp>
 
+#include <array>
 #include <atomic>
 #include <chrono>
 #include <memory>
@@ -12,7 +19,9 @@
 #include <thread>
 
 #include "pg_connect.hpp"
+#include "writer_evidence.hpp"
 #include "writer_ledger.hpp"
+#include "writer_schemas.hpp"
 
 namespace dh = drillhost::sdk;
 using Clock = std::chrono::steady_clock;
@@ -36,49 +45,69 @@ void exec_or_throw(PGconn *conn, const std::string &sql) {
         throw dh::Error(DH_ERR_FAILED, sql.substr(0, 60) + ": " + PQresultErrorMessage(r.get()));
 }
 
+// The primary's current timeline: the first 8 hex digits of its WAL file name (0 if it cannot say).
+uint32_t timeline_of(PGconn *conn) {
+    PgResult r(
+        PQexec(conn, "SELECT ('x' || substr(pg_walfile_name(pg_current_wal_lsn()), 1, 8))::bit(32)::int"),
+        &PQclear);
+    if (PQresultStatus(r.get()) != PGRES_TUPLES_OK || PQntuples(r.get()) != 1) return 0;
+    return static_cast<uint32_t>(std::strtoul(PQgetvalue(r.get(), 0, 0), nullptr, 10));
+}
+
+// The run's part of a table name: its id in lower-case letters and digits ("20261125t203420517z5605").
+std::string run_tag(const std::string &run_id) {
+    std::string tag;
+    for (char c : run_id)
+        if ((c >= '0' && c <= '9') || (c >= 'a' && c <= 'z'))
+            tag += c;
+        else if (c >= 'A' && c <= 'Z')
+            tag += static_cast<char>(c - 'A' + 'a');
+    return tag.substr(0, 30);  // PostgreSQL cuts names at 63 bytes
+}
+
 }  // namespace
 
 struct WriterProbe : dh::Probe {
     static constexpr dh::Info info{
-        "org.drillhost.probe.writer", "writer", "0.1.0",
+        "org.drillhost.probe.writer", "writer", "0.2.0",
         "Commits sequenced rows and keeps a ledger of acknowledged commits: RTO, gaps, lost writes",
-        R"json({
-        "type": "object",
-        "properties": {
-            "request": {"enum": ["start", "stop", "verify", "run"], "default": "run",
-                        "description": "start the clients; stop them and analyse; verify acknowledged rows on the final primary; run = start, wait duration_s, stop, verify"},
-            "clients": {"type": "integer", "minimum": 1, "maximum": 64, "default": 2},
-            "rate_hz": {"type": "number", "minimum": 0, "default": 200, "description": "commits per second per client; 0: as fast as possible"},
-            "duration_s": {"type": "number", "minimum": 0, "default": 10},
-            "fault_ms": {"type": "number", "description": "stop/run: the fault's time on the drill's clock (host.now_ms), for RTO; default: where the longest gap began"},
-            "verify_timeout_s": {"type": "number", "minimum": 1, "default": 60},
-            "after_ms": {"type": "number", "description": "verify: also count the lost writes acknowledged at or after this time (host.now_ms), as lost_after"}
-        },
-        "additionalProperties": false
-    })json"};
+        R"({"type": "object"})"};
+
+    static constexpr auto operations() {
+        namespace s = drillhost::probes::schemas;
+        using Op = dh::Operation<WriterProbe>;
+        constexpr auto act = dh::Effect::act;
+        return std::array{
+            Op{"run", act, "start, wait duration_s, stop, verify", s::run_params, s::run_result,
+               &WriterProbe::run, "drop"},
+            Op{"start", act, "Creates the writer's table and starts the clients", s::start_params,
+               s::start_result, &WriterProbe::start, "drop"},
+            Op{"stop", act, "Stops the clients; RTO, gaps and failed commits; journals the series and WAL",
+               s::stop_params, s::stop_result, &WriterProbe::stop},
+            Op{"verify", dh::Effect::observe, "The acknowledged commits missing on the final primary",
+               s::verify_params, s::verify_result, &WriterProbe::verify},
+            Op{"drop", act, "Drops the table start or run created", s::drop_params, s::drop_result,
+               &WriterProbe::drop},
+        };
+    }
 
     ~WriterProbe() override { stop_clients(); }
 
-    dh::json sample(dh::Host &host, const dh::json &params) override {
-        std::string request = params.value("request", "run");
-        if (request == "start") return start(host, params);
-        if (request == "stop") return stop(params);
-        if (request == "verify") return verify(host, params);
+    dh::json run(dh::Host &host, const dh::json &params) {
         dh::json started = start(host, params);
         host.sleep(std::chrono::milliseconds(static_cast<int64_t>(params.value("duration_s", 10.0) * 1000)));
-        dh::json result = stop(params);
+        dh::json result = stop(host, params);
         result["verify"] = verify(host, params);
         result["table"] = started["table"];
         return result;
     }
 
-  private:
     dh::json start(dh::Host &host, const dh::json &params) {
         if (running_)
             throw dh::Error(DH_ERR_INVALID_ARGUMENT, "the writer is already running; stop it first");
         target_ = host.target();
         std::random_device random;
-        table_ = "drillhost_writer_" + std::to_string(random() % 1000000000);
+        table_ = "drillhost_writer_" + run_tag(host.run_id()) + "_" + std::to_string(random() % 1000000);
         auto conn = connect_primary(target_, 5);
         if (PQstatus(conn.get()) != CONNECTION_OK)
             throw dh::Error(DH_ERR_UNAVAILABLE, "writer: no writable member: " + pg_error(conn.get()));
@@ -97,58 +126,9 @@ struct WriterProbe : dh::Probe {
         return {{"table", table_}, {"clients", clients}, {"started_ms", origin_host_ms_}};
     }
 
-    double now_ms() const {
-        return origin_host_ms_ + std::chrono::duration<double, std::milli>(Clock::now() - origin_).count();
-    }
-
-    void client_loop(int client, double rate_hz) {
-        PgConnection conn(nullptr, &PQfinish);
-        auto period =
-            rate_hz > 0 ? std::chrono::duration<double>(1.0 / rate_hz) : std::chrono::duration<double>(0);
-        auto next = Clock::now();
-        while (running_) {
-            if (!conn || PQstatus(conn.get()) != CONNECTION_OK) {
-                conn = connect_primary(target_, 2);
-                if (PQstatus(conn.get()) != CONNECTION_OK) {
-                    record_failure(client, "connect: " + pg_error(conn.get()));
-                    conn.reset();
-                    std::this_thread::sleep_for(
-                        std::chrono::milliseconds(5));  // no hot spin while nobody answers
-                    continue;
-                }
-            }
-            uint64_t id = ++next_id_;
-            std::string sql = "INSERT INTO " + table_ + " VALUES (" + std::to_string(id) + ", " +
-                              std::to_string(client) + ", " + std::to_string(now_ms()) + ")";
-            PgResult r(PQexec(conn.get(), sql.c_str()), &PQclear);
-            if (PQresultStatus(r.get()) == PGRES_COMMAND_OK) {
-                std::lock_guard lock(mutex_);
-                acks_.push_back({id, client, now_ms()});
-            } else {
-                record_failure(client, PQresultErrorMessage(r.get()));
-                conn.reset();  // reconnect at once: the primary may have moved
-            }
-            if (rate_hz > 0) {
-                next += std::chrono::duration_cast<Clock::duration>(period);
-                std::this_thread::sleep_until(next);
-            }
-        }
-    }
-
-    void record_failure(int client, std::string error) {
-        while (!error.empty() && error.back() == '\n') error.pop_back();
-        std::lock_guard lock(mutex_);
-        failures_.push_back({client, now_ms(), error});
-    }
-
-    void stop_clients() {
-        running_ = false;
-        for (auto &t : threads_) t.join();
-        threads_.clear();
-    }
-
-    dh::json stop(const dh::json &params) {
+    dh::json stop(dh::Host &host, const dh::json &params) {
         stop_clients();
+        double stopped_ms = now_ms();
         std::lock_guard lock(mutex_);
         // Without a fault time (an operator causing the fault by hand), the fault is taken to be
         // where the longest outage began: the last acknowledged commit before it.
@@ -157,12 +137,19 @@ struct WriterProbe : dh::Probe {
         if (params.contains("fault_ms")) {
             fault_ms = params["fault_ms"];
         } else {
-            fault_ms = drillhost::probes::analyse(acks_, failures_, origin_host_ms_).longest_gap_start_ms;
+            fault_ms = analyse(acks_, failures_, origin_host_ms_).longest_gap_start_ms;
             fault_source = "start of the longest gap (no fault_ms given)";
         }
-        auto a = drillhost::probes::analyse(acks_, failures_, fault_ms);
+        auto a = analyse(acks_, failures_, fault_ms);
         dh::json first_errors = dh::json::array();
         for (size_t i = 0; i < failures_.size() && i < 5; ++i) first_errors.push_back(failures_[i].error);
+        dh::json wal = writer_wal(acks_);
+        // The evidence, for whatever reads the journal later (reports, re-checks).
+        dh::json series = writer_series(acks_, failures_, origin_host_ms_, stopped_ms);
+        series["table"] = table_;
+        host.event("writer.series", series);
+        wal["table"] = table_;
+        host.event("writer.wal", wal);
         return {{"acknowledged", a.acknowledged},
                 {"failed_commits", a.failed},
                 {"failed_before_fault", a.failed_before_fault},
@@ -173,7 +160,8 @@ struct WriterProbe : dh::Probe {
                 {"ack_interval_p99_ms", a.ack_interval_p99_ms},
                 {"fault_ms", fault_ms},
                 {"fault_source", fault_source},
-                {"first_errors", first_errors}};
+                {"first_errors", first_errors},
+                {"timelines", wal["timelines"]}};
     }
 
     // Reads the final primary only once it is out of recovery, or loss would be over-reported.
@@ -209,15 +197,120 @@ struct WriterProbe : dh::Probe {
         throw dh::Error(DH_ERR_UNAVAILABLE, "verify: no promoted primary answered in time: " + last_error);
     }
 
+    // The undo of start and run: {"record": {"table": ...}}, or {"unconfirmed": ...} when the table's
+    // name was never returned: then every table of this run. Waits for a writable primary (the
+    // drill may have just failed it over); idempotent (IF EXISTS).
+    dh::json drop(dh::Host &host, const dh::json &params) {
+        std::vector<std::string> tables;
+        std::string pattern;
+        if (params.contains("record"))
+            tables.push_back(params["record"].at("table"));
+        else
+            pattern = "drillhost_writer_" + run_tag(host.run_id()) + "_%";
+        dh::json target = host.target();
+        auto deadline = Clock::now() + std::chrono::seconds(60);
+        std::string last_error;
+        for (;;) {
+            auto conn = connect_primary(target, 2);
+            if (PQstatus(conn.get()) == CONNECTION_OK) {
+                try {
+                    if (!pattern.empty()) tables = tables_like(conn.get(), pattern);
+                    for (const auto &table : tables)
+                        exec_or_throw(conn.get(), "DROP TABLE IF EXISTS " + table);
+                    return {{"dropped", tables}, {"primary", pg_server(conn.get())}};
+                } catch (const dh::Error &e) {
+                    last_error = e.what();
+                }
+            } else {
+                last_error = pg_error(conn.get());
+            }
+            if (Clock::now() >= deadline)
+                throw dh::Error(DH_ERR_UNAVAILABLE, "drop: no writable primary in 60 s: " + last_error);
+            host.sleep(std::chrono::milliseconds(500));
+        }
+    }
+
+  private:
+    static std::vector<std::string> tables_like(PGconn *conn, const std::string &pattern) {
+        const char *values[] = {pattern.c_str()};
+        PgResult r(
+            PQexecParams(conn,
+                         "SELECT quote_ident(relname) FROM pg_class WHERE relkind = 'r' AND relname LIKE $1 "
+                         "AND pg_table_is_visible(oid)",
+                         1, nullptr, values, nullptr, nullptr, 0),
+            &PQclear);
+        if (PQresultStatus(r.get()) != PGRES_TUPLES_OK)
+            throw dh::Error(DH_ERR_FAILED,
+                            std::string("listing the writer's tables: ") + PQresultErrorMessage(r.get()));
+        std::vector<std::string> names;
+        for (int i = 0; i < PQntuples(r.get()); ++i) names.emplace_back(PQgetvalue(r.get(), i, 0));
+        return names;
+    }
+
+    double now_ms() const {
+        return origin_host_ms_ + std::chrono::duration<double, std::milli>(Clock::now() - origin_).count();
+    }
+
+    void client_loop(int client, double rate_hz) {
+        PgConnection conn(nullptr, &PQfinish);
+        uint32_t timeline = 0;
+        auto period =
+            rate_hz > 0 ? std::chrono::duration<double>(1.0 / rate_hz) : std::chrono::duration<double>(0);
+        auto next = Clock::now();
+        while (running_) {
+            if (!conn || PQstatus(conn.get()) != CONNECTION_OK) {
+                conn = connect_primary(target_, 2);
+                if (PQstatus(conn.get()) != CONNECTION_OK) {
+                    record_failure(client, "connect: " + pg_error(conn.get()));
+                    conn.reset();
+                    std::this_thread::sleep_for(
+                        std::chrono::milliseconds(5));  // no hot spin while nobody answers
+                    continue;
+                }
+                timeline = timeline_of(conn.get());  // a primary's timeline holds while it stays primary
+            }
+            uint64_t id = ++next_id_;
+            // The WAL position comes back with the insert: no extra round trip per commit.
+            std::string sql = "INSERT INTO " + table_ + " VALUES (" + std::to_string(id) + ", " +
+                              std::to_string(client) + ", " + std::to_string(now_ms()) +
+                              ") RETURNING pg_current_wal_insert_lsn()";
+            PgResult r(PQexec(conn.get(), sql.c_str()), &PQclear);
+            if (PQresultStatus(r.get()) == PGRES_TUPLES_OK && PQntuples(r.get()) == 1) {
+                uint64_t lsn = parse_lsn(PQgetvalue(r.get(), 0, 0)).value_or(0);
+                std::lock_guard lock(mutex_);
+                acks_.push_back({id, client, now_ms(), lsn, timeline});
+            } else {
+                record_failure(client, PQresultErrorMessage(r.get()));
+                conn.reset();  // reconnect at once: the primary may have moved
+            }
+            if (rate_hz > 0) {
+                next += std::chrono::duration_cast<Clock::duration>(period);
+                std::this_thread::sleep_until(next);
+            }
+        }
+    }
+
+    void record_failure(int client, std::string error) {
+        while (!error.empty() && error.back() == '\n') error.pop_back();
+        std::lock_guard lock(mutex_);
+        failures_.push_back({client, now_ms(), error});
+    }
+
+    void stop_clients() {
+        running_ = false;
+        for (auto &t : threads_) t.join();
+        threads_.clear();
+    }
+
     dh::json loss_report(const dh::json &params, const std::vector<uint64_t> &present,
                          const std::string &server, bool table_missing) {
         std::lock_guard lock(mutex_);
-        auto lost = drillhost::probes::lost_ids(acks_, present);
+        auto lost = lost_ids(acks_, present);
         dh::json sample = dh::json::array();
         for (size_t i = 0; i < lost.size() && i < 100; ++i) sample.push_back(lost[i]);
         dh::json after = nullptr;  // lost acks at or after params.after_ms
         if (params.contains("after_ms"))
-            after = drillhost::probes::acknowledged_after(acks_, lost, params["after_ms"].get<double>());
+            after = acknowledged_after(acks_, lost, params["after_ms"].get<double>());
         return {{"lost", lost.size()},
                 {"lost_after", after},
                 {"lost_ids", sample},
@@ -239,4 +332,4 @@ struct WriterProbe : dh::Probe {
     Clock::time_point origin_;
 };
 
-DRILLHOST_PLUGIN("writer", "0.1.0", WriterProbe)
+DRILLHOST_PLUGIN("writer", "0.2.0", WriterProbe)

@@ -283,6 +283,21 @@ void check_dynamic_config(const sb::SandboxState &state, const Baseline &baselin
         found.push_back("maintenance mode is on (/cluster says pause)");
 }
 
+// What an act of a drill creates and its undo removes (issue 15): drillhost_* and pgbench_* tables.
+// Tables replicate, so the first member that answers tells.
+void check_tables(const sb::SandboxState &state, std::vector<std::string> &found) {
+    for (const auto &m : state.members) {
+        auto tables =
+            psql_value(state, m,
+                       "SELECT coalesce(string_agg(relname, ', ' ORDER BY relname), '') FROM pg_class "
+                       "WHERE relkind = 'r' AND (relname LIKE 'drillhost\\_%' OR relname LIKE "
+                       "'pgbench\\_%')");
+        if (!tables) continue;
+        if (!tables->empty()) found.push_back("tables left in the database: " + *tables);
+        return;
+    }
+}
+
 void check_patroni_yml(const sb::SandboxState &state, const Baseline &baseline,
                        std::vector<std::string> &found) {
     for (const auto &m : state.members) {
@@ -335,6 +350,7 @@ std::vector<std::string> find_leftovers(const sb::SandboxState &state, const Bas
     check_processes_left(state, baseline, options.state_dir, found);
     check_dynamic_config(state, baseline, found);
     check_patroni_yml(state, baseline, found);
+    check_tables(state, found);
     check_member_files(state, baseline, found);
     check_state_dir(options.state_dir, found);
     check_tmp_files(baseline, found);

@@ -53,7 +53,7 @@ TEST_CASE("--version names the plugin ABI") {
     Sandbox s;
     auto r = s.drillhost({"--version"});
     CHECK(r.exit_code == 0);
-    CHECK(contains(r.out, "plugin ABI 1.2"));
+    CHECK(contains(r.out, "plugin ABI 1.3"));
 }
 
 TEST_CASE("list shows the examples") {
@@ -79,7 +79,7 @@ TEST_CASE("broken plugins are reported and the others still load") {
 TEST_CASE("an example built for ABI major + 1 is refused with both versions named") {
     Sandbox s;
     auto r = s.drillhost({"--load", std::string(FIXTURE_DIR) + "/abi_major_next.so", "list"});
-    CHECK(contains(r.err, "built for plugin ABI 2.2, this host implements ABI 1.2"));
+    CHECK(contains(r.err, "built for plugin ABI 2.3, this host implements ABI 1.3"));
     CHECK_FALSE(contains(r.out, "org.drillhost.example.c-hello"));
 }
 

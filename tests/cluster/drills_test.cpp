@@ -1,5 +1,8 @@
 // The drills against the embedded cluster, run as an operator runs them, with their verdicts
 // asserted, and each checker shown failing when the cluster really misbehaves.
+#include <fstream>
+#include <set>
+
 #include "drill_runs.hpp"
 
 TEST_CASE("cluster-status: both views agree on a healthy cluster, and `drillhost status` shows it") {
@@ -49,6 +52,23 @@ TEST_CASE("switchover: now and scheduled, the candidate leads on the next timeli
     CHECK(measurement(now, "acknowledged_writes") > 100);
     CHECK(measurement(now, "unavailability") > 0);
     CHECK(measurement(now, "split_brain") == 0);
+
+    // Role samples in the journal (docs/ledger.md, "Role samples"): the leader changes between two.
+    std::set<std::string> leaders;
+    size_t role_events = 0;
+    for (const auto &entry : fs::directory_iterator(s.state_dir / "runs")) {
+        std::ifstream in(entry.path());
+        for (std::string line; std::getline(in, line);) {
+            auto e = json::parse(line);
+            if (e.value("name", "") != "roles") continue;
+            ++role_events;
+            CHECK(e["details"]["version"] == 1);
+            for (const auto &[name, m] : e["details"]["members"].items())
+                if (m["role"] == "leader") leaders.insert(name);
+        }
+    }
+    CHECK(role_events >= 2);
+    CHECK(leaders.size() == 2);  // the old leader, then the candidate
 
     auto scheduled = run_drill(s, {"switchover", "-p", "scheduled_in_s=3"});
     INFO(scheduled.dump());

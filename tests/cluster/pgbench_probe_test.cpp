@@ -1,6 +1,8 @@
-// The pgbench probe against the embedded cluster: init, a select-only run on one replica with its
-// series and summary, a read-write run cut by a switchover (clients abort: exit status 2, decoded),
-// and no pgbench (nor its script) left behind when drillhost is killed.
+// The pgbench probe against the embedded cluster: init (an act undone at once from the command
+// line, refused on tables it did not make), a select-only run on one replica with its series and
+// summary, a read-write run cut by a switchover (clients abort: exit status 2, decoded), and no
+// pgbench (nor its script) left behind when drillhost is killed. The runs use tables the test makes
+// itself (pgbench -i), as a user's own would be: `probe pgbench init` leaves none behind.
 #include <signal.h>
 
 #include <nlohmann/json.hpp>
@@ -21,6 +23,15 @@ json pgbench(const Sandbox &s, std::vector<std::string> args) {
     return json::parse(r.out);
 }
 
+// pgbench's tables made by the test itself on the primary, as a user would have them.
+void own_tables(const sb::SandboxState &state, int scale = 1) {
+    const auto &primary = state.member(current_leader(state));
+    auto out =
+        shell("PGPASSWORD='" + state.superuser_password + "' pgbench -i -q -s " + std::to_string(scale) +
+              " 'host=" + primary.address + " user=postgres dbname=postgres' 2>&1; echo rc=$?");
+    REQUIRE_MESSAGE(contains(out, "rc=0"), out);
+}
+
 bool pgbench_running() {
     return !shell("pgrep -f '[d]rillhost-pgbench'").empty();
 }
@@ -30,11 +41,27 @@ bool pgbench_running() {
 TEST_CASE("pgbench: init, then select-only on one replica gives a series and pgbench's summary") {
     Sandbox s;
     auto state = s.up();
-    auto init = pgbench(s, {"init", "-p", "scale=2"});
-    CHECK(init["exit"]["code"] == 0);
     std::string primary = current_leader(state);
     const auto &replica = state.members[primary == "pg-1" ? 1 : 0];
-    CHECK(contains(shell(psql(state, replica) + " -Atc 'SELECT count(*) FROM pgbench_accounts'"), "200000"));
+    auto no_tables = [&] {
+        return contains(
+            shell(psql(state, replica) + " -Atc \"SELECT to_regclass('pgbench_accounts') IS NULL\""), "t");
+    };
+    // From the command line, init is an act undone before the command returns: nothing is left.
+    auto init = pgbench(s, {"init", "-p", "scale=2"});
+    CHECK(init["exit"]["code"] == 0);
+    CHECK(init["connection"].is_object());
+    CHECK(eventually(no_tables, std::chrono::seconds(5)));
+
+    own_tables(state, 2);
+    CHECK(eventually([&] {
+        return contains(shell(psql(state, replica) + " -Atc 'SELECT count(*) FROM pgbench_accounts'"),
+                        "200000");
+    }));
+    // Tables it did not make: init refuses them (pgbench -i would replace them, drop would remove them).
+    auto refused = s.drillhost({"--load", plugins, "probe", "pgbench", "init"});
+    CHECK(refused.exit_code == 3);
+    CHECK_MESSAGE(contains(refused.err, "already exist"), refused.err);
 
     auto run = pgbench(s, {"run", "-p", "builtin=select-only", "-p", "duration_s=3", "-p",
                            "member=" + replica.name, "-p", "target_session_attrs=any"});
@@ -59,15 +86,15 @@ TEST_CASE("pgbench: init, then select-only on one replica gives a series and pgb
     CHECK(custom["summary"]["transaction_type"] == "-");
     CHECK(custom["summary"]["transactions"].get<long>() > 10);
 
-    pgbench(s, {"drop"});
-    CHECK(contains(shell(psql(state, replica) + " -Atc \"SELECT to_regclass('pgbench_accounts') IS NULL\""),
-                   "t"));
+    // drop is init's undo: given init's record, it removes the tables (here the test's own).
+    pgbench(s, {"drop", "-p", "record=" + json{{"connection", json::object()}}.dump()});
+    CHECK(eventually(no_tables, std::chrono::seconds(5)));
 }
 
 TEST_CASE("pgbench: a switchover aborts its clients, and the exit status says so") {
     Sandbox s;
     auto state = s.up();
-    pgbench(s, {"init"});
+    own_tables(state);
     DrillhostProcess run({"--state-dir", s.state_dir.string(), "--load", plugins, "--format", "json", "probe",
                           "pgbench", "run", "-p", "duration_s=20"},
                          s.dir.path());
@@ -87,8 +114,7 @@ TEST_CASE("pgbench: a switchover aborts its clients, and the exit status says so
 
 TEST_CASE("pgbench: killing drillhost leaves neither pgbench loading the cluster nor its script in /tmp") {
     Sandbox s;
-    s.up();
-    pgbench(s, {"init"});
+    own_tables(s.up());
     auto temp_files_before = drillhost_temp_files();
     DrillhostProcess run({"--state-dir", s.state_dir.string(), "--load", plugins, "probe", "pgbench", "run",
                           "-p", "duration_s=60", "-p", "script=SELECT 1;"},

@@ -88,4 +88,24 @@ TEST_CASE("run --all: every drill, least disruptive first, verdicts as measured,
         for (const auto &l : lines) verdicts += l["type"] == "verdict" && l["drill"] == d["drill"];
         CHECK(verdicts == d["assertions"].size());
     }
+
+    // Nothing drillhost made is left on any member (issue 15): no drillhost_* or pgbench_* table,
+    // drillhost role or slot. Tables replicate, so a member that does not answer (left stopped by
+    // network-partition on 3.0.2, see above) holds nothing the others do not show.
+    auto state = sb::load_state(s.state_dir);
+    REQUIRE(state.has_value());
+    std::string left;
+    eventually(
+        [&] {
+            left = drillhost_objects(*state);
+            return left.empty();
+        },
+        std::chrono::seconds(30));
+    size_t silent = 0;
+    for (size_t at = left.find("no answer"); at != std::string::npos; at = left.find("no answer", at + 1))
+        ++silent;
+    CHECK_MESSAGE(silent < state->members.size(), left);
+    CHECK_MESSAGE(left.find("table ") == std::string::npos, left);
+    CHECK_MESSAGE(left.find("role ") == std::string::npos, left);
+    CHECK_MESSAGE(left.find("slot ") == std::string::npos, left);
 }

@@ -75,6 +75,46 @@ inline std::string psql(const sb::SandboxState &state, const sb::Member &member)
            " user=postgres dbname=postgres password=" + state.superuser_password + "' -X -v ON_ERROR_STOP=1";
 }
 
+// What a member holds that a drill could leave behind or an observation could change, one line per
+// object: tables (every schema but the system ones), roles, replication slots, settings not at their
+// default (session and client ones aside: they are the connection's), and when the postmaster started.
+// "" when the member does not answer.
+inline std::string member_objects(const sb::SandboxState &state, const sb::Member &member) {
+    const char *query =
+        "SELECT string_agg(x, E'\\n' ORDER BY x) FROM ("
+        " SELECT 'table ' || n.nspname || '.' || c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = "
+        "c.relnamespace WHERE c.relkind IN ('r', 'p', 'v', 'm', 'S') AND n.nspname NOT IN ('pg_catalog', "
+        "'information_schema') AND n.nspname NOT LIKE 'pg_toast%'"
+        " UNION ALL SELECT 'role ' || rolname FROM pg_roles"
+        " UNION ALL SELECT 'slot ' || slot_name FROM pg_replication_slots"
+        " UNION ALL SELECT 'setting ' || name || '=' || setting FROM pg_settings WHERE source NOT IN "
+        "('default', 'session', 'client')"
+        " UNION ALL SELECT 'postmaster ' || pg_postmaster_start_time()) t(x)";
+    return shell(psql(state, member) + " -At -c \"" + query + "\" 2>/dev/null");
+}
+
+// The objects drillhost's own name for things would mark: drillhost_* and pgbench_* tables,
+// drillhost* roles and slots, one per line with the member's name ("" when there are none).
+inline std::string drillhost_objects(const sb::SandboxState &state) {
+    std::string found;
+    for (const auto &m : state.members) {
+        std::string objects = member_objects(state, m);
+        if (objects.empty()) found += m.name + ": no answer\n";
+        size_t start = 0;
+        while (start < objects.size()) {
+            size_t end = objects.find('\n', start);
+            std::string line =
+                objects.substr(start, end == std::string::npos ? std::string::npos : end - start);
+            start = end == std::string::npos ? objects.size() : end + 1;
+            bool ours = contains(line, "table public.drillhost_") ||
+                        contains(line, "table public.pgbench_") || contains(line, "role drillhost") ||
+                        contains(line, "slot drillhost");
+            if (ours) found += m.name + ": " + line + "\n";
+        }
+    }
+    return found;
+}
+
 struct Sandbox;
 // A switchover from the current leader to another member through the patroni-rest probe, retried
 // for a few seconds (right after bring-up Patroni may still refuse with 412). Returns the candidate.

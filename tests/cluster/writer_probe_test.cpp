@@ -43,6 +43,33 @@ TEST_CASE("writer: a switchover loses no acknowledged write, and the gap is meas
     CHECK(result["fault_source"] == "start of the longest gap (no fault_ms given)");
     CHECK(result["rto_ms"] == result["longest_gap_ms"]);
     CHECK(result["failed_commits"].get<int>() > 0);  // the old primary refused or dropped some
+
+    // The evidence in the journal (docs/ledger.md, "The writer's evidence"): per 100 ms, and per
+    // timeline with WAL positions: the switchover shows as a second timeline.
+    json series, wal;
+    for (const auto &entry : fs::directory_iterator(s.state_dir / "runs")) {
+        std::ifstream in(entry.path());
+        for (std::string line; std::getline(in, line);) {
+            auto e = json::parse(line);
+            if (e.value("name", "") == "writer.series") series = e["details"];
+            if (e.value("name", "") == "writer.wal") wal = e["details"];
+        }
+    }
+    REQUIRE(series.is_object());
+    REQUIRE(wal.is_object());
+    CHECK(series["version"] == 1);
+    CHECK(series["buckets"].size() >= 90);  // 10 s in 100 ms buckets
+    size_t acknowledged = 0, empty = 0;
+    for (const auto &row : series["buckets"]) {
+        acknowledged += row[1].get<size_t>();
+        empty += row[1] == 0;
+    }
+    CHECK(acknowledged == result["acknowledged"].get<size_t>());
+    CHECK(empty >= 1);  // the switchover's gap
+    REQUIRE(wal["timelines"].size() == 2);
+    CHECK(wal["timelines"][1]["timeline"].get<int>() == wal["timelines"][0]["timeline"].get<int>() + 1);
+    CHECK(wal["timelines"][0]["last"]["lsn"].is_string());
+    CHECK(wal["timelines"][1]["first"]["lsn"].is_string());
 }
 
 TEST_CASE("writer: an acknowledged row deleted behind its back is reported lost") {

@@ -15,8 +15,11 @@
 //     c0  component table size (index into component_sizes); 0xff: the table is NULL
 //     c1  descriptor size (index into descriptor_sizes); 0xff: no descriptor
 //     c2  kind = b % 5 (0 and 4 are not kinds); c2 / 5: impact - 2
-//     c3  function bits: create, destroy, last_error, run, inject, revert, sample
-//   strings: plugin name, plugin version, then per component id, name, version, summary, schema.
+//     c3  function bits: create, destroy, last_error, run, inject, revert, sample; bit 7: the
+//         component declares two operations (ABI 1.3), of effects c2 / 25 % 4 and (c2 / 25 + 1) % 4,
+//         with tables of full size when (c1 / 8) % 2, else only a struct_size
+//   strings: plugin name, plugin version, then per component id, name, version, summary, schema,
+//   and with operations, per operation name, summary, params schema, result schema, undo.
 //   A string the input does not reach is NULL.
 #include <drillhost/core/errors.hpp>
 #include <drillhost/core/loader.hpp>
@@ -48,7 +51,9 @@ constexpr size_t component_sizes[] = {0,
                                       offsetof(dh_component, sample),
                                       offsetof(dh_component, sample) + sizeof(void *),
                                       sizeof(dh_component),
-                                      sizeof(dh_component) + 64};
+                                      sizeof(dh_component) + 64,
+                                      offsetof(dh_component, operations),
+                                      offsetof(dh_component, invoke)};
 constexpr size_t descriptor_sizes[] = {0,
                                        sizeof(uint32_t),
                                        offsetof(dh_descriptor, id),
@@ -80,6 +85,9 @@ dh_status fake_revert(dh_instance *, const dh_host *, const char *, uint32_t) {
 dh_status fake_sample(dh_instance *, const dh_host *, const char *, const char **) {
     return DH_OK;
 }
+dh_status fake_invoke(dh_instance *, const dh_host *, const char *, const char *, const char **) {
+    return DH_OK;
+}
 
 // Owns every block of one input's synthetic plugin.
 class Arena {
@@ -93,6 +101,10 @@ class Arena {
         auto &block = blocks_.emplace_back(new char[bytes]);
         std::memcpy(block.get(), &full, bytes);
         return reinterpret_cast<const Table *>(block.get());
+    }
+    const dh_operation **operation_pointers(size_t count) {
+        auto &block = blocks_.emplace_back(new char[std::max<size_t>(1, count) * sizeof(void *)]);
+        return reinterpret_cast<const dh_operation **>(block.get());
     }
     const dh_component **pointers(size_t count) {
         auto &block = blocks_.emplace_back(new char[std::max<size_t>(1, count) * sizeof(void *)]);
@@ -171,6 +183,23 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         component.inject = f & 16 ? fake_inject : nullptr;
         component.revert = f & 32 ? fake_revert : nullptr;
         component.sample = f & 64 ? fake_sample : nullptr;
+        if (f & 128) {  // ABI 1.3: two declared operations, any text in them
+            auto **operations = arena.operation_pointers(2);
+            for (int o = 0; o < 2; ++o) {
+                dh_operation op{};
+                op.name = in.text();
+                op.effect = static_cast<dh_effect>((bytes[i].kind / 25 + o) % 4);
+                op.summary = in.text();
+                op.params_schema = in.text();
+                op.result_schema = in.text();
+                op.undo = in.text();
+                operations[o] =
+                    arena.table(op, bytes[i].descriptor % 2 ? sizeof(dh_operation) : sizeof(uint32_t));
+            }
+            component.operation_count = 2;
+            component.operations = operations;
+            component.invoke = fake_invoke;
+        }
         components[i] =
             bytes[i].table == 0xff ? nullptr : arena.table(component, pick(component_sizes, bytes[i].table));
     }
@@ -190,6 +219,11 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
             if (c.id.empty() || c.id.size() > max_component_id_bytes || !c.validator || c.table == nullptr ||
                 !c.schema.is_object())
                 std::abort();
+        for (const auto &c : loaded.components)
+            for (const auto &op : c.operations)
+                if (op.name.empty() || !op.params || !op.result ||
+                    (!op.undo.empty() && (op.effect != DH_EFFECT_ACT || !c.operation(op.undo))))
+                    std::abort();
     } catch (const InfraError &) {
     }
     return 0;

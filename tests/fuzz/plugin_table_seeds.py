@@ -37,6 +37,11 @@ seeds = {
         '"properties":{"from":{"$ref":"#/definitions/host"},"to":{"$ref":"#/definitions/host"},'
         '"tags":{"patternProperties":{"^x-":{"type":"string"}}}}}')),
     "long-id": seed([component(DRILL)], strings("org.drillhost." + "x" * 300)),
+    # ABI 1.3: a probe declaring an observe and an act (kind byte 28: probe, /25 = 1), full tables.
+    "operations": seed([bytes([FULL, IMPACT + 8, 28, FUNCTIONS[PROBE] | 128])],
+                       strings("org.drillhost.fuzz.ops")
+                       + ["look", "looks", '{"type":"object"}', '{"type":"object"}', "",
+                          "make", "makes", '{"type":"object"}', '{"type":"object"}', "look"]),
     "null-table": seed([bytes([0xff, 0, 0, 0]), component(DRILL)], strings("") + strings("org.drillhost.fuzz.b")),
 }
 

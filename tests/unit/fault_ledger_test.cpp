@@ -273,10 +273,10 @@ dh_status revert_works(dh_instance *, const dh_host *, const char *, uint32_t) {
 
 const dh_component bad_utf8_table = {
     sizeof(dh_component), nullptr, fake_create, fake_destroy, fake_last_error, nullptr, nullptr,
-    revert_fails_badly,   nullptr};
+    revert_fails_badly,   nullptr, 0,           nullptr,      nullptr};
 const dh_component working_table = {
     sizeof(dh_component), nullptr, fake_create, fake_destroy, fake_last_error, nullptr, nullptr,
-    revert_works,         nullptr};
+    revert_works,         nullptr, 0,           nullptr,      nullptr};
 
 Registry fake_registry() {
     LoadedPlugin plugin;
@@ -326,4 +326,55 @@ TEST_CASE("a revert error that is not valid UTF-8 is recorded readably and recov
     CHECK(entries[0].last_error == valid_utf8(entries[0].last_error));
     CHECK(entries[0].last_error.find("is not UTF-8") != std::string::npos);
     for (const auto &message : logged) CHECK(message == valid_utf8(message));
+}
+
+TEST_CASE(
+    "a cleanup record (ABI 1.3) is written before the act and replays with its component, act and undo") {
+    TempDir dir;
+    auto ledger = FaultLedger::create(dir.path(), "run-cleanup");
+    uint64_t fault = ledger.record_intent("org.x.inj", "/i.so", "d", {{"host", "pg-1"}});
+    uint64_t cleanup =
+        ledger.record_cleanup_intent("org.x.writer", "/w.so", "d", "start", "drop", {{"clients", 2}});
+    auto after_crash = replay_ledger(read_file(ledger.path()), "ledger");
+    REQUIRE(after_crash.size() == 2);
+    CHECK_FALSE(after_crash[0].cleanup());
+    CHECK(after_crash[1].cleanup());
+    CHECK(after_crash[1].injector == "org.x.writer");
+    CHECK(after_crash[1].operation == "start");
+    CHECK(after_crash[1].undo == "drop");
+    CHECK(after_crash[1].state == FaultEntry::State::intent);  // open, undone unconfirmed after a crash
+    ledger.record_applied(cleanup, {{"table", "drillhost_writer_r_1"}});
+    auto open = ledger.open_faults();
+    REQUIRE(open.size() == 2);
+    CHECK(open[0].id == cleanup);  // newest first: the table goes before the fault is reverted
+    CHECK(open[1].id == fault);
+    // The file says which is which: a fault names its injector, a cleanup record its component.
+    std::string text = read_file(ledger.path());
+    CHECK(text.find(R"("injector":"org.x.inj")") != std::string::npos);
+    CHECK(text.find(R"("component":"org.x.writer")") != std::string::npos);
+    CHECK(text.find(R"("undo":"drop")") != std::string::npos);
+}
+
+TEST_CASE(
+    "a ledger of ABI 1.2 (faults only) still replays; a line with both injector and undo is malformed") {
+    std::string old = open_line +
+                      R"({"op":"intent","fault":1,"injector":"i","plugin":"/p.so","drill":"d","params":{}})"
+                      "\n"
+                      R"({"op":"applied","fault":1,"record":{"r":1}})"
+                      "\n";
+    auto entries = replay_ledger(old, "old.jsonl");
+    REQUIRE(entries.size() == 1);
+    CHECK_FALSE(entries[0].cleanup());
+    CHECK(entries[0].open());
+    std::string both =
+        open_line +
+        R"({"op":"intent","fault":1,"injector":"i","component":"c","operation":"a","undo":"u","params":{}})"
+        "\n";
+    CHECK_THROWS_WITH_AS(replay_ledger(both, "both.jsonl"),
+                         doctest::Contains("both \"injector\" and \"undo\""), MalformedLedger);
+    std::string no_component = open_line +
+                               R"({"op":"intent","fault":1,"operation":"a","undo":"u","params":{}})"
+                               "\n";
+    CHECK_THROWS_WITH_AS(replay_ledger(no_component, "nc.jsonl"), doctest::Contains("no \"component\""),
+                         MalformedLedger);
 }

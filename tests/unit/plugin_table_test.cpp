@@ -10,6 +10,8 @@
 #include <string>
 #include <vector>
 
+#include "test_text.hpp"
+
 using namespace drillhost;
 
 namespace {
@@ -125,4 +127,89 @@ TEST_CASE("check_plugin_table with a filter skips what it does not want, unreada
     CHECK(check_plugin_table("/p/tables.so", plugin, [](std::string_view, dh_kind kind) {
               return kind == DH_KIND_PROBE;
           }).components.empty());
+}
+
+// ---- ABI 1.3: declared operations ----
+
+namespace {
+
+dh_status fake_invoke(dh_instance *, const dh_host *, const char *, const char *, const char **) {
+    return DH_OK;
+}
+
+dh_operation operation(const char *name, dh_effect effect, const char *undo = nullptr) {
+    return {sizeof(dh_operation),   name, effect, "an operation", R"({"type":"object"})",
+            R"({"type":"object"})", undo};
+}
+
+// A probe declaring `ops` (copied into `t`), with a table of `size` bytes.
+const dh_plugin *probe_plugin(Tables &t, std::vector<dh_operation> ops, size_t size = sizeof(dh_component)) {
+    static std::vector<std::vector<const dh_operation *>> pointer_lists;
+    auto &pointers = pointer_lists.emplace_back();
+    for (const auto &op : ops) pointers.push_back(t.cut(op, sizeof(dh_operation)));
+    dh_descriptor d = drill_descriptor("org.example.probe");
+    d.kind = DH_KIND_PROBE;
+    dh_component c = drill_component(t.cut(d, sizeof(dh_descriptor)));
+    c.run = nullptr;
+    c.operation_count = static_cast<uint32_t>(pointers.size());
+    c.operations = pointers.data();
+    c.invoke = fake_invoke;
+    static std::vector<std::vector<const dh_component *>> component_lists;
+    auto &components = component_lists.emplace_back(1, t.cut(c, size));
+    return t.cut(plugin_of(components.data(), 1), sizeof(dh_plugin));
+}
+
+}  // namespace
+
+TEST_CASE("check_plugin_table reads declared operations, effects and undos") {
+    Tables t;
+    auto loaded = check_plugin_table(
+        "/p/tables.so",
+        probe_plugin(t, {operation("look", DH_EFFECT_OBSERVE), operation("make", DH_EFFECT_ACT, "unmake"),
+                         operation("unmake", DH_EFFECT_ACT)}));
+    REQUIRE(loaded.components.size() == 1);
+    const auto &ops = loaded.components[0].operations;
+    REQUIRE(ops.size() == 3);
+    CHECK(ops[0].effect == DH_EFFECT_OBSERVE);
+    CHECK(ops[1].undo == "unmake");
+    CHECK(ops[2].is_undo);
+    CHECK_FALSE(ops[0].is_undo);
+}
+
+TEST_CASE("check_plugin_table refuses operations that are not what they say") {
+    Tables t;
+    CHECK(contains(refusal(probe_plugin(t, {operation("f", DH_EFFECT_FAULT)})),
+                   "effect fault is an injector's"));
+    CHECK(contains(refusal(probe_plugin(t, {operation("x", 9)})), "unknown effect 9"));
+    CHECK(contains(refusal(probe_plugin(t, {operation("Bad-Name", DH_EFFECT_OBSERVE)})), "lower case"));
+    CHECK(
+        contains(refusal(probe_plugin(t, {operation("a", DH_EFFECT_OBSERVE), operation("a", DH_EFFECT_ACT)})),
+                 "declared twice"));
+    CHECK(contains(refusal(probe_plugin(t, {operation("look", DH_EFFECT_OBSERVE, "other"),
+                                            operation("other", DH_EFFECT_ACT)})),
+                   "only an act declares an undo"));
+    CHECK(contains(refusal(probe_plugin(t, {operation("make", DH_EFFECT_ACT, "gone")})),
+                   "its undo 'gone' is not one of its operations"));
+    CHECK(contains(refusal(probe_plugin(
+                       t, {operation("make", DH_EFFECT_ACT, "look"), operation("look", DH_EFFECT_OBSERVE)})),
+                   "must be an act"));
+    dh_operation bad_schema = operation("look", DH_EFFECT_OBSERVE);
+    bad_schema.result_schema = "{not json";
+    CHECK(contains(refusal(probe_plugin(t, {bad_schema})),
+                   "operation 'look': its result schema is not valid JSON"));
+}
+
+TEST_CASE("a probe table of ABI 1.2's size is one operation \"sample\", read without touching 1.3 fields") {
+    Tables t;
+    dh_descriptor d = drill_descriptor("org.example.old-probe");
+    d.kind = DH_KIND_PROBE;
+    dh_component c = drill_component(t.cut(d, sizeof(dh_descriptor)));
+    c.run = nullptr;
+    c.sample = [](dh_instance *, const dh_host *, const char *, const char **) -> dh_status { return DH_OK; };
+    const dh_component *components[] = {t.cut(c, offsetof(dh_component, operation_count))};
+    auto loaded = check_plugin_table("/p/tables.so", t.cut(plugin_of(components, 1), sizeof(dh_plugin)));
+    REQUIRE(loaded.components.size() == 1);
+    REQUIRE(loaded.components[0].operations.size() == 1);
+    CHECK(loaded.components[0].operations[0].name == "sample");
+    CHECK(loaded.components[0].operations[0].effect == DH_EFFECT_ACT);
 }

@@ -66,7 +66,8 @@ TEST_CASE("aliases within the bound still work: the anchor's value is copied whe
                            "  - {name: db1, rest_url: 'http://127.0.0.1:1', transport: {kind: ssh}}\n"
                            "defaults: *ssh\n";
     auto result = status_with_target(file.string());
-    CHECK_MESSAGE(contains(result.output, "no probe 'org.drillhost.probe.patroni-rest' is loaded"),
-                  result.output);
+    CHECK_MESSAGE(
+        contains(result.output, "no probe or injector 'org.drillhost.probe.patroni-rest' is loaded"),
+        result.output);
     CHECK_FALSE_MESSAGE(contains(result.output, "--target " + file.string() + ":"), result.output);
 }

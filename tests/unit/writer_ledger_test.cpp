@@ -44,3 +44,54 @@ TEST_CASE("lost writes are split at a time: the unreplicated tail before it, spl
     CHECK(acknowledged_after(acks, lost, 60) == 0);
     CHECK(acknowledged_after(acks, {}, 0) == 0);
 }
+
+#include "writer_evidence.hpp"
+
+TEST_CASE("LSNs read and print as PostgreSQL writes them; anything else is refused") {
+    CHECK(parse_lsn("0/3000060") == 0x3000060u);
+    CHECK(parse_lsn("1A/FF") == ((uint64_t{0x1A} << 32) | 0xFF));
+    CHECK(format_lsn(0x3000060) == "0/3000060");
+    CHECK_FALSE(parse_lsn("").has_value());
+    CHECK_FALSE(parse_lsn("0/30x").has_value());
+    CHECK_FALSE(parse_lsn("3000060").has_value());
+}
+
+TEST_CASE("the series: per 100 ms, acknowledged and failed commits, the longest gap, first and last LSN") {
+    // Commits every 10 ms from 1000 to 1195 ms, none from 1200 to 1500 (failures at 1250 and 1350),
+    // then again from 1500 ms.
+    std::vector<Ack> acks;
+    uint64_t id = 0;
+    for (double t = 1005; t < 1200; t += 10) acks.push_back({++id, 0, t, 0x1000 + id, 1});
+    for (double t = 1505; t < 1600; t += 10) acks.push_back({++id, 0, t, 0x9000 + id, 2});
+    std::vector<FailedCommit> failures = {{0, 1250, "gone"}, {0, 1350, "gone"}};
+    auto series = writer_series(acks, failures, 1000, 1600);
+    CHECK(series.at("version") == 1);
+    auto rows = series.at("buckets");
+    REQUIRE(rows.size() == 6);
+    CHECK(rows[0][0] == 1000.0);
+    CHECK(rows[0][1] == 10);                                  // acknowledged
+    CHECK(rows[0][4] == "0/1001");                            // first LSN
+    CHECK(rows[0][5] == "0/100A");                            // last LSN
+    CHECK(rows[2][1] == 0);                                   // the outage
+    CHECK(rows[2][2] == 1);                                   // a failed commit in it
+    CHECK(rows[2][3].get<double>() == doctest::Approx(105));  // 1195 -> the bucket's end at 1300
+    CHECK(rows[3][3].get<double>() == doctest::Approx(205));  // and climbing
+    CHECK(rows[2][4].is_null());
+    CHECK(rows[5][1] == 10);
+    CHECK(rows[5][3].get<double>() == doctest::Approx(310));  // the gap closed by the first commit back
+}
+
+TEST_CASE("the WAL summary: per timeline, the first and last acknowledged commit with its LSN") {
+    std::vector<Ack> acks = {
+        {1, 0, 10, 0x100, 1}, {2, 1, 20, 0x200, 1}, {3, 0, 500, 0x900, 2}, {4, 1, 510, 0, 2}};
+    auto wal = writer_wal(acks);
+    REQUIRE(wal.at("timelines").size() == 2);
+    auto first = wal["timelines"][0];
+    CHECK(first.at("timeline") == 1);
+    CHECK(first.at("acknowledged") == 2);
+    CHECK(first.at("first").at("lsn") == "0/100");
+    CHECK(first.at("last").at("id") == 2);
+    auto second = wal["timelines"][1];
+    CHECK(second.at("timeline") == 2);
+    CHECK(second.at("last").at("lsn").is_null());  // a commit whose LSN was not read
+}

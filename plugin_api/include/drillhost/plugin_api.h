@@ -29,7 +29,7 @@ extern "C" {
 #endif
 
 #define DH_ABI_VERSION_MAJOR 1u
-#define DH_ABI_VERSION_MINOR 2u
+#define DH_ABI_VERSION_MINOR 3u
 
 /* The name of the one symbol a plugin exports: `const dh_plugin *drillhost_plugin_entry(void)`. */
 #define DH_ENTRY_SYMBOL "drillhost_plugin_entry"
@@ -73,6 +73,17 @@ enum {
 
 typedef int32_t dh_verdict;
 enum { DH_VERDICT_PASS = 0, DH_VERDICT_FAIL = 1, DH_VERDICT_SKIP = 2 };
+
+/* ABI 1.3: what an operation does to the cluster (dh_operation.effect). The host cannot look inside
+ * a plugin's own connections, so an effect is a promise the host relies on: it refuses an `act` or a
+ * `fault` where only observing is allowed (`drillhost status`), writes a cleanup record to the fault
+ * ledger before an `act` that declares an undo, and goes through the ledger for every `fault`. */
+typedef int32_t dh_effect;
+enum {
+    DH_EFFECT_OBSERVE = 1, /* reads only: no table, setting, role, process or file changes */
+    DH_EFFECT_ACT = 2,     /* a planned change (switchover), or one that creates something to undo */
+    DH_EFFECT_FAULT = 3    /* an injector's fault: ledgered, reverted whatever happens */
+};
 
 /* Flags of dh_component.revert. */
 enum {
@@ -162,6 +173,37 @@ struct dh_host {
      *   "context" {} -> {"run_id", "drill"}: e.g. to tag what an injector makes with the run. */
     dh_status (*call)(const dh_host *host, const char *capability, const char *request_json,
                       char **result_json);
+
+    /* ---- ABI 1.3. Read these only when host->abi_minor >= 3 (a 1.3 plugin is refused by an older
+     * host, so for it they are always there). */
+
+    /* Calls `operation` of component `component_id` (a probe's or injector's declared operation, see
+     * dh_operation) with `params_json`, validated against the operation's params schema first (its
+     * defaults filled in). On DH_OK, *result_json receives the result, owned by the caller (release
+     * with free_string). By effect:
+     *   observe  called as is;
+     *   act      journalled with params and result; when the operation declares an undo, the host
+     *            first writes a cleanup record to the fault ledger, and the run's end (or `recover`)
+     *            calls the undo unless the drill called it first;
+     *   fault    an injector's "inject": exactly inject_fault; the result is {"fault_id": <id>}, to be
+     *            given to revert_fault.
+     * An undo operation called by the drill closes the cleanup record of the act it undoes: pass that
+     * act's record as {"record": <the act's result>} (see docs/abi.md, "Operations"). */
+    dh_status (*call_operation)(const dh_host *host, const char *component_id, const char *operation,
+                                const char *params_json, char **result_json);
+
+    /* Reads one value of the JSON text `json` at `pointer` (RFC 6901: "" is the whole document,
+     * "/members/0/name" a field of an element), for plugins without a JSON library. DH_ERR_NOT_FOUND
+     * when nothing is at `pointer`; DH_ERR_INVALID_ARGUMENT when `json` is not JSON, `pointer` is not
+     * a JSON pointer, or the value has another type (last_error says which). */
+    /* A string value, copied to *value (owned by the caller, release with free_string). */
+    dh_status (*json_string)(const dh_host *host, const char *json, const char *pointer, char **value);
+    /* A number. */
+    dh_status (*json_number)(const dh_host *host, const char *json, const char *pointer, double *value);
+    /* A boolean, as 0 or 1. */
+    dh_status (*json_bool)(const dh_host *host, const char *json, const char *pointer, int32_t *value);
+    /* The number of elements of an array, or of members of an object. */
+    dh_status (*json_length)(const dh_host *host, const char *json, const char *pointer, uint64_t *value);
 };
 
 /* ---- What the host reads without running anything. All strings are static. ---- */
@@ -176,6 +218,27 @@ typedef struct dh_descriptor {
     dh_impact impact;          /* ABI 1.2, drills only: DH_IMPACT_*; the host reads it only when
                                   struct_size covers it, else takes DH_IMPACT_UNKNOWN */
 } dh_descriptor;
+
+/* ---- ABI 1.3: one operation of a probe or an injector. All strings are static. ----
+ * A probe (or injector) lists what it can do instead of tunnelling verbs through one params field:
+ * each operation has its own params and result schema, so the host validates both and `describe`
+ * shows them. An injector's inject/revert need no entry here: the host lists them as its `inject`
+ * (effect fault) and its revert. */
+typedef struct dh_operation {
+    uint32_t struct_size;
+    const char *name;          /* unique within the component: "cluster", "switchover" */
+    dh_effect effect;          /* DH_EFFECT_OBSERVE or DH_EFFECT_ACT (fault is the injectors' inject) */
+    const char *summary;       /* one line */
+    const char *params_schema; /* JSON Schema (draft 7) of the params object */
+    const char *result_schema; /* JSON Schema of the result; validated in tests and at debug level */
+    /* An act that creates something (a table, a started service): the name of the operation of the
+     * same component that removes it, else NULL. The undo is called with the params object
+     *   {"record": <the act's result>}        the act returned it (always an object), or
+     *   {"unconfirmed": <the act's params>}   the process died before the act returned: undo whatever
+     *                                         of it may exist, and nothing the act did not make;
+     * and must be idempotent, like an injector's revert. Its params schema must accept both. */
+    const char *undo;
+} dh_operation;
 
 /* ---- One component. Kind-specific functions are NULL for other kinds. ----
  * Every call gets the host table. `instance` comes from create(). */
@@ -210,6 +273,16 @@ typedef struct dh_component {
     /* Probes: one observation; *result_json (owned by the instance) receives a JSON document. */
     dh_status (*sample)(dh_instance *instance, const dh_host *host, const char *params_json,
                         const char **result_json);
+
+    /* ---- ABI 1.3: the host reads these only when struct_size covers them. ---- */
+    /* The component's operations (probes and injectors; 0 and NULL for drills and for a probe that
+     * has only sample(), which the host then lists as one operation "sample" of effect act). */
+    uint32_t operation_count;
+    const dh_operation *const *operations;
+    /* Runs operation `operation` (one of `operations`) with validated params; *result_json (owned
+     * by the instance) receives a JSON document. NULL when operation_count is 0. */
+    dh_status (*invoke)(dh_instance *instance, const dh_host *host, const char *operation,
+                        const char *params_json, const char **result_json);
 } dh_component;
 
 /* ---- The table the entry symbol returns. Static data: reading it must have no side effects. ---- */

@@ -19,13 +19,19 @@ struct FaultEntry {
     enum class State { intent, applied, failed, reverted };
 
     uint64_t id = 0;
-    std::string injector;     // component id
+    // The component that puts it back: an injector (a fault), or for a cleanup record (ABI 1.3, an
+    // act that created something) the probe or injector whose `undo` operation removes it.
+    std::string injector;
     std::string plugin_path;  // where the injector came from, to name it in errors
     std::string drill;        // the drill that injected it
     nlohmann::json params;
     nlohmann::json record;  // the injector's record once applied
     State state = State::intent;
     std::string last_error;  // the last failed revert, if any
+    std::string operation;   // a cleanup record: the act that created something ("" for a fault)
+    std::string undo;        // a cleanup record: the operation that removes it ("" for a fault)
+
+    bool cleanup() const { return !undo.empty(); }
 
     // Applied, or possibly applied (the process died before the injector returned).
     bool open() const { return state == State::intent || state == State::applied; }
@@ -89,6 +95,11 @@ class FaultLedger {
     // Each call appends one line and fsyncs before returning. Thread-safe.
     uint64_t record_intent(const std::string &injector, const std::string &plugin_path,
                            const std::string &drill, const nlohmann::json &params);
+    // Before an act that creates something: what `undo` of `component` will be called to remove it.
+    // The entry is then like a fault's: applied with the act's result as record, failed, reverted.
+    uint64_t record_cleanup_intent(const std::string &component, const std::string &plugin_path,
+                                   const std::string &drill, const std::string &operation,
+                                   const std::string &undo, const nlohmann::json &params);
     void record_applied(uint64_t id, const nlohmann::json &record);
     void record_failed(uint64_t id, const std::string &error);  // the injector refused: not open
     void record_reverted(uint64_t id);
@@ -118,6 +129,7 @@ class FaultLedger {
     // Ends a ledger whose last line a crash cut short, so appends start on a fresh line.
     void repair_torn_tail(const std::string &text);
     FaultEntry &find_locked(uint64_t id);
+    uint64_t append_intent(FaultEntry entry);
 
     std::filesystem::path path_;
     int fd_ = -1;

@@ -34,6 +34,8 @@ class ComponentInstance {
     CallResult inject(const std::string &params_json);
     CallResult revert(const std::string &record_json, uint32_t flags);
     CallResult sample(const std::string &params_json);
+    // ABI 1.3: a declared operation (dh_component.invoke).
+    CallResult invoke(const std::string &operation, const std::string &params_json);
 
   private:
     template <class Call>

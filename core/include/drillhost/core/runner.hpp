@@ -90,6 +90,14 @@ class Runner {
     // InfraError with the probe's status and error text for whatever the probe reports.
     nlohmann::json sample(const std::string &probe_id, const nlohmann::json &params);
 
+    // One operation of a probe or injector outside any drill (`drillhost probe ID OPERATION`),
+    // without a ledger: an observation, or an act that creates nothing (the host refuses one that
+    // would need a cleanup record). Throws UsageError for an unknown component or operation or
+    // params its schema refuses, InfraError with the status and error text for whatever the
+    // component reports.
+    nlohmann::json operate(const std::string &component_id, const std::string &operation,
+                           const nlohmann::json &params);
+
     // One fault, outside any drill (`drillhost inject`): written to the ledger, applied, and left
     // open, for `drillhost recover` (or a revert_fault of this runner) to undo. Returns
     // {"fault": id, "injector", "record", "ledger"}. Throws UsageError for an unknown injector or

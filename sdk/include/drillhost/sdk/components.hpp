@@ -7,9 +7,10 @@
 //       void run(drillhost::sdk::Host &host, const drillhost::sdk::json &params) override;
 //   };
 //
-// A drill gets one instance per run; a probe one per drill that calls it; an injector a fresh one
-// for every inject and every revert (so a record must be enough on its own). No instance is ever
-// called from two threads at once.
+// A drill gets one instance per run; a probe one per drill that calls it (all its operations run on
+// it); an injector a fresh one for every inject and every revert (so a record must be enough on its
+// own), and a probe's undo operation run at the end of a drill or by `recover` a fresh one too. No instance
+// is ever called from two threads at once.
 #pragma once
 
 #include <drillhost/sdk/host.hpp>
@@ -47,11 +48,43 @@ class Injector {
     virtual void revert(Host &host, const json &record, bool unconfirmed) = 0;
 };
 
+// What an operation does to the cluster (dh_effect). A fault is an injector's inject, not declared.
+enum class Effect : dh_effect { observe = DH_EFFECT_OBSERVE, act = DH_EFFECT_ACT };
+
+// ABI 1.3: one operation of a probe (or injector), handled by a member function of T. A component
+// lists them in a static constexpr function `operations()` returning a std::array of them:
+//
+//   static constexpr auto operations() {
+//       return std::array{
+//           dh::Operation<Sql>{"status", dh::Effect::observe, "The member's HA view",
+//                              status_params, status_result, &Sql::status},
+//           dh::Operation<Sql>{"execute", dh::Effect::act, "Runs statements", ..., &Sql::execute},
+//       };
+//   }
+//
+// The host validates params against `params_schema` (defaults filled in) before the handler runs,
+// and the result against `result_schema` in tests and at debug level. An act that creates
+// something names the operation that removes it in `undo` (see dh_operation.undo for its params).
+template <class T>
+struct Operation {
+    const char *name;
+    Effect effect;
+    const char *summary;
+    const char *params_schema;
+    const char *result_schema;
+    json (T::*handler)(Host &host, const json &params);
+    const char *undo = nullptr;
+};
+
+// A probe offers operations (preferred, ABI 1.3: declare `operations()`, see Operation), or one
+// sample() with a single params schema (ABI 1.2 style, still supported).
 class Probe {
   public:
     static constexpr dh_kind kind = DH_KIND_PROBE;
     virtual ~Probe() = default;
-    virtual json sample(Host &host, const json &params) = 0;
+    virtual json sample(Host &, const json &) {
+        throw Error(DH_ERR_INTERNAL, "this probe offers operations, not sample()");
+    }
 };
 
 }  // namespace drillhost::sdk

@@ -4,10 +4,14 @@
 
 #include <drillhost/sdk/components.hpp>
 
+#include <array>
+#include <cstddef>
 #include <exception>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <type_traits>
+#include <utility>
 
 namespace drillhost::sdk::detail {
 
@@ -49,6 +53,33 @@ dh_status guarded(dh_instance *handle, Body &&body) noexcept {
 inline json parse_params(const char *text) {
     return json::parse(text && *text ? text : "{}");
 }
+
+// A component that declares operations (ABI 1.3): a static constexpr `operations()`.
+template <class T>
+concept HasOperations = requires {
+    T::operations();
+};
+
+// The C tables of T's operations, built at compile time from T::operations().
+template <class T>
+struct OperationTable {
+    static constexpr auto declared = T::operations();
+    static constexpr size_t count = declared.size();
+
+    template <size_t... I>
+    static constexpr std::array<dh_operation, count> make(std::index_sequence<I...>) {
+        return {dh_operation{sizeof(dh_operation), declared[I].name,
+                             static_cast<dh_effect>(declared[I].effect), declared[I].summary,
+                             declared[I].params_schema, declared[I].result_schema, declared[I].undo}...};
+    }
+    static constexpr std::array<dh_operation, count> tables = make(std::make_index_sequence<count>{});
+
+    template <size_t... I>
+    static constexpr std::array<const dh_operation *, count> point(std::index_sequence<I...>) {
+        return {&tables[I]...};
+    }
+    static constexpr std::array<const dh_operation *, count> items = point(std::make_index_sequence<count>{});
+};
 
 template <class T>
 struct Adapter {
@@ -111,6 +142,38 @@ struct Adapter {
         return status;
     }
 
+    static dh_status invoke(dh_instance *handle, const dh_host *raw, const char *operation,
+                            const char *params, const char **result) noexcept {
+        *result = nullptr;
+        dh_status status = guarded<T>(handle, [&](T &impl, Instance<T> &self) {
+            if constexpr (HasOperations<T>) {
+                Host host(raw, T::info.id);
+                std::string_view name = operation ? operation : "";
+                for (const auto &op : OperationTable<T>::declared)
+                    if (name == op.name) {
+                        self.output = (impl.*op.handler)(host, parse_params(params)).dump();
+                        return;
+                    }
+                throw Error(DH_ERR_NOT_FOUND, "no operation '" + std::string(name) + "'");
+            }
+        });
+        if (status == DH_OK) *result = reinterpret_cast<Instance<T> *>(handle)->output.c_str();
+        return status;
+    }
+
+    static constexpr uint32_t operation_count() {
+        if constexpr (HasOperations<T>)
+            return static_cast<uint32_t>(OperationTable<T>::count);
+        else
+            return 0;
+    }
+    static constexpr const dh_operation *const *operation_items() {
+        if constexpr (HasOperations<T>)
+            return OperationTable<T>::items.data();
+        else
+            return nullptr;
+    }
+
     static constexpr dh_descriptor descriptor{sizeof(dh_descriptor), T::kind,         T::info.id,
                                               T::info.name,          T::info.version, T::info.summary,
                                               T::info.schema,        T::info.impact};
@@ -124,7 +187,10 @@ struct Adapter {
         T::kind == DH_KIND_DRILL ? &run : nullptr,
         T::kind == DH_KIND_INJECTOR ? &inject : nullptr,
         T::kind == DH_KIND_INJECTOR ? &revert : nullptr,
-        T::kind == DH_KIND_PROBE ? &sample : nullptr,
+        T::kind == DH_KIND_PROBE && !HasOperations<T> ? &sample : nullptr,
+        operation_count(),
+        operation_items(),
+        HasOperations<T> ? &invoke : nullptr,
     };
 };
 

@@ -93,6 +93,19 @@ class Host {
         return json::parse(raw ? raw : "null");
     }
 
+    // ABI 1.3: operation `operation` of component `component_id` (see plugin_api.h,
+    // call_operation): an observation, an act (journalled; one that creates something is undone at
+    // the end of the drill), or an injector's "inject".
+    json operate(const std::string &component_id, const std::string &operation,
+                 const json &params = json::object()) const {
+        char *raw = nullptr;
+        expect(host_->call_operation(host_, component_id.c_str(), operation.c_str(), params.dump().c_str(),
+                                     &raw),
+               component_id + "." + operation);
+        std::unique_ptr<char, Releaser> owned(raw, Releaser{host_});
+        return json::parse(raw ? raw : "null");
+    }
+
     Fault inject(const std::string &injector_id, const json &params = json::object()) const {
         Fault fault{0, injector_id};
         expect(host_->inject_fault(host_, injector_id.c_str(), params.dump().c_str(), &fault.id),
