@@ -54,6 +54,12 @@ int probe_command(const GlobalOptions &global, const ProbeOptions &options) {
     if (operation.empty() && component && !component->operations.empty())
         operation = component->operations.front().name;
     if (operation.empty()) operation = "sample";
+    // A probe of ABI 1.2 takes its verb as a "request" param, as this argument used to be.
+    if (component && !component->operation(operation) && component->operation("sample") &&
+        component->operation("sample")->route == OperationRoute::sample) {
+        params["request"] = operation;
+        operation = "sample";
+    }
     RunTarget target(global, options.target, /*keep=*/false);
     RunnerOptions runner_options;
     runner_options.state_dir = global.state_dir;

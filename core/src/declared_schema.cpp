@@ -4,6 +4,9 @@
 #include <drillhost/core/errors.hpp>
 
 #include <cstring>
+#include <map>
+#include <memory>
+#include <mutex>
 #include <stdexcept>
 #include <string_view>
 
@@ -29,11 +32,25 @@ DeclaredSchema read_declared_schema(const char *text_in, const std::string &what
         if (detail.rfind(prefix, 0) == 0) detail = detail.substr(prefix.size());
         throw std::invalid_argument(what + " is not valid JSON (" + detail + ")");
     }
+    // Compiled once per distinct schema: operations share them (patroni-rest's 14 operations have 12
+    // distinct schemas, many plugins declare {"type":"object"}), and every worker process loads every
+    // plugin again before its drill, so each compile counts toward the per-drill cost.
+    static std::mutex mutex;
+    static std::map<std::string, std::shared_ptr<const ParamSchema>, std::less<>> compiled;
+    {
+        std::lock_guard lock(mutex);
+        if (auto it = compiled.find(text); it != compiled.end()) {
+            out.validator = it->second;
+            return out;
+        }
+    }
     try {
         out.validator = ParamSchema::compile(out.schema);
     } catch (const std::invalid_argument &e) {
         throw std::invalid_argument(what + " is unusable: " + e.what());
     }
+    std::lock_guard lock(mutex);
+    compiled.emplace(std::string(text), out.validator);
     return out;
 }
 

@@ -3,6 +3,7 @@
 #include <drillhost/core/fault_reverter.hpp>
 #include <drillhost/core/instance.hpp>
 
+#include <optional>
 #include <thread>
 
 namespace drillhost {
@@ -15,11 +16,18 @@ namespace {
 
 // The undo operation's params: the act's record, or its params when the act never confirmed
 // (plugin_api.h, dh_operation.undo).
-std::string undo_params(const Operation &undo, const FaultEntry &entry) {
+// Validated like every params the host hands a plugin: a record written by another version of the
+// component may not be what this one's undo accepts. nullopt, with `why`, when it is refused.
+std::optional<std::string> undo_params(const Operation &undo, const FaultEntry &entry, std::string &why) {
     nlohmann::json params = entry.state == FaultEntry::State::intent
                                 ? nlohmann::json{{"unconfirmed", entry.params}}
                                 : nlohmann::json{{"record", entry.record}};
-    return dump_json(undo.params->with_defaults(std::move(params)));
+    params = undo.params->with_defaults(std::move(params));
+    if (auto violation = undo.params->first_violation(params)) {
+        why = "the undo " + undo.name + " refuses this record: parameter " + *violation;
+        return std::nullopt;
+    }
+    return dump_json(params);
 }
 
 }  // namespace
@@ -41,8 +49,20 @@ RevertOutcome FaultReverter::revert(const FaultEntry &entry) {
         return outcome;
     }
     bool unconfirmed = entry.state == FaultEntry::State::intent;
-    std::string record =
-        undo ? undo_params(*undo, entry) : dump_json(unconfirmed ? entry.params : entry.record);
+    std::string record;
+    if (undo) {
+        std::string why;
+        auto params = undo_params(*undo, entry, why);
+        if (!params) {
+            outcome.error = why;
+            ledger_.record_revert_failed(entry.id, outcome.error);
+            log_(true, "fault " + std::to_string(entry.id) + " (" + entry.injector + "): " + outcome.error);
+            return outcome;
+        }
+        record = *params;
+    } else {
+        record = dump_json(unconfirmed ? entry.params : entry.record);
+    }
     uint32_t flags = unconfirmed ? DH_REVERT_UNCONFIRMED : 0;
 
     auto backoff = policy_.first_backoff;

@@ -298,15 +298,30 @@ RevertOutcome HostContext::revert(const FaultEntry &entry, RevertPolicy policy) 
     return reverter(policy).revert(entry);
 }
 
-std::vector<RevertOutcome> HostContext::revert_open_faults() {
-    if (ledger_ == nullptr) return {};
+void HostContext::release_operation_instances() {
+    std::map<std::pair<std::string, const dh_host *>, std::shared_ptr<ComponentInstance>> done;
     {
-        // The drill is over: its probes' state (a writer's clients) goes before anything is undone.
-        std::map<std::pair<std::string, const dh_host *>, std::unique_ptr<ComponentInstance>> done;
         std::lock_guard lock(mutex_);
         done.swap(probes_);
     }
-    auto outcomes = reverter().revert_open(drill_);
+    // Destroyed here, outside the lock, unless a call still holds one (then when that call returns).
+}
+
+std::vector<RevertOutcome> HostContext::revert_open_faults() {
+    if (ledger_ == nullptr) return {};
+    // Newest first. The drill's probe instances go just before the first cleanup record is undone:
+    // a writer's clients must stop before its table is dropped, and faults newer than the table
+    // (a frozen or cut-off primary its clients may be waiting on) are reverted before that.
+    std::vector<RevertOutcome> outcomes;
+    FaultReverter reverting = reverter();
+    bool released = false;
+    for (const auto &entry : ledger_->open_faults(drill_)) {
+        if (entry.cleanup() && !released) {
+            release_operation_instances();
+            released = true;
+        }
+        outcomes.push_back(reverting.revert(entry));
+    }
     for (const auto &o : outcomes)
         journal_.write({{"type", o.reverted ? "fault.reverted" : "fault.revert_failed"},
                         {"drill", drill_},
@@ -358,13 +373,14 @@ dh_status HostContext::call_probe(const dh_host *via, const std::string &id, con
     return call_operation(via, id, operation, dump_json(*params), result);
 }
 
-ComponentInstance &HostContext::operation_instance(const Component &component, const dh_host *via) {
+std::shared_ptr<ComponentInstance> HostContext::operation_instance(const Component &component,
+                                                                   const dh_host *via) {
     std::lock_guard lock(mutex_);
     // A probe called during a revert (through the cleanup table) gets that table, so its sleeps
     // and calls work after the drill's run returned; one called by the drill gets the drill's.
     auto &slot = probes_[{component.id, via}];
-    if (!slot) slot = std::make_unique<ComponentInstance>(component, via);
-    return *slot;
+    if (!slot) slot = std::make_shared<ComponentInstance>(component, via);
+    return slot;
 }
 
 std::string HostContext::result_problem(const Component &component, const Operation &op,
@@ -465,9 +481,9 @@ dh_status HostContext::call_operation(const dh_host *via, const std::string &id,
     CallResult called;
     try {
         Observing observing(op->effect == DH_EFFECT_OBSERVE ? &where : nullptr);
-        ComponentInstance &instance = operation_instance(*component, via);
-        called = op->route == OperationRoute::sample ? instance.sample(dump_json(params))
-                                                     : instance.invoke(op->name, dump_json(params));
+        std::shared_ptr<ComponentInstance> instance = operation_instance(*component, via);
+        called = op->route == OperationRoute::sample ? instance->sample(dump_json(params))
+                                                     : instance->invoke(op->name, dump_json(params));
     } catch (const InfraError &e) {
         called = {DH_ERR_INTERNAL, valid_utf8(e.what())};
     }

@@ -118,7 +118,9 @@ class HostContext {
                              const std::string &params, char **result);
     // The instance a probe's (or injector's declared) operations run on: one per component and table
     // for the life of the context, so a probe keeps its state (a writer's clients) between calls.
-    ComponentInstance &operation_instance(const Component &component, const dh_host *via);
+    std::shared_ptr<ComponentInstance> operation_instance(const Component &component, const dh_host *via);
+    // The drill's probe instances go (a writer's clients stop) once nothing the drill made is needed.
+    void release_operation_instances();
     // An undo called by the drill itself closes the cleanup record of the act it undoes.
     void close_cleanup_record(const Component &component, const Operation &undo,
                               const nlohmann::json &params);
@@ -144,7 +146,9 @@ class HostContext {
     std::atomic<int> faults_injected_{0};
 
     mutable std::mutex mutex_;  // guards the members below
-    std::map<std::pair<std::string, const dh_host *>, std::unique_ptr<ComponentInstance>> probes_;
+    // Shared: a call holds its instance for as long as it runs, so dropping the map's references
+    // (release_operation_instances) never frees an instance a plugin thread is still inside.
+    std::map<std::pair<std::string, const dh_host *>, std::shared_ptr<ComponentInstance>> probes_;
     std::vector<Assertion> assertions_;
     std::vector<Measurement> measurements_;
 };

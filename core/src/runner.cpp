@@ -6,6 +6,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <condition_variable>
 #include <mutex>
@@ -267,9 +268,12 @@ nlohmann::json Runner::operate(const std::string &component_id, const std::strin
     char *result = nullptr;
     std::vector<RevertOutcome> undone;
     {
+        // Named like a drill of its own, so that undoing what it made touches nothing else the
+        // ledger holds (faults `inject` left open for recover, earlier drills' records).
         HostContext context(impl_->registry, creates ? &impl_->use_ledger() : nullptr, impl_->journal,
-                            std::make_shared<Cancellation>(), "", dump_json(impl_->options.target),
-                            impl_->log_sink);
+                            std::make_shared<Cancellation>(),
+                            creates ? "probe " + component_id + "." + operation : "",
+                            dump_json(impl_->options.target), impl_->log_sink);
         context.report_late_calls_to(impl_->late_calls);
         const dh_host *host = context.table();
         status = host->call_operation(host, component_id.c_str(), operation.c_str(),
@@ -548,7 +552,8 @@ Execution Runner::Impl::run_in_worker(const Component &drill, const nlohmann::js
                        {"error", o.error}});
     // Applied, or possibly applied when the worker died mid-inject: what the ledger says it injected.
     for (const auto &entry : ledger.entries())
-        if (entry.id > last_before && entry.drill == drill.id && entry.state != FaultEntry::State::failed)
+        if (entry.id > last_before && entry.drill == drill.id && entry.state != FaultEntry::State::failed &&
+            !entry.cleanup())  // faults only: a cleanup record is an act's, not a fault injected
             ++out.faults_injected;
     return out;
 }
@@ -584,7 +589,8 @@ DrillResult Runner::Impl::run(const Component &drill, const nlohmann::json &para
     result.measurements = ran.measurements;
     result.duration_ms = std::chrono::duration<double, std::milli>(Clock::now() - started).count();
     if (result.faults_injected > 0) {
-        int reverted = result.faults_injected - result.faults_left_open;
+        // faults_left_open counts an act's cleanup record left open too (an undo that failed).
+        int reverted = std::max(0, result.faults_injected - result.faults_left_open);
         result.assertions.push_back(
             {"faults reverted", result.faults_left_open == 0 ? DH_VERDICT_PASS : DH_VERDICT_FAIL,
              std::to_string(reverted) + " of " + std::to_string(result.faults_injected), "all"});

@@ -80,7 +80,12 @@ struct ServiceInjector : dh::Injector {
     // Idempotent. A postgres started outside Patroni belongs to Patroni once Patroni runs on the
     // host (it adopts the postmaster): then it is left alone.
     json stop_started(dh::Host &host, const json &params) {
-        const json &made = params.contains("record") ? params["record"] : params.at("unconfirmed");
+        // Unconfirmed, it may have been running before (start refuses then): stopping a Patroni or an
+        // etcd a user relies on is worse than leaving one started by hand, so it is left alone.
+        if (!params.contains("record"))
+            return {{"stopped", false},
+                    {"why", "unconfirmed: the start may not have been ours; left as it is"}};
+        const json &made = params["record"];
         std::string service = made.at("service");
         json request = {{"host", made.at("host")}, {"service", service}, {"action", "status"}};
         if (!host.call("service", request).value("running", false))

@@ -12,8 +12,10 @@ namespace {
 
 constexpr const char *sql_probe = "org.drillhost.probe.sql";
 
-json on_member(dh::Host &host, const std::string &member, const std::string &sql) {
-    return host.operate(sql_probe, "rows", {{"member", member}, {"sql", sql}}).at("rows");
+// Pausing and resuming replay change the member: the sql probe's `execute` (an act), never its
+// observations, which run read-only.
+void on_member(dh::Host &host, const std::string &member, const std::string &sql) {
+    host.operate(sql_probe, "execute", {{"member", member}, {"sql", sql}});
 }
 
 }  // namespace
@@ -36,18 +38,20 @@ struct WalReplayPauseInjector : dh::Injector {
         if (!status.value("in_recovery", false))
             throw dh::Error(DH_ERR_INVALID_ARGUMENT,
                             member + " is not in recovery (a primary has no replay to pause)");
-        on_member(host, member, "SELECT pg_wal_replay_pause()::text AS paused");
+        on_member(host, member, "SELECT pg_wal_replay_pause()");
         host.info("paused WAL replay on " + member + " at " + status.value("replay_lsn", "?"));
         return {{"host", member}, {"replay_lsn", status["replay_lsn"]}};
     }
 
     void revert(dh::Host &host, const json &record, bool) override {
         std::string member = record.at("host");
-        auto rows = on_member(host, member,
-                              "SELECT pg_is_in_recovery() AS in_recovery, CASE WHEN pg_is_in_recovery() THEN "
-                              "pg_wal_replay_resume()::text END AS resumed");
-        host.info(rows.at(0).value("in_recovery", false) ? "resumed WAL replay on " + member
-                                                         : member + " is out of recovery: nothing to resume");
+        // A member promoted meanwhile has nothing to resume; one promoted between these two calls
+        // makes the resume fail, and the retry finds it out of recovery.
+        bool in_recovery =
+            host.operate(sql_probe, "status", {{"member", member}}).value("in_recovery", false);
+        if (in_recovery) on_member(host, member, "SELECT pg_wal_replay_resume()");
+        host.info(in_recovery ? "resumed WAL replay on " + member
+                              : member + " is out of recovery: nothing to resume");
     }
 };
 

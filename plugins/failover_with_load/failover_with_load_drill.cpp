@@ -63,6 +63,17 @@ struct FailoverWithLoadDrill : dh::Drill {
         json tables = host.operate(pgbench, "init", {{"scale", params.value("scale", 1)}});
         host.operate("org.drillhost.probe.sql", "execute",
                      {{"member", leader}, {"sql", "CHECKPOINT"}, {"statement_timeout_ms", 60000}});
+        // pgbench -i writes megabytes of WAL: a replica still replaying them when the primary dies
+        // lags past maximum_lag_on_failover, and Patroni rightly promotes nobody. The fault waits
+        // until every replica is back within it (the cluster's own bound), or the drill is skipped.
+        std::string settling = "no answer";
+        double settled_ms = wait_until(host, host.now_ms(), bounds.failover().ms, [&] {
+            settling = health_problem(cluster_view(host), host.target(), bounds);
+            return settling.empty();
+        });
+        if (settled_ms < 0)
+            throw dh::Skip("precondition: the replicas did not catch up with pgbench -i within " +
+                           bounds.failover().text() + ": " + settling);
 
         host.phase("load: read-write on " + leader + ", select-only on " + reader + ", writer");
         WriteWatch watch;

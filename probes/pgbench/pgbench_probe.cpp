@@ -204,6 +204,11 @@ class BackgroundRun {
     Clock::time_point origin_;
 };
 
+// What init writes in pgbench_accounts' comment: the run that made the tables.
+std::string made_by(dh::Host &host) {
+    return "made by drillhost run " + host.run_id();
+}
+
 }  // namespace
 
 // init creates pgbench's tables, so it is an act with an undo (drop): the host ledgers it and drops
@@ -263,6 +268,17 @@ struct PgbenchProbe : dh::Probe {
                     ": they are not drillhost's, and pgbench -i would replace them; use another dbname");
         dh::json result =
             pgbench_init(host, params, {"-i", "-q", "-s", std::to_string(params.value("scale", 1))});
+        // Marked as this run's, so an undo that never learnt whether init ran (the process died)
+        // drops only tables it made, never a user's.
+        std::string mark = made_by(host);
+        char *literal = PQescapeLiteral(conn.get(), mark.c_str(), mark.size());
+        if (literal == nullptr) throw dh::Error(DH_ERR_FAILED, "pgbench init: " + pg_error(conn.get()));
+        std::string sql = std::string("COMMENT ON TABLE pgbench_accounts IS ") + literal;
+        PQfreemem(literal);
+        PgResult comment(PQexec(conn.get(), sql.c_str()), &PQclear);
+        if (PQresultStatus(comment.get()) != PGRES_COMMAND_OK)
+            throw dh::Error(DH_ERR_FAILED,
+                            "pgbench init: marking pgbench_accounts: " + pg_error(comment.get()));
         dh::json where = dh::json::object();
         for (const char *key : {"member", "target_session_attrs", "dbname", "connect_timeout_s", "pgbench"})
             if (params.contains(key)) where[key] = params[key];
@@ -273,8 +289,24 @@ struct PgbenchProbe : dh::Probe {
     // The undo of init: {"record": init's result} or {"unconfirmed": init's params}. Idempotent:
     // pgbench -i -I d drops the tables if they exist.
     dh::json drop(dh::Host &host, const dh::json &params) {
-        dh::json where =
-            params.contains("record") ? params["record"].at("connection") : params.at("unconfirmed");
+        bool unconfirmed = !params.contains("record");
+        dh::json where = unconfirmed ? params.at("unconfirmed") : params["record"].at("connection");
+        if (unconfirmed) {  // init may not have run: only tables marked as this run's go
+            auto conn = connection(host.target(), where);
+            if (PQstatus(conn.get()) != CONNECTION_OK)
+                throw dh::Error(DH_ERR_UNAVAILABLE, "pgbench drop: cannot connect: " + pg_error(conn.get()));
+            std::string mark = made_by(host);
+            const char *values[] = {mark.c_str()};
+            PgResult r(
+                PQexecParams(conn.get(),
+                             "SELECT obj_description(to_regclass('pgbench_accounts'), 'pg_class') = $1", 1,
+                             nullptr, values, nullptr, nullptr, 0),
+                &PQclear);
+            if (PQresultStatus(r.get()) != PGRES_TUPLES_OK)
+                throw dh::Error(DH_ERR_FAILED, "pgbench drop: " + pg_error(r.get()));
+            if (std::string(PQgetvalue(r.get(), 0, 0)) != "t")
+                return {{"ok", true}, {"left", "no pgbench tables marked as this run's"}};
+        }
         return pgbench_init(host, where, {"-i", "-I", "d"});
     }
 

@@ -76,7 +76,8 @@ inline constexpr const char *init_result = R"({
 
 inline constexpr const char *drop_result = R"({
     "type": "object",
-    "properties": {"ok": {"const": true}, "seconds": {"type": "number"}, "exit": {"type": "object"}},
+    "properties": {"ok": {"const": true}, "seconds": {"type": "number"}, "exit": {"type": "object"},
+                   "left": {"type": "string", "description": "why nothing was dropped: an unconfirmed undo found no table its run made"}},
     "required": ["ok"],
     "additionalProperties": false
 })";

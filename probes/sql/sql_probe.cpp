@@ -62,14 +62,30 @@ PgConnection connect(const ConnectParams &p, bool read_only) {
     return conn;
 }
 
-// Runs SQL that returns one JSON value in one row.
+// Runs SQL that returns one JSON value in one row. The extended protocol runs exactly one
+// statement: "...; COMMIT; SET default_transaction_read_only = off; ..." cannot ride along.
 dh::json query_json(PGconn *conn, const std::string &sql) {
-    PgResult result(PQexec(conn, sql.c_str()), &PQclear);
+    PgResult result(PQexecParams(conn, sql.c_str(), 0, nullptr, nullptr, nullptr, nullptr, 0), &PQclear);
     if (PQresultStatus(result.get()) != PGRES_TUPLES_OK)
         throw dh::Error(DH_ERR_FAILED, "query failed: " + pg_error(result.get()));
     if (PQntuples(result.get()) != 1 || PQnfields(result.get()) != 1)
         throw dh::Error(DH_ERR_INTERNAL, "expected one JSON value");
     return dh::json::parse(PQgetvalue(result.get(), 0, 0));
+}
+
+// What create_table writes in its table's comment: the run that made it.
+std::string made_by(dh::Host &host) {
+    return "made by drillhost run " + host.run_id();
+}
+
+// Whether `table` exists and carries `mark` as its comment.
+bool marked_by(PGconn *conn, const std::string &table, const std::string &mark) {
+    const char *values[] = {table.c_str(), mark.c_str()};
+    PgResult r(PQexecParams(conn, "SELECT obj_description(to_regclass($1), 'pg_class') = $2", 2, nullptr,
+                            values, nullptr, nullptr, 0),
+               &PQclear);
+    return PQresultStatus(r.get()) == PGRES_TUPLES_OK && PQntuples(r.get()) == 1 &&
+           std::string(PQgetvalue(r.get(), 0, 0)) == "t";
 }
 
 }  // namespace
@@ -167,7 +183,8 @@ constexpr const char *drop_table_params = R"({
 
 constexpr const char *drop_table_result = R"({
     "type": "object",
-    "properties": {"table": {"type": "string"}, "server": {"type": "string"}},
+    "properties": {"table": {"type": "string"}, "server": {"type": "string"},
+                   "left": {"type": "string", "description": "why it was not dropped: an unconfirmed undo found a table its run did not make"}},
     "required": ["table", "server"],
     "additionalProperties": false
 })";
@@ -202,16 +219,27 @@ struct SqlProbe : dh::Probe {
         };
     }
 
-    // Refuses a table that exists: what it did not create, its undo must not drop.
+    // Refuses a table that exists: what it did not create, its undo must not drop. The table is
+    // marked with a comment naming the run, in the same transaction, so an undo that never learnt
+    // whether it was made (the process died) drops it only if it is this run's.
     dh::json create_table(dh::Host &host, const dh::json &params) {
         auto conn = connect(connect_params(host.target(), params), /*read_only=*/false);
-        std::string table = params.at("table");
-        PgResult result(
-            PQexec(conn.get(),
-                   ("CREATE TABLE " + table + " (" + params.at("columns").get<std::string>() + ")").c_str()),
-            &PQclear);
-        if (PQresultStatus(result.get()) != PGRES_COMMAND_OK)
-            throw dh::Error(DH_ERR_FAILED, "create_table " + table + ": " + pg_error(result.get()));
+        std::string table = params.at("table");  // ^drillhost_[a-z0-9_]{1,40}$: the schema checked it
+        std::string mark = made_by(host);
+        char *literal = PQescapeLiteral(conn.get(), mark.c_str(), mark.size());
+        if (literal == nullptr) throw dh::Error(DH_ERR_FAILED, "create_table: " + pg_error(conn.get()));
+        std::string comment = "COMMENT ON TABLE " + table + " IS " + literal;
+        PQfreemem(literal);
+        // One statement per call (extended protocol): `columns` cannot carry another statement.
+        for (const std::string &sql :
+             {std::string("BEGIN"),
+              "CREATE TABLE " + table + " (" + params.at("columns").get<std::string>() + ")", comment,
+              std::string("COMMIT")}) {
+            PgResult result(PQexecParams(conn.get(), sql.c_str(), 0, nullptr, nullptr, nullptr, nullptr, 0),
+                            &PQclear);
+            if (PQresultStatus(result.get()) != PGRES_COMMAND_OK)
+                throw dh::Error(DH_ERR_FAILED, "create_table " + table + ": " + pg_error(result.get()));
+        }
         dh::json where = dh::json::object();
         for (const char *key : {"member", "conninfo", "dbname"})
             if (params.contains(key)) where[key] = params[key];
@@ -231,6 +259,10 @@ struct SqlProbe : dh::Probe {
         for (int attempt = 0; attempt < 60; ++attempt) {
             try {
                 auto conn = connect(connect_params(host.target(), where), /*read_only=*/false);
+                if (unconfirmed && !marked_by(conn.get(), table, made_by(host)))
+                    return {{"table", table},
+                            {"server", pg_server(conn.get())},
+                            {"left", "not this run's table"}};
                 PgResult result(PQexec(conn.get(), ("DROP TABLE IF EXISTS " + table).c_str()), &PQclear);
                 if (PQresultStatus(result.get()) == PGRES_COMMAND_OK)
                     return {{"table", table}, {"server", pg_server(conn.get())}};

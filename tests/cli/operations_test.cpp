@@ -185,6 +185,14 @@ TEST_CASE("ABI 1.2: a plugin built against the 1.2 header loads, runs, and calls
         s.drillhost({"--format", "json", "probe", "org.drillhost.test.legacy-probe", "--target", "none"});
     REQUIRE(sampled.exit_code == 0);
     CHECK(json::parse(sampled.out).at("request") == "echo");
+    // The word after the probe is its request, as drillhost 1.2 read it.
+    auto requested = s.drillhost(
+        {"--format", "json", "probe", "org.drillhost.test.legacy-probe", "echo", "--target", "none"});
+    REQUIRE_MESSAGE(requested.exit_code == 0, requested.err);
+    CHECK(json::parse(requested.out).at("request") == "echo");
+    auto refused = s.drillhost({"probe", "org.drillhost.test.legacy-probe", "other", "--target", "none"});
+    CHECK(refused.exit_code == 3);  // the probe's own refusal of a request it does not know
+    CHECK(contains(refused.err, "unknown request"));
 
     auto ran = s.drillhost({"--format", "json", "run", "--target", "none", "org.drillhost.test.legacy-drill",
                             "-p", "path=" + s.marker.string()});
@@ -192,4 +200,37 @@ TEST_CASE("ABI 1.2: a plugin built against the 1.2 header loads, runs, and calls
     INFO(ran.err);
     CHECK(ran.exit_code == 0);
     CHECK(contains(ran.out, "a 1.3 probe answers a 1.2 drill"));
+}
+
+TEST_CASE("recover: an undo refuses a record its schema does not accept, and says which field") {
+    Scratch s;
+    fs::create_directories(s.state / "ledger");
+    fs::permissions(s.state, fs::perms::owner_all);
+    fs::permissions(s.state / "ledger", fs::perms::owner_all);
+    fs::path file = s.state / "ledger" / "20200101T000000.000Z-1.jsonl";
+    {
+        std::ofstream out(file);
+        out << json{{"op", "open"},
+                    {"run", "20200101T000000.000Z-1"},
+                    {"pid", 1},
+                    {"target", json::object()},
+                    {"wall", "x"}}
+                   .dump()
+            << "\n"
+            << json{{"op", "intent"},   {"fault", 1},
+                    {"component", ops}, {"operation", "make"},
+                    {"undo", "unmake"}, {"plugin", "/x.so"},
+                    {"drill", "d"},     {"params", {{"path", "/tmp/x"}}},
+                    {"wall", "x"}}
+                   .dump()
+            << "\n"
+            << json{{"op", "applied"}, {"fault", 1}, {"record", {{"path", 42}}}, {"wall", "x"}}.dump()
+            << "\n";
+    }
+    fs::permissions(file, fs::perms::owner_read | fs::perms::owner_write);
+    auto recovered = s.drillhost({"recover"});
+    CHECK(recovered.exit_code == 3);
+    CHECK_MESSAGE(contains(recovered.out + recovered.err, "the undo unmake refuses this record"),
+                  recovered.out << recovered.err);
+    CHECK(contains(recovered.out + recovered.err, "/record/path"));
 }

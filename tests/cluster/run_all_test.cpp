@@ -4,6 +4,7 @@
 #include <chrono>
 #include <fstream>
 #include <map>
+#include <sstream>
 
 #include "drill_runs.hpp"
 
@@ -90,8 +91,9 @@ TEST_CASE("run --all: every drill, least disruptive first, verdicts as measured,
     }
 
     // Nothing drillhost made is left on any member (issue 15): no drillhost_* or pgbench_* table,
-    // drillhost role or slot. Tables replicate, so a member that does not answer (left stopped by
-    // network-partition on 3.0.2, see above) holds nothing the others do not show.
+    // drillhost role or slot. The leader is the authority; a replica may show a table the leader
+    // dropped only while it has not replayed that far (network-partition on 3.0.2 can leave a
+    // member behind on a dead timeline, see above): then it is reported with its lag, not counted.
     auto state = sb::load_state(s.state_dir);
     REQUIRE(state.has_value());
     std::string left;
@@ -101,11 +103,27 @@ TEST_CASE("run --all: every drill, least disruptive first, verdicts as measured,
             return left.empty();
         },
         std::chrono::seconds(30));
-    size_t silent = 0;
-    for (size_t at = left.find("no answer"); at != std::string::npos; at = left.find("no answer", at + 1))
-        ++silent;
-    CHECK_MESSAGE(silent < state->members.size(), left);
-    CHECK_MESSAGE(left.find("table ") == std::string::npos, left);
-    CHECK_MESSAGE(left.find("role ") == std::string::npos, left);
-    CHECK_MESSAGE(left.find("slot ") == std::string::npos, left);
+    std::string leader = current_leader(*state);
+    REQUIRE_MESSAGE(!leader.empty(), "no leader after run --all: " << left);
+    std::string leader_lsn =
+        shell(psql(*state, state->member(leader)) + " -Atc 'SELECT pg_current_wal_lsn()' 2>/dev/null");
+    leader_lsn = leader_lsn.substr(0, leader_lsn.find('\n'));
+    std::istringstream left_lines(left);
+    for (std::string line; std::getline(left_lines, line);) {
+        std::string member = line.substr(0, line.find(':'));
+        if (member != leader && !leader_lsn.empty()) {
+            std::string behind =
+                shell(psql(*state, state->member(member)) +
+                      " -Atc \"SELECT pg_is_in_recovery() AND pg_wal_lsn_diff('" + leader_lsn +
+                      "', coalesce(pg_last_wal_replay_lsn(), '0/0')) > 0\" 2>/dev/null");
+            if (contains(behind, "t")) {
+                MESSAGE(line << " (a replica that has not replayed the leader's WAL up to " << leader_lsn
+                             << ")");
+                continue;
+            }
+        }
+        CHECK_MESSAGE((!contains(line, "table ") && !contains(line, "role ") && !contains(line, "slot ")),
+                      line << " (leader " << leader << ")");
+        CHECK_MESSAGE(member != leader, line);  // the leader always answers
+    }
 }

@@ -25,7 +25,8 @@ const Registry &test_registry() {
         std::vector<LoadProblem> problems;
         r.add(load_plugins({EXAMPLES_DIR, std::string(FIXTURE_DIR) + "/misbehaving_drills.so",
                             std::string(FIXTURE_DIR) + "/error_drill.so",
-                            std::string(FIXTURE_DIR) + "/host_abuse.so"}),
+                            std::string(FIXTURE_DIR) + "/host_abuse.so",
+                            std::string(FIXTURE_DIR) + "/operations_plugin.so"}),
               problems);
         REQUIRE(problems.empty());
         return r;
@@ -355,6 +356,21 @@ TEST_CASE("a probe sample leaves no ledger, whether it succeeds or fails") {
                         InfraError);
     }  // no finish(): the command failed
     CHECK(f.ledger_files() == 0);
+}
+
+TEST_CASE("operate undoes what its act made, and nothing else the runner's ledger holds") {
+    Fixture f;
+    fs::path made = f.state.path() / "made.marker";
+    auto runner = f.runner();
+    // A fault `inject` leaves open on purpose, for recover (or the runner's revert).
+    auto fault = runner.inject("org.drillhost.example.file", {{"path", f.marker.string()}});
+    REQUIRE(fs::exists(f.marker));
+    auto result = runner.operate("org.drillhost.test.ops", "make", {{"path", made.string()}});
+    CHECK(result["path"] == made.string());
+    CHECK_FALSE(fs::exists(made));  // make's undo ran before operate returned
+    CHECK(fs::exists(f.marker));    // the injected fault is still there, still open
+    CHECK(runner.finish() == 1);
+    fs::remove(f.marker);
 }
 
 TEST_CASE("an injector's refusal is an infrastructure error and leaves no ledger") {

@@ -76,8 +76,9 @@ enum { DH_VERDICT_PASS = 0, DH_VERDICT_FAIL = 1, DH_VERDICT_SKIP = 2 };
 
 /* ABI 1.3: what an operation does to the cluster (dh_operation.effect). The host cannot look inside
  * a plugin's own connections, so an effect is a promise the host relies on: it refuses an `act` or a
- * `fault` where only observing is allowed (`drillhost status`), writes a cleanup record to the fault
- * ledger before an `act` that declares an undo, and goes through the ledger for every `fault`. */
+ * `fault` asked for from inside an `observe` operation (on its thread), journals every `act`, writes
+ * a cleanup record to the fault ledger before an `act` that declares an undo, and goes through the
+ * ledger for every `fault`. */
 typedef int32_t dh_effect;
 enum {
     DH_EFFECT_OBSERVE = 1, /* reads only: no table, setting, role, process or file changes */

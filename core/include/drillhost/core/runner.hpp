@@ -90,11 +90,12 @@ class Runner {
     // InfraError with the probe's status and error text for whatever the probe reports.
     nlohmann::json sample(const std::string &probe_id, const nlohmann::json &params);
 
-    // One operation of a probe or injector outside any drill (`drillhost probe ID OPERATION`),
-    // without a ledger: an observation, or an act that creates nothing (the host refuses one that
-    // would need a cleanup record). Throws UsageError for an unknown component or operation or
-    // params its schema refuses, InfraError with the status and error text for whatever the
-    // component reports.
+    // One operation of a probe or injector outside any drill (`drillhost probe ID OPERATION`): an
+    // observation, or an act. An act that creates something is ledgered like a fault and undone
+    // before this returns (its ledger is then removed); nothing else in the ledger is touched.
+    // Throws UsageError for an unknown component or operation, params its schema refuses, or an
+    // injector's inject (use inject), InfraError with the status and error text for whatever the
+    // component reports, or when the undo failed (then `recover` retries it).
     nlohmann::json operate(const std::string &component_id, const std::string &operation,
                            const nlohmann::json &params);
 
