@@ -275,9 +275,9 @@ Component read_component(const std::string &path, const dh_component *table, con
 
     Component component;
     component.id = id;
-    component.name = d->name;
-    component.version = d->version;
-    component.summary = d->summary;
+    component.name = valid_utf8(std::string(d->name, ::strnlen(d->name, 4096)));
+    component.version = valid_utf8(std::string(d->version, ::strnlen(d->version, 4096)));
+    component.summary = valid_utf8(std::string(d->summary, ::strnlen(d->summary, 4096)));
     component.kind = d->kind;
     if (d->struct_size >= offsetof(dh_descriptor, impact) + sizeof d->impact)  // ABI 1.2
         component.impact = d->impact >= DH_IMPACT_READ_ONLY && d->impact <= DH_IMPACT_SPLIT_BRAIN

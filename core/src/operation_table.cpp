@@ -2,6 +2,8 @@
 
 #include "declared_schema.hpp"
 
+#include <drillhost/core/bounded_json.hpp>
+
 #include <cstddef>
 #include <cstring>
 #include <stdexcept>
@@ -101,7 +103,7 @@ std::vector<Operation> read_operations(const Component &component) {
         Operation op;
         op.name = name;
         op.effect = d->effect;
-        op.summary = bounded_text(d->summary);
+        op.summary = valid_utf8(bounded_text(d->summary));  // printed by describe, kept in JSON
         if (op.summary.empty()) throw std::invalid_argument(where + ": summary must be set");
         auto params = read_declared_schema(d->params_schema, where + ": its params schema");
         auto result = read_declared_schema(d->result_schema, where + ": its result schema");

@@ -7,6 +7,7 @@
 
 #include <cstring>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
@@ -212,4 +213,16 @@ TEST_CASE("a probe table of ABI 1.2's size is one operation \"sample\", read wit
     REQUIRE(loaded.components[0].operations.size() == 1);
     CHECK(loaded.components[0].operations[0].name == "sample");
     CHECK(loaded.components[0].operations[0].effect == DH_EFFECT_ACT);
+}
+
+TEST_CASE("an operation's summary that is not UTF-8 is kept readable, as describe prints it") {
+    Tables t;
+    dh_operation op = operation("look", DH_EFFECT_OBSERVE);
+    op.summary = "looks \xff\xfe here";
+    auto loaded = check_plugin_table("/p/tables.so", probe_plugin(t, {op}));
+    REQUIRE(loaded.components.at(0).operations.size() == 1);
+    std::string summary = loaded.components[0].operations[0].summary;
+    CHECK(summary.find('\xff') == std::string::npos);
+    CHECK(summary.find("looks ") == 0);
+    CHECK_NOTHROW((void)nlohmann::json(summary).dump());
 }
