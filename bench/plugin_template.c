@@ -29,7 +29,8 @@ static const dh_descriptor descriptor = {
     "benchmark plugin",
     "{\"type\":\"object\",\"properties\":{\"member\":{\"type\":\"string\"},\"hold_ms\":{\"type\":\"integer\","
     "\"minimum\":0,\"default\":1000}},\"additionalProperties\":false}",
-    DH_IMPACT_READ_ONLY};
+    DH_IMPACT_READ_ONLY,
+    NULL};
 static const dh_component component = {sizeof(dh_component),
                                        &descriptor,
                                        bench_create,

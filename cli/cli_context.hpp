@@ -2,8 +2,10 @@
 #pragma once
 
 #include <drillhost/core/errors.hpp>
+
 #include <drillhost/core/loader.hpp>
 #include <drillhost/core/registry.hpp>
+#include "exit_codes.hpp"
 
 #include <filesystem>
 #include <string>

@@ -1,4 +1,4 @@
-// The drillhost subcommands. Each returns the process exit code (see drillhost::ExitCode).
+// The drillhost subcommands. Each returns the process exit code (see exit_codes.hpp).
 #pragma once
 
 #include "cli_context.hpp"
@@ -55,8 +55,6 @@ int inject_command(const GlobalOptions &global, const InjectOptions &options);
 // The cluster as Patroni's REST API says (the cluster-status view): a patronictl-style table.
 int status_command(const GlobalOptions &global, const std::string &target);
 
-// A component by id, or by its short name ("patroni-rest", "partition").
-std::string resolve_component(const Registry &registry, const std::string &name, dh_kind kind);
 // The VALUE of one NAME=VALUE: JSON when it parses (UsageError when nested deeper than the JSON
 // depth limit), else the text as a string.
 nlohmann::json parse_cli_value(const std::string &assignment);

@@ -39,7 +39,8 @@ nlohmann::json operation_json(const Operation &op) {
 int describe_command(const GlobalOptions &global, const std::string &id) {
     Registry registry;
     load_registry(global, registry);
-    const Component *c = registry.find(id);
+    // An id, a short name or an alias, of any kind: an ambiguous one is refused with its candidates.
+    const Component *c = registry.find(registry.resolve(id, 0));
     if (c == nullptr) throw UsageError("no component '" + id + "' is loaded; `drillhost list` shows what is");
     // Probes and injectors are used through their operations; an injector's params are its inject's.
     bool by_operations = !c->operations.empty();
@@ -49,6 +50,7 @@ int describe_command(const GlobalOptions &global, const std::string &id) {
                            {"kind", kind_name(c->kind)},
                            {"version", c->version},
                            {"summary", c->summary},
+                           {"aliases", c->aliases},
                            {"plugin", c->plugin_path},
                            {"params_schema", c->schema}};
         if (c->kind == DH_KIND_DRILL)
@@ -63,6 +65,11 @@ int describe_command(const GlobalOptions &global, const std::string &id) {
     std::cout << c->id << " (" << kind_name(c->kind) << " " << c->version << ")\n"
               << "  " << c->summary << "\n"
               << "  plugin: " << c->plugin_path << "\n";
+    if (!c->aliases.empty()) {
+        std::cout << "  also known as:";
+        for (const auto &alias : c->aliases) std::cout << ' ' << alias;
+        std::cout << '\n';
+    }
     if (c->kind == DH_KIND_DRILL)
         std::cout << "  impact: " << impact_name(c->impact) << " (run --all order)\n";
     std::cout << '\n';

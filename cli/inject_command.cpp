@@ -14,7 +14,7 @@ namespace drillhost::cli {
 int inject_command(const GlobalOptions &global, const InjectOptions &options) {
     Registry registry;
     load_registry(global, registry);
-    std::string id = resolve_component(registry, options.injector, DH_KIND_INJECTOR);
+    std::string id = registry.resolve(options.injector, DH_KIND_INJECTOR);
     nlohmann::json params = parse_cli_params(options.params);
     if (!options.host.empty()) params["host"] = options.host;
     RunTarget target(global, options.target, /*keep=*/true, /*may_bring_up=*/false);

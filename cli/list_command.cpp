@@ -27,6 +27,7 @@ int list_command(const GlobalOptions &global, const ListOptions &options) {
                            {"kind", kind_name(c->kind)},
                            {"version", c->version},
                            {"summary", c->summary},
+                           {"aliases", c->aliases},
                            {"plugin", c->plugin_path}});
             if (c->kind == DH_KIND_DRILL)
                 out.back()["impact"] = {{"level", c->impact}, {"name", impact_name(c->impact)}};

@@ -5,6 +5,7 @@
 #include <drillhost/core/result_validation.hpp>
 #include <drillhost/core/version.hpp>
 #include <drillhost/core/worker.hpp>
+#include <drillhost/sandbox/sandbox_backend.hpp>
 
 #include <spdlog/spdlog.h>
 
@@ -20,6 +21,8 @@ using namespace drillhost;
 using namespace drillhost::cli;
 
 int main(int argc, char **argv) {
+    // The embedded cluster's services, for runs and for their workers alike.
+    sandbox::register_backend();
     // A drill or a revert in a worker process of a run (core/include/drillhost/core/worker.hpp).
     if (is_worker_invocation(argc, argv)) return worker_main();
     SignalForwarder::block_signals();  // before any thread: only the forwarder may receive them

@@ -10,13 +10,6 @@
 
 namespace drillhost::cli {
 
-std::string resolve_component(const Registry &registry, const std::string &name, dh_kind kind) {
-    if (registry.find(name)) return name;
-    for (const auto *c : registry.list(kind))
-        if (c->name == name) return c->id;
-    return name;  // require() will say what is loaded
-}
-
 nlohmann::json parse_cli_value(const std::string &assignment) {
     auto eq = assignment.find('=');
     std::string value = assignment.substr(eq + 1);
@@ -44,9 +37,8 @@ nlohmann::json parse_cli_params(const std::vector<std::string> &texts) {
 int probe_command(const GlobalOptions &global, const ProbeOptions &options) {
     Registry registry;
     load_registry(global, registry);
-    std::string id = resolve_component(registry, options.probe, DH_KIND_PROBE);
-    if (id == options.probe && !registry.find(id))
-        id = resolve_component(registry, options.probe, DH_KIND_INJECTOR);
+    std::string id = registry.resolve(options.probe, DH_KIND_PROBE);
+    if (id == options.probe && !registry.find(id)) id = registry.resolve(options.probe, DH_KIND_INJECTOR);
     nlohmann::json params = parse_cli_params(options.params);
     // The operation named, else the component's first (a probe of ABI 1.2: its one "sample").
     const Component *component = registry.find(id);

@@ -24,8 +24,9 @@
 namespace drillhost::cli {
 namespace {
 
-// "--param k=v" applies to every drill; "--param drill.id:k=v" to one.
-std::map<std::string, nlohmann::json> parse_params(const std::vector<std::string> &drills,
+// "--param k=v" applies to every drill; "--param DRILL:k=v" to one (its id, short name or alias).
+std::map<std::string, nlohmann::json> parse_params(const Registry &registry,
+                                                   const std::vector<std::string> &drills,
                                                    const std::vector<std::string> &texts) {
     std::map<std::string, nlohmann::json> params;
     for (const auto &d : drills) params[d] = nlohmann::json::object();
@@ -40,7 +41,8 @@ std::map<std::string, nlohmann::json> parse_params(const std::vector<std::string
             for (auto &[drill, p] : params) p[key] = value;
             continue;
         }
-        std::string drill = key.substr(0, colon);
+        std::string drill =
+            registry.resolve(key.substr(0, colon), DH_KIND_DRILL);  // an alias or short name too
         if (!params.count(drill))
             throw UsageError("--param '" + text + "': drill " + drill + " is not being run");
         params[drill][key.substr(colon + 1)] = value;
@@ -78,8 +80,7 @@ int run_command(const GlobalOptions &global, const RunOptions &options) {
     load_registry(global, registry);
 
     std::vector<std::string> drills;
-    for (const auto &name : options.drills)
-        drills.push_back(resolve_component(registry, name, DH_KIND_DRILL));
+    for (const auto &name : options.drills) drills.push_back(registry.resolve(name, DH_KIND_DRILL));
     if (options.all) {
         if (!drills.empty()) throw UsageError("give drill ids or --all, not both");
         drills = drills_by_impact(registry);
@@ -89,13 +90,9 @@ int run_command(const GlobalOptions &global, const RunOptions &options) {
         throw UsageError("nothing to run: give drill ids or --all (`drillhost list` shows them)");
 
     // Everything is checked before the first drill touches the cluster.
-    auto params = parse_params(drills, options.params);
-    for (const auto &id : drills) {
-        const Component &drill = registry.require(id, DH_KIND_DRILL);
-        if (auto violation = drill.validator->first_violation(drill.validator->with_defaults(params[id])))
-            throw UsageError("drill " + id + ": parameter " + *violation + " (see `drillhost describe " + id +
-                             "`)");
-    }
+    auto params = parse_params(registry, drills, options.params);
+    for (const auto &id : drills)
+        params[id] = validated_params(registry.require(id, DH_KIND_DRILL), params[id]);
 
     // Where the results go is checked now, not after an hour of drills.
     if (!options.report.empty()) check_output_file(options.report, "--report");

@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "exit_codes.hpp"
 #include "table.hpp"
 
 namespace drillhost::cli {

@@ -13,7 +13,7 @@ import subprocess
 import sys
 
 PROBES = ["patroni-rest", "sql", "writer", "pgbench", "split-brain"]
-INJECTORS = ["service"]  # injectors that declare operations of their own
+INJECTORS = ["service", "scratch-cluster"]  # injectors that declare operations of their own
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 OUT = ROOT / "docs" / "probe-operations.md"
 

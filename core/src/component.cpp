@@ -1,4 +1,5 @@
 #include <drillhost/core/component.hpp>
+#include <drillhost/core/errors.hpp>
 
 namespace drillhost {
 
@@ -49,6 +50,15 @@ const Operation *Component::operation(const std::string &name) const {
     for (const auto &op : operations)
         if (op.name == name) return &op;
     return nullptr;
+}
+
+nlohmann::json validated_params(const Component &component, const nlohmann::json &params) {
+    nlohmann::json complete =
+        component.validator->with_defaults(params.is_null() ? nlohmann::json::object() : params);
+    if (auto violation = component.validator->first_violation(complete))
+        throw UsageError(std::string(kind_name(component.kind)) + " " + component.id + ": parameter " +
+                         *violation + " (see `drillhost describe " + component.id + "`)");
+    return complete;
 }
 
 }  // namespace drillhost

@@ -9,12 +9,12 @@
 #pragma once
 
 #include <drillhost/core/cancellation.hpp>
+#include <drillhost/core/drill_report.hpp>
 #include <drillhost/core/fault_ledger.hpp>
 #include <drillhost/core/fault_reverter.hpp>
 #include <drillhost/core/instance.hpp>
 #include <drillhost/core/journal.hpp>
 #include <drillhost/core/registry.hpp>
-#include <drillhost/core/runner.hpp>
 
 #include <atomic>
 #include <functional>

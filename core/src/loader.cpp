@@ -250,6 +250,30 @@ std::optional<std::string> component_id(const std::string &path, const dh_compon
     return std::string(d->id, length);
 }
 
+// ABI 1.4: a JSON array of the component's former ids and short names. Each is what a person types
+// on a command line or a ledger records: lower-case letters, digits, '.', '-', '_' and '/', at most
+// an id's length, none twice, none its own id or name. Throws std::invalid_argument saying why not.
+std::vector<std::string> read_aliases(const char *text, const std::string &id, const std::string &name) {
+    size_t length = ::strnlen(text, 1 << 16);
+    auto parsed = try_parse_bounded_json(std::string_view(text, length));
+    if (!parsed || !parsed->is_array())
+        throw std::invalid_argument("its aliases are not a JSON array of strings");
+    std::vector<std::string> aliases;
+    for (const auto &alias : *parsed) {
+        if (!alias.is_string()) throw std::invalid_argument("its aliases are not a JSON array of strings");
+        const std::string &a = alias.get_ref<const std::string &>();
+        bool plain = !a.empty() && a.size() <= max_component_id_bytes &&
+                     a.find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789.-_/") == std::string::npos;
+        if (!plain)
+            throw std::invalid_argument("alias \"" + valid_utf8(a.substr(0, 80)) + "\" must be 1 to " +
+                                        std::to_string(max_component_id_bytes) + " of a-z 0-9 . - _ /");
+        if (a == id || a == name || std::find(aliases.begin(), aliases.end(), a) != aliases.end())
+            throw std::invalid_argument("alias \"" + a + "\" is its own id or name, or given twice");
+        aliases.push_back(a);
+    }
+    return aliases;
+}
+
 Component read_component(const std::string &path, const dh_component *table, const std::string &id) {
     const dh_descriptor *d = table->descriptor;
     // Until it passes the reverse-DNS check the id may hold any bytes: printed as valid UTF-8.
@@ -291,6 +315,9 @@ Component read_component(const std::string &path, const dh_component *table, con
         component.schema = std::move(params.schema);
         component.validator = std::move(params.validator);
         component.operations = read_operations(component);
+        if (d->struct_size >= offsetof(dh_descriptor, aliases_json) + sizeof d->aliases_json &&  // ABI 1.4
+            d->aliases_json != nullptr)
+            component.aliases = read_aliases(d->aliases_json, id, component.name);
     } catch (const std::invalid_argument &e) {
         refuse(path, where + ": " + e.what());
     }

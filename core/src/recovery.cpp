@@ -3,6 +3,7 @@
 #include <drillhost/core/file_trust.hpp>
 #include <drillhost/core/journal.hpp>
 #include <drillhost/core/recovery.hpp>
+#include <drillhost/core/runner.hpp>
 
 #include <fcntl.h>
 #include <sys/file.h>

@@ -1,6 +1,8 @@
 #include <drillhost/core/errors.hpp>
 #include <drillhost/core/registry.hpp>
 
+#include <algorithm>
+
 namespace drillhost {
 
 void Registry::add(const LoadResult &result, std::vector<LoadProblem> &problems) {
@@ -22,16 +24,29 @@ const Component *Registry::find(const std::string &id) const {
     return it == components_.end() ? nullptr : &it->second;
 }
 
-const Component &Registry::require(const std::string &id, dh_kind kind) const {
-    const Component *component = find(id);
+std::string Registry::resolve(const std::string &name, dh_kind kind) const {
+    if (find(name)) return name;
+    std::vector<std::string> ids;
+    for (const auto *c : list(kind))
+        if (c->name == name || std::find(c->aliases.begin(), c->aliases.end(), name) != c->aliases.end())
+            ids.push_back(c->id);
+    if (ids.empty()) return name;
+    if (ids.size() == 1) return ids.front();
+    std::string listed;
+    for (const auto &id : ids) listed += (listed.empty() ? "" : ", ") + id;
+    throw UsageError("'" + name + "' is ambiguous: it names " + listed + "; give the full id");
+}
+
+const Component &Registry::require(const std::string &name, dh_kind kind) const {
+    const Component *component = find(resolve(name, kind));
     if (component == nullptr) {
         std::string known;
         for (const auto *c : list(kind)) known += (known.empty() ? "" : ", ") + c->id;
-        throw UsageError("no " + std::string(kind_name(kind)) + " '" + id + "' is loaded" +
+        throw UsageError("no " + std::string(kind_name(kind)) + " '" + name + "' is loaded" +
                          (known.empty() ? std::string("; none are (check --load)") : "; loaded: " + known));
     }
     if (component->kind != kind)
-        throw UsageError("'" + id + "' is of kind " + kind_name(component->kind) + ", not " +
+        throw UsageError("'" + name + "' is of kind " + kind_name(component->kind) + ", not " +
                          kind_name(kind));
     return *component;
 }

@@ -100,15 +100,19 @@ static LogSink redacting(LogSink log) {
 }
 
 struct Runner::Impl {
-    const Registry &registry;
+    // A drill thread abandoned in process (it ignored cancellation) may outlive this Runner, and
+    // the registry, journal and ledger it reaches through its host context with it: it keeps its
+    // own references to them (run_in_process), so they go with the last user. The registry is a
+    // copy, since the caller's may go before the thread.
+    std::shared_ptr<const Registry> registry;
     RunnerOptions options;
     std::string run_id = make_run_id();
     std::filesystem::path planned_ledger;  // where the ledger goes once something needs one
     // Created by the first drill or inject: probe samples never write one (docs/ledger.md).
-    std::optional<FaultLedger> ledger;
+    std::shared_ptr<FaultLedger> ledger;
     bool ledger_closed = false;
     bool ledger_needed = false;  // a drill ran or a fault was applied: the ledger stays (closed when clean)
-    Journal journal;
+    std::shared_ptr<Journal> journal;
     LogSink log_sink;
     std::shared_ptr<LateCallSink> late_calls;
     std::mutex mutex;  // guards current and stopped
@@ -117,12 +121,12 @@ struct Runner::Impl {
     std::string stop_reason;
 
     Impl(const Registry &r, RunnerOptions o)
-        : registry(r),
+        : registry(std::make_shared<const Registry>(r)),
           options(std::move(o)),
           planned_ledger(options.state_dir / "ledger" / (run_id + ".jsonl")),
-          journal(journal_location(options, run_id), run_id),
+          journal(std::make_shared<Journal>(journal_location(options, run_id), run_id)),
           log_sink(redacting(options.log)),
-          late_calls(std::make_shared<LateCallSink>(journal, log_sink)) {}
+          late_calls(std::make_shared<LateCallSink>(*journal, log_sink)) {}
 
     ~Impl() {
         late_calls->close();  // before the journal goes: late calls from plugin threads are dropped
@@ -137,7 +141,8 @@ struct Runner::Impl {
 
     FaultLedger &use_ledger() {
         if (!ledger)
-            ledger.emplace(FaultLedger::create(options.state_dir / "ledger", run_id, options.target));
+            ledger = std::make_shared<FaultLedger>(
+                FaultLedger::create(options.state_dir / "ledger", run_id, options.target));
         return *ledger;
     }
 
@@ -164,8 +169,8 @@ struct Runner::Impl {
 
 Runner::Runner(const Registry &registry, RunnerOptions options)
     : impl_(std::make_unique<Impl>(registry, std::move(options))) {
-    if (impl_->options.on_journal_entry) impl_->journal.observe(impl_->options.on_journal_entry);
-    impl_->journal.write({{"type", "run.start"}, {"ledger", impl_->planned_ledger.string()}});
+    if (impl_->options.on_journal_entry) impl_->journal->observe(impl_->options.on_journal_entry);
+    impl_->journal->write({{"type", "run.start"}, {"ledger", impl_->planned_ledger.string()}});
 }
 
 Runner::~Runner() = default;  // Impl closes a clean ledger however the command ended
@@ -174,7 +179,7 @@ const std::string &Runner::run_id() const {
     return impl_->run_id;
 }
 const std::filesystem::path &Runner::journal_path() const {
-    return impl_->journal.path();
+    return impl_->journal->path();
 }
 const std::filesystem::path &Runner::ledger_path() const {
     // Never the optional itself: the signal thread asks while the first drill may be creating it.
@@ -199,21 +204,15 @@ namespace {
 // The host's own checks before a component is called: it is loaded, of that kind, and `params` fit
 // its schema. Throws UsageError naming the first violation.
 nlohmann::json checked_params(const Registry &registry, const std::string &id, dh_kind kind,
-                              const nlohmann::json &params, const char *what) {
-    const Component &component = registry.require(id, kind);
-    nlohmann::json complete =
-        component.validator->with_defaults(params.is_null() ? nlohmann::json::object() : params);
-    if (auto violation = component.validator->first_violation(complete))
-        throw UsageError(std::string(what) + " " + id + ": parameter " + *violation +
-                         " (see `drillhost describe " + id + "`)");
-    return complete;
+                              const nlohmann::json &params) {
+    return validated_params(registry.require(id, kind), params);
 }
 
 }  // namespace
 
 nlohmann::json Runner::sample(const std::string &probe_id, const nlohmann::json &params) {
     // A probe that declares operations (ABI 1.3): "request" names one, as 1.2 callers name them.
-    if (const Component *probe = impl_->registry.find(probe_id);
+    if (const Component *probe = impl_->registry->find(probe_id);
         probe && probe->kind == DH_KIND_PROBE && !probe->operation("sample")) {
         nlohmann::json rest = params.is_object() ? params : nlohmann::json::object();
         std::string operation = probe->operations.front().name;
@@ -223,9 +222,9 @@ nlohmann::json Runner::sample(const std::string &probe_id, const nlohmann::json 
         }
         return operate(probe_id, operation, rest);
     }
-    nlohmann::json complete = checked_params(impl_->registry, probe_id, DH_KIND_PROBE, params, "probe");
+    nlohmann::json complete = checked_params(*impl_->registry, probe_id, DH_KIND_PROBE, params);
     // No ledger: a probe observes, it never injects (and a probe run leaves no ledger behind).
-    HostContext context(impl_->registry, nullptr, impl_->journal, std::make_shared<Cancellation>(), "",
+    HostContext context(*impl_->registry, nullptr, *impl_->journal, std::make_shared<Cancellation>(), "",
                         dump_json(impl_->options.target), impl_->log_sink);
     context.report_late_calls_to(impl_->late_calls);
     context.seal();
@@ -245,7 +244,7 @@ nlohmann::json Runner::sample(const std::string &probe_id, const nlohmann::json 
 
 nlohmann::json Runner::operate(const std::string &component_id, const std::string &operation,
                                const nlohmann::json &params) {
-    const Component *component = impl_->registry.find(component_id);
+    const Component *component = impl_->registry->find(component_id);
     if (component == nullptr || component->operations.empty())
         throw UsageError("no probe or injector '" + component_id + "' is loaded (see `drillhost list`)");
     const Operation *op = component->operation(operation);
@@ -270,7 +269,7 @@ nlohmann::json Runner::operate(const std::string &component_id, const std::strin
     {
         // Named like a drill of its own, so that undoing what it made touches nothing else the
         // ledger holds (faults `inject` left open for recover, earlier drills' records).
-        HostContext context(impl_->registry, creates ? &impl_->use_ledger() : nullptr, impl_->journal,
+        HostContext context(*impl_->registry, creates ? &impl_->use_ledger() : nullptr, *impl_->journal,
                             std::make_shared<Cancellation>(),
                             creates ? "probe " + component_id + "." + operation : "",
                             dump_json(impl_->options.target), impl_->log_sink);
@@ -299,13 +298,12 @@ nlohmann::json Runner::operate(const std::string &component_id, const std::strin
 }
 
 nlohmann::json Runner::inject(const std::string &injector_id, const nlohmann::json &params) {
-    nlohmann::json complete =
-        checked_params(impl_->registry, injector_id, DH_KIND_INJECTOR, params, "injector");
+    nlohmann::json complete = checked_params(*impl_->registry, injector_id, DH_KIND_INJECTOR, params);
     uint64_t fault = 0;
     dh_status status = DH_OK;
     std::string error;
     {
-        HostContext context(impl_->registry, &impl_->use_ledger(), impl_->journal,
+        HostContext context(*impl_->registry, &impl_->use_ledger(), *impl_->journal,
                             std::make_shared<Cancellation>(), "", dump_json(impl_->options.target),
                             impl_->log_sink);
         context.report_late_calls_to(impl_->late_calls);
@@ -329,24 +327,19 @@ nlohmann::json Runner::inject(const std::string &injector_id, const nlohmann::js
 
 size_t Runner::finish() {
     if (!impl_->ledger) {  // probes only: no ledger was ever written
-        impl_->journal.write({{"type", "run.end"}, {"ledger", nullptr}, {"faults_open", 0}});
+        impl_->journal->write({{"type", "run.end"}, {"ledger", nullptr}, {"faults_open", 0}});
         return 0;
     }
     size_t still_open = impl_->ledger->open_faults().size();
     bool closed = impl_->ledger_closed || impl_->ledger->close_if_clean();
     impl_->ledger_closed = closed;
-    impl_->journal.write({{"type", "run.end"}, {"ledger_closed", closed}, {"faults_open", still_open}});
+    impl_->journal->write({{"type", "run.end"}, {"ledger_closed", closed}, {"faults_open", still_open}});
     return still_open;
 }
 
 DrillResult Runner::run(const std::string &drill_id, const nlohmann::json &params) {
-    const Component &drill = impl_->registry.require(drill_id, DH_KIND_DRILL);
-    nlohmann::json complete =
-        drill.validator->with_defaults(params.is_null() ? nlohmann::json::object() : params);
-    if (auto violation = drill.validator->first_violation(complete))
-        throw UsageError("drill " + drill_id + ": parameter " + *violation + " (see `drillhost describe " +
-                         drill_id + "`)");
-    return impl_->run(drill, complete);
+    const Component &drill = impl_->registry->require(drill_id, DH_KIND_DRILL);
+    return impl_->run(drill, validated_params(drill, params));
 }
 
 // The drill's deadline, then `grace` to stop after any cancellation (the deadline's included).
@@ -392,18 +385,29 @@ Execution Runner::Impl::run_in_process(const Component &drill, const nlohmann::j
                                        const std::shared_ptr<Cancellation> &cancellation,
                                        Clock::time_point started) {
     Execution out;
-    auto context = std::make_shared<HostContext>(registry, &use_ledger(), journal, cancellation, drill.id,
+    use_ledger();
+    auto context = std::make_shared<HostContext>(*registry, ledger.get(), *journal, cancellation, drill.id,
                                                  dump_json(options.target), log_sink);
     context->report_late_calls_to(late_calls);
     auto state = std::make_shared<DrillThreadState>();
-    std::thread worker([context, state, &drill, params_text = dump_json(params)] {
+    // What the thread reaches, held by the thread itself: an abandoned drill that returns after this
+    // Runner (and the caller's registry) went still finds its component, context, ledger and journal.
+    // Members go in reverse order: the context (which waits for calls inside it) before the rest.
+    struct KeepAlive {
+        std::shared_ptr<const Registry> registry;
+        std::shared_ptr<Journal> journal;
+        std::shared_ptr<FaultLedger> ledger;
+        std::shared_ptr<HostContext> context;
+    };
+    std::thread worker([keep = KeepAlive{registry, journal, ledger, context}, state, &drill,
+                        params_text = dump_json(params)] {
         try {
-            ComponentInstance instance(drill, context->table());
+            ComponentInstance instance(drill, keep.context->table());  // `drill` lives in keep.registry
             state->result = instance.run(params_text);
         } catch (const std::exception &e) {
             state->result = {DH_ERR_INTERNAL, valid_utf8(e.what())};
         }
-        context->end_of_run();
+        keep.context->end_of_run();
         state->finish();
     });
 
@@ -464,7 +468,7 @@ Execution Runner::Impl::run_in_worker(const Component &drill, const nlohmann::js
     FaultLedger &ledger = use_ledger();
     auto earlier = ledger.entries();
     uint64_t last_before = earlier.empty() ? 0 : earlier.back().id;  // this drill's faults come after
-    nlohmann::json base = worker::base_job(registry, run_id, ledger, options.target);
+    nlohmann::json base = worker::base_job(*registry, run_id, ledger, options.target);
     nlohmann::json job = base;
     job["mode"] = "drill";
     job["drill"] = drill.id;
@@ -513,7 +517,7 @@ Execution Runner::Impl::run_in_worker(const Component &drill, const nlohmann::js
                 if (kind == "journal" && (*message)["entry"].is_object()) {
                     const auto &entry = (*message)["entry"];
                     collect(entry, out);
-                    journal.write(entry);
+                    journal->write(entry);
                 } else if (kind == "log") {
                     if (log_sink)
                         log_sink(static_cast<dh_severity>(std::clamp(message->value("severity", 1), 0, 3)),
@@ -542,14 +546,14 @@ Execution Runner::Impl::run_in_worker(const Component &drill, const nlohmann::js
     ledger.reload();  // what the worker appended, a line its death cut short dropped
     for (const auto &entry : ledger.open_faults(drill.id))
         out.reverts.push_back(worker::revert_in_worker(options.worker_command, base, ledger, entry, drill.id,
-                                                       {}, options.timeout, journal, log_sink));
+                                                       {}, options.timeout, *journal, log_sink));
     for (const auto &o : out.reverts)
-        journal.write({{"type", o.reverted ? "fault.reverted" : "fault.revert_failed"},
-                       {"drill", drill.id},
-                       {"fault", o.fault},
-                       {"injector", o.injector},
-                       {"by", "cleanup"},
-                       {"error", o.error}});
+        journal->write({{"type", o.reverted ? "fault.reverted" : "fault.revert_failed"},
+                        {"drill", drill.id},
+                        {"fault", o.fault},
+                        {"injector", o.injector},
+                        {"by", "cleanup"},
+                        {"error", o.error}});
     // Applied, or possibly applied when the worker died mid-inject: what the ledger says it injected.
     for (const auto &entry : ledger.entries())
         if (entry.id > last_before && entry.drill == drill.id && entry.state != FaultEntry::State::failed &&
@@ -573,10 +577,10 @@ DrillResult Runner::Impl::run(const Component &drill, const nlohmann::json &para
     }
 
     ledger_needed = true;
-    journal.write({{"type", "drill.start"},
-                   {"drill", drill.id},
-                   {"params", params},
-                   {"timeout_ms", options.timeout.count()}});
+    journal->write({{"type", "drill.start"},
+                    {"drill", drill.id},
+                    {"params", params},
+                    {"timeout_ms", options.timeout.count()}});
     auto started = Clock::now();
     Execution ran = options.worker_command.empty() ? run_in_process(drill, params, cancellation, started)
                                                    : run_in_worker(drill, params, cancellation, started);
@@ -595,12 +599,12 @@ DrillResult Runner::Impl::run(const Component &drill, const nlohmann::json &para
             {"faults reverted", result.faults_left_open == 0 ? DH_VERDICT_PASS : DH_VERDICT_FAIL,
              std::to_string(reverted) + " of " + std::to_string(result.faults_injected), "all"});
         const auto &a = result.assertions.back();
-        journal.write({{"type", "verdict"},
-                       {"drill", drill.id},
-                       {"name", a.name},
-                       {"verdict", a.verdict == DH_VERDICT_PASS ? "pass" : "fail"},
-                       {"observed", a.observed},
-                       {"bound", a.bound}});
+        journal->write({{"type", "verdict"},
+                        {"drill", drill.id},
+                        {"name", a.name},
+                        {"verdict", a.verdict == DH_VERDICT_PASS ? "pass" : "fail"},
+                        {"observed", a.observed},
+                        {"bound", a.bound}});
     }
 
     CallResult returned = ran.ran ? *ran.ran : CallResult{DH_ERR_CANCELLED, "did not stop"};
@@ -638,7 +642,7 @@ DrillResult Runner::Impl::run(const Component &drill, const nlohmann::json &para
                           {"faults_injected", result.faults_injected},
                           {"faults_left_open", result.faults_left_open},
                           {"abandoned", result.abandoned}};
-    journal.write(end);
+    journal->write(end);
     {
         std::lock_guard lock(mutex);
         current.reset();

@@ -1,13 +1,14 @@
 #include <signal.h>
 #include <string.h>
+#include <drillhost/core/backends.hpp>
 #include <drillhost/core/errors.hpp>
 #include <drillhost/core/service_control.hpp>
 #include <drillhost/core/transport.hpp>
-#include <drillhost/sandbox/sandbox_state.hpp>
-#include <drillhost/sandbox/supervisor.hpp>
 
 #include <algorithm>
 #include <thread>
+
+#include "builtin_backends.hpp"
 
 namespace drillhost {
 using nlohmann::json;
@@ -16,27 +17,8 @@ namespace fs = std::filesystem;
 namespace {
 
 const std::vector<std::string> actions = {"stop", "start", "kill", "restart", "freeze", "thaw", "status"};
-
-json control_sandbox(const json &backend, const std::string &action, int signo) {
-    fs::path state_dir = backend.at("state_dir").get<std::string>();
-    auto state = sandbox::load_state(state_dir);
-    if (!state) throw InfraError("the embedded cluster at " + state_dir.string() + " is gone");
-    std::string member = backend.at("member"), service = backend.at("service");
-    sandbox::Supervisor supervisor(state_dir, *state);
-    if (action == "stop")
-        supervisor.stop(member, service);
-    else if (action == "start") {
-        if (!supervisor.running(member, service)) supervisor.start(member, service);
-    } else if (action == "kill")
-        supervisor.kill(member, service, signo);
-    else if (action == "restart")
-        supervisor.restart(member, service);
-    else if (action == "freeze")
-        supervisor.freeze(member, service);
-    else if (action == "thaw" && supervisor.running(member, service))  // nothing stopped: nothing to do
-        supervisor.thaw(member, service);
-    return {{"running", supervisor.running(member, service)}, {"pid", supervisor.pid(member, service)}};
-}
+// The services the core's own backends know; a registered backend may serve others.
+const std::vector<std::string> known_services = {"patroni", "postgres", "etcd", "watchdog"};
 
 ExecResult checked(const json &transport, const std::vector<std::string> &argv, const std::string &what) {
     auto result = exec_on(transport, argv, std::chrono::seconds(60));
@@ -152,9 +134,12 @@ int signal_number(const std::string &name) {
 }
 
 json service_backend(const json &target, const std::string &host, const std::string &service) {
-    const auto &names = sandbox::service_names;
-    if (std::find(names.begin(), names.end(), service) == names.end())
-        throw UsageError("unknown service '" + service + "'; one of patroni, postgres, etcd");
+    // A registered kind that serves this target (the embedded cluster's supervisor) decides first.
+    for (const auto &kind : service_backends())
+        if (kind->claim)
+            if (auto claimed = kind->claim(target, host, service)) return *claimed;
+    if (std::find(known_services.begin(), known_services.end(), service) == known_services.end())
+        throw UsageError("unknown service '" + service + "'; one of patroni, postgres, etcd, watchdog");
     json transport = transport_for(target, host);  // throws for an unknown host
     json member = json::object();
     for (const auto &m : target.value("members", json::array()))
@@ -168,18 +153,9 @@ json service_backend(const json &target, const std::string &host, const std::str
         if (configured.contains("start")) backend["start"] = configured["start"];
         return backend;
     }
-    if (target.value("kind", "") == "drillhost-sandbox") {
-        fs::path base_dir = target.at("base_dir").get<std::string>();
-        return {{"kind", "sandbox"},
-                {"state_dir", base_dir.parent_path().string()},
-                {"member", host},
-                {"service", service}};
-    }
     json backend = {{"kind", "systemd"}, {"transport", transport}, {"service", service}};
     if (service == "postgres") {
-        std::string data_dir;
-        for (const auto &m : target.value("members", json::array()))
-            if (m.value("name", "") == host) data_dir = m.value("data_dir", "");
+        std::string data_dir = member.value("data_dir", "");
         if (data_dir.empty())
             throw UsageError("host '" + host +
                              "': the postgres service needs members[].data_dir in the target (Patroni's "
@@ -196,11 +172,18 @@ json control_service(const json &backend, const std::string &action, const std::
         throw UsageError("unknown service action '" + action +
                          "'; one of stop, start, kill, restart, freeze, thaw, status");
     int signo = signal_number(signal);
-    std::string kind = backend.value("kind", "");
-    if (kind == "sandbox") return control_sandbox(backend, action, signo);
-    if (kind == "systemd") return control_systemd(backend, action, signo);
-    if (kind == "process") return control_process(backend, action, signo);
-    throw UsageError("service backend " + backend.dump() + ": \"kind\" must be sandbox, systemd or process");
+    std::string kind = backend.is_object() ? backend.value("kind", "") : "";
+    auto known = find_service_backend(kind);
+    if (!known || !known->control) {
+        std::string names;
+        for (const auto &name : service_backend_names()) names += (names.empty() ? "" : ", ") + name;
+        throw UsageError("service backend " + backend.dump() + ": \"kind\" must be one of " + names);
+    }
+    return known->control(backend, action, signo);
+}
+
+std::vector<ServiceBackendKind> builtin_service_backends() {
+    return {{"systemd", {}, control_systemd}, {"process", {}, control_process}};
 }
 
 }  // namespace drillhost

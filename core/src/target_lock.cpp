@@ -46,7 +46,6 @@ std::string read_holder(int fd) {
 
 std::string TargetLock::cluster_identity(const nlohmann::json &target) {
     if (!target.is_object() || target.empty()) return "";
-    if (text_field(target, "kind") == "drillhost-sandbox") return "sandbox:" + text_field(target, "base_dir");
     std::vector<std::string> members;
     if (target.contains("members") && target["members"].is_array())
         for (const auto &m : target["members"])

@@ -1,6 +1,7 @@
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include <drillhost/core/backends.hpp>
 #include <drillhost/core/errors.hpp>
 #include <drillhost/core/transport.hpp>
 
@@ -9,8 +10,10 @@
 #include <cstring>
 #include <thread>
 
-#include "child_signals.hpp"
-#include "unnamed_file.hpp"
+#include <drillhost/core/child_signals.hpp>
+#include <drillhost/core/unnamed_file.hpp>
+
+#include "builtin_backends.hpp"
 
 namespace drillhost {
 namespace bp = boost::process;
@@ -63,6 +66,51 @@ std::string seconds_text(std::chrono::milliseconds timeout) {
     return std::to_string(std::max<long>(1, (timeout.count() + 999) / 1000));
 }
 
+ExecResult exec_netns(const json &transport, const std::vector<std::string> &argv,
+                      std::chrono::milliseconds timeout) {
+    std::vector<std::string> wrapped = {"ip", "netns", "exec", required(transport, "netns")};
+    wrapped.insert(wrapped.end(), argv.begin(), argv.end());
+    return run_local(wrapped, timeout);
+}
+
+std::string describe_ssh(const json &t) {
+    std::string user = t.value("user", "");
+    return "ssh " + (user.empty() ? "" : user + "@") + t.value("host", "") + ":" +
+           std::to_string(t.value("port", 22));
+}
+
+// The command runs on the remote side under timeout(1), so a hung command dies there too.
+ExecResult exec_ssh(const json &transport, const std::vector<std::string> &argv,
+                    std::chrono::milliseconds timeout) {
+    std::string remote = "timeout -k 2 " + seconds_text(timeout);
+    for (const auto &word : argv) remote += " " + shell_quote(word);
+    std::vector<std::string> ssh = {
+        "ssh",
+        "-o",
+        "BatchMode=yes",
+        "-o",
+        "ConnectTimeout=" + seconds_text(std::min(timeout, std::chrono::milliseconds(10000))),
+        "-p",
+        std::to_string(transport.value("port", 22))};
+    if (transport.contains("key"))
+        ssh.insert(ssh.end(), {"-i", transport["key"].get<std::string>(), "-o", "IdentitiesOnly=yes"});
+    if (transport.contains("known_hosts"))
+        ssh.insert(ssh.end(), {"-o", "UserKnownHostsFile=" + transport["known_hosts"].get<std::string>(),
+                               "-o", "StrictHostKeyChecking=yes"});
+    for (const auto &option : transport.value("options", json::array()))
+        ssh.insert(ssh.end(), {"-o", option.get<std::string>()});
+    std::string user = transport.value("user", "");
+    ssh.push_back((user.empty() ? "" : user + "@") + required(transport, "host"));
+    ssh.push_back("--");
+    ssh.push_back(remote);
+    auto result = run_local(ssh, timeout + std::chrono::seconds(5));
+    if (result.exit_code == 255)  // ssh's own failure: the command never ran
+        throw InfraError(describe_transport(transport) + ": cannot reach the host over ssh: " + result.err);
+    if (result.exit_code == 124 || result.exit_code == 137)
+        result.timed_out = true;  // timeout(1) on the remote side
+    return result;
+}
+
 }  // namespace
 
 json ExecResult::to_json() const {
@@ -84,13 +132,8 @@ std::string shell_quote(const std::string &word) {
 }
 
 std::string describe_transport(const json &t) {
-    std::string kind = t.value("kind", "");
-    if (kind == "netns") return "netns " + t.value("netns", "");
-    if (kind == "ssh") {
-        std::string user = t.value("user", "");
-        return "ssh " + (user.empty() ? "" : user + "@") + t.value("host", "") + ":" +
-               std::to_string(t.value("port", 22));
-    }
+    std::string kind = t.is_object() ? t.value("kind", "") : "";
+    if (auto known = find_transport(kind); known && known->describe) return known->describe(t);
     return kind;
 }
 
@@ -102,7 +145,6 @@ json transport_for(const json &target, const std::string &host) {
         if (name != host) continue;
         if (m.contains("transport")) return m["transport"];
         if (!m.value("netns", "").empty()) return {{"kind", "netns"}, {"netns", m["netns"]}};
-        if (target.value("kind", "") == "drillhost-sandbox") return {{"kind", "local"}};  // loopback mode
         json ssh = target.value("ssh", json::object());
         ssh["kind"] = "ssh";
         ssh["host"] = m.value("ssh_host", m.value("address", m.value("host", name)));
@@ -116,44 +158,23 @@ json transport_for(const json &target, const std::string &host) {
 ExecResult exec_on(const json &transport, const std::vector<std::string> &argv,
                    std::chrono::milliseconds timeout) {
     if (argv.empty()) throw UsageError("exec: an empty command");
-    std::string kind = transport.value("kind", "");
-    if (kind == "local") return run_local(argv, timeout);
-    if (kind == "netns") {
-        std::vector<std::string> wrapped = {"ip", "netns", "exec", required(transport, "netns")};
-        wrapped.insert(wrapped.end(), argv.begin(), argv.end());
-        return run_local(wrapped, timeout);
+    std::string kind = transport.is_object() ? transport.value("kind", "") : "";
+    auto known = find_transport(kind);
+    if (!known || !known->exec) {
+        std::string names;
+        for (const auto &name : transport_names()) names += (names.empty() ? "" : ", ") + name;
+        throw UsageError("transport " + transport.dump() + ": \"kind\" must be one of " + names);
     }
-    if (kind == "ssh") {
-        std::string remote = "timeout -k 2 " + seconds_text(timeout);
-        for (const auto &word : argv) remote += " " + shell_quote(word);
-        std::vector<std::string> ssh = {
-            "ssh",
-            "-o",
-            "BatchMode=yes",
-            "-o",
-            "ConnectTimeout=" + seconds_text(std::min(timeout, std::chrono::milliseconds(10000))),
-            "-p",
-            std::to_string(transport.value("port", 22))};
-        if (transport.contains("key"))
-            ssh.insert(ssh.end(), {"-i", transport["key"].get<std::string>(), "-o", "IdentitiesOnly=yes"});
-        if (transport.contains("known_hosts"))
-            ssh.insert(ssh.end(), {"-o", "UserKnownHostsFile=" + transport["known_hosts"].get<std::string>(),
-                                   "-o", "StrictHostKeyChecking=yes"});
-        for (const auto &option : transport.value("options", json::array()))
-            ssh.insert(ssh.end(), {"-o", option.get<std::string>()});
-        std::string user = transport.value("user", "");
-        ssh.push_back((user.empty() ? "" : user + "@") + required(transport, "host"));
-        ssh.push_back("--");
-        ssh.push_back(remote);
-        auto result = run_local(ssh, timeout + std::chrono::seconds(5));
-        if (result.exit_code == 255)  // ssh's own failure: the command never ran
-            throw InfraError(describe_transport(transport) +
-                             ": cannot reach the host over ssh: " + result.err);
-        if (result.exit_code == 124 || result.exit_code == 137)
-            result.timed_out = true;  // timeout(1) on the remote side
-        return result;
-    }
-    throw UsageError("transport " + transport.dump() + ": \"kind\" must be local, netns or ssh");
+    return known->exec(transport, argv, timeout);
+}
+
+std::vector<TransportKind> builtin_transports() {
+    auto local = [](const json &, const std::vector<std::string> &argv, std::chrono::milliseconds timeout) {
+        return run_local(argv, timeout);
+    };
+    return {{"local", local, [](const json &) { return std::string("local"); }},
+            {"netns", exec_netns, [](const json &t) { return "netns " + t.value("netns", ""); }},
+            {"ssh", exec_ssh, describe_ssh}};
 }
 
 }  // namespace drillhost

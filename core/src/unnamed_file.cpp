@@ -1,4 +1,4 @@
-#include "unnamed_file.hpp"
+#include <drillhost/core/unnamed_file.hpp>
 
 #include <drillhost/core/errors.hpp>
 

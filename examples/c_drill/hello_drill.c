@@ -107,6 +107,7 @@ static const dh_descriptor hello_descriptor = {
     "\"dir\":{\"type\":\"string\",\"pattern\":\"^/[A-Za-z0-9/._-]{0,200}$\",\"default\":\"/tmp\"}},"
     "\"additionalProperties\":false}",
     DH_IMPACT_READ_ONLY, /* it touches a temp file, never the cluster */
+    NULL,                /* aliases_json (ABI 1.4): it was never renamed */
 };
 
 static const dh_component hello_component = {

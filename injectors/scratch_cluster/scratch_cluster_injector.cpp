@@ -1,5 +1,6 @@
 // The scratch-cluster injector: a second PostgreSQL cluster on the embedded cluster's hosts, for the
-// drills that need one (see plugins/common/scratch_cluster.hpp for where its pieces live).
+// drills that need one (scratch_cluster_layout.hpp: where its pieces live; the drills ask the
+// observe operation `layout` for it, so the layout has one owner).
 //   build=plain: a primary on the first host and streaming replicas on the others, made by hand
 //     (initdb, pg_basebackup) with no Patroni, as an operator's cluster before Patroni takes over;
 //     Patroni configs matching it are written beside, not started.
@@ -12,7 +13,7 @@
 
 #include "injector_hosts.hpp"
 #include "patroni_calls.hpp"
-#include "scratch_cluster.hpp"
+#include "scratch_cluster_layout.hpp"
 
 namespace dh = drillhost::sdk;
 using namespace drillhost::injectors;
@@ -282,6 +283,45 @@ struct ScratchClusterInjector : dh::Injector {
         "required": ["build"],
         "additionalProperties": false
     })json"};
+
+    static constexpr auto operations() {
+        using Op = dh::Operation<ScratchClusterInjector>;
+        return std::array{
+            Op{"layout", dh::Effect::observe,
+               "Where the members of a scratch cluster of this scope live and how to reach them",
+               R"({"type": "object",
+                   "properties": {"scope": {"type": "string", "pattern": "^[a-z0-9-]+$", "default": "drillhost-scratch"},
+                                  "hosts": {"type": "array", "items": {"type": "string"}, "minItems": 1}},
+                   "required": ["hosts"], "additionalProperties": false})",
+               R"({"type": "object",
+                   "properties": {"members": {"type": "array", "items": {"type": "object",
+                       "properties": {"name": {"type": "string"}, "address": {"type": "string"},
+                                      "pg_port": {"type": "integer"}, "rest_port": {"type": "integer"},
+                                      "rest_url": {"type": "string"}, "data_dir": {"type": "string"},
+                                      "conninfo": {"type": "string", "description": "libpq, as the target's superuser"}},
+                       "required": ["name", "address", "pg_port", "rest_port", "rest_url", "data_dir", "conninfo"],
+                       "additionalProperties": false}}},
+                   "required": ["members"], "additionalProperties": false})",
+               &ScratchClusterInjector::layout},
+        };
+    }
+
+    json layout(dh::Host &host, const json &params) {
+        json target = host.target();
+        std::string scope = params.value("scope", "drillhost-scratch");
+        json members = json::array();
+        for (const auto &name : params.at("hosts")) {
+            ScratchMember m = drillhost::scratch::scratch_member(member_of(target, name), scope);
+            members.push_back({{"name", m.name},
+                               {"address", m.address},
+                               {"pg_port", m.pg_port},
+                               {"rest_port", m.rest_port},
+                               {"rest_url", m.rest_url},
+                               {"data_dir", m.data_dir},
+                               {"conninfo", drillhost::scratch::conninfo(target, m)}});
+        }
+        return {{"members", members}};
+    }
 
     json inject(dh::Host &host, const json &params) override {
         Scratch s = scratch_of(host, params);

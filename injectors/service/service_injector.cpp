@@ -153,7 +153,7 @@ struct ServiceInjector : dh::Injector {
 
   private:
     // PostgreSQL that Patroni did not start again by itself, a paused cluster's (maintenance mode:
-    // a kill -9 of a primary-down/maintenance run leaves exactly that), is started through Patroni,
+    // a kill -9 of a primary-down-maintenance run leaves exactly that), is started through Patroni,
     // as `patronictl restart` does (POST /restart): one started behind its back with pg_ctl stays
     // "stopped" in Patroni 3.0.2's /cluster, even after the resume. The backend's start stays the
     // fallback, for a Patroni that does not answer.

@@ -18,8 +18,6 @@ namespace drillhost::drills {
 using json = nlohmann::json;
 namespace dh = drillhost::sdk;
 
-inline constexpr const char *patroni_rest = "org.drillhost.probe.patroni-rest";
-
 // A bound and the config keys it comes from: every check prints both beside the observed value.
 struct Bound {
     double ms = 0;
@@ -98,7 +96,7 @@ inline json cluster_view(const dh::Host &host, const std::string &ask = "") {
 
 // SQL status of one member (in_recovery, timeline, replay_paused, LSNs, pid ...), short timeouts.
 inline json sql_status(const dh::Host &host, const std::string &member) {
-    return host.operate("org.drillhost.probe.sql", "status", {{"member", member}, {"connect_timeout_s", 2}});
+    return host.operate(sql_probe, "status", {{"member", member}, {"connect_timeout_s", 2}});
 }
 
 // The host's service capability on one member: action start, stop, status ... ({running, pid}).
@@ -137,13 +135,6 @@ inline std::vector<std::string> members_except(const json &cluster, const std::s
     return names;
 }
 
-inline std::vector<json> leaders(const json &cluster) {
-    std::vector<json> found;
-    for (const auto &m : cluster.value("members", json::array()))
-        if (m.value("role", "") == "leader" || m.value("role", "") == "standby_leader") found.push_back(m);
-    return found;
-}
-
 // "" when the cluster is healthy: one leader, every member of the target running or streaming on
 // the leader's timeline with lag within maximum_lag_on_failover; else what is wrong.
 inline std::string health_problem(const json &cluster, const json &target, const Bounds &bounds) {
@@ -174,8 +165,7 @@ inline std::string health_problem(const json &cluster, const json &target, const
 // streams. "" when every replica (but cascading ones) streams from the leader.
 inline std::string streaming_problem(const dh::Host &host, const json &cluster) {
     std::string leader = leader_of(cluster);
-    json status =
-        host.operate("org.drillhost.probe.sql", "status", {{"member", leader}, {"connect_timeout_s", 2}});
+    json status = host.operate(sql_probe, "status", {{"member", leader}, {"connect_timeout_s", 2}});
     for (const auto &m : cluster.value("members", json::array())) {
         std::string name = m.value("name", "");
         if (name == leader || m.value("tags", json::object()).contains("replicatefrom")) continue;
@@ -220,6 +210,31 @@ inline json preflight(const dh::Host &host, const Bounds &bounds, bool allow_pau
     if (!problem.empty()) throw dh::Skip("precondition: " + problem);
     host.event("preflight", cluster);
     return cluster;
+}
+
+// What every drill knows before it touches the cluster, read once: the bounds (the cluster's own GET
+// /config), the healthy cluster the pre-flight saw, its leader and timeline.
+struct DrillStart {
+    Bounds bounds;
+    json cluster;
+    std::string leader;
+    int timeline = 0;
+};
+
+// The prologue of every drill: bounds, then the pre-flight gate (a cluster that is not healthy is a
+// skipped drill), then who leads.
+// A drill of several rounds (with and without a setting) passes the bounds it read to each round.
+inline DrillStart start_drill(const dh::Host &host, const Bounds &bounds, bool allow_paused = false) {
+    DrillStart s;
+    s.bounds = bounds;
+    s.cluster = preflight(host, s.bounds, allow_paused);
+    s.leader = leader_of(s.cluster);
+    s.timeline = timeline_of(s.cluster, s.leader);
+    return s;
+}
+
+inline DrillStart start_drill(const dh::Host &host, bool allow_paused = false) {
+    return start_drill(host, read_bounds(host), allow_paused);
 }
 
 // The convergence gate: healthy again within `bound_ms`, and still healthy 2 x loop_wait later (a

@@ -6,6 +6,9 @@
 #include <chrono>
 #include <cstdio>
 #include <string>
+#include <vector>
+
+#include "component_ids.hpp"
 
 namespace drillhost::drills {
 
@@ -54,14 +57,18 @@ inline bool is_up(const std::string &state) {
     return state == "running" || state == "streaming";
 }
 
+// Every member holding a leader key (a leader, or a standby cluster's standby_leader).
+inline std::vector<json> leaders(const json &cluster) {
+    std::vector<json> found;
+    for (const auto &m : cluster.value("members", json::array()))
+        if (m.value("role", "") == "leader" || m.value("role", "") == "standby_leader") found.push_back(m);
+    return found;
+}
+
 // The one member holding the leader key, or "" (none, or several).
 inline std::string leader_of(const json &cluster) {
-    std::string found;
-    int count = 0;
-    for (const auto &m : cluster.value("members", json::array()))
-        if (m.value("role", "") == "leader" || m.value("role", "") == "standby_leader")
-            found = m.value("name", ""), ++count;
-    return count == 1 ? found : "";
+    auto found = leaders(cluster);
+    return found.size() == 1 ? found.front().value("name", "") : "";
 }
 
 inline int timeline_of(const json &cluster, const std::string &name) {

@@ -21,10 +21,7 @@ inline std::string utc_in(double seconds) {  // ISO 8601, as Patroni's scheduled
 
 // `request`: "switchover" or "failover".
 inline void planned_change(const dh::Host &host, const json &params, const std::string &request) {
-    Bounds bounds = read_bounds(host);
-    json cluster = preflight(host, bounds);
-    std::string leader = leader_of(cluster);
-    int timeline = timeline_of(cluster, leader);
+    auto [bounds, cluster, leader, timeline] = start_drill(host);
     std::string candidate = pick_replica(cluster, params, "candidate");
     double scheduled_s = params.value("scheduled_in_s", 0.0);
     // Patroni demotes the leader and the candidate takes the key on its next loop; every member

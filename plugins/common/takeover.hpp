@@ -17,12 +17,13 @@ struct NodeKill {
 
 inline NodeKill kill_node(const dh::Host &host, const std::string &member) {
     host.phase("killing " + member + ": Patroni (SIGKILL), then PostgreSQL (SIGQUIT)");
-    constexpr const char *service = "org.drillhost.injector.service";
     NodeKill k;
-    k.patroni = host.inject(
-        service, {{"host", member}, {"service", "patroni"}, {"action", "kill"}, {"signal", "SIGKILL"}});
-    k.postgres = host.inject(
-        service, {{"host", member}, {"service", "postgres"}, {"action", "kill"}, {"signal", "SIGQUIT"}});
+    k.patroni =
+        host.inject(service_injector,
+                    {{"host", member}, {"service", "patroni"}, {"action", "kill"}, {"signal", "SIGKILL"}});
+    k.postgres =
+        host.inject(service_injector,
+                    {{"host", member}, {"service", "postgres"}, {"action", "kill"}, {"signal", "SIGQUIT"}});
     return k;
 }
 

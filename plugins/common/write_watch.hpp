@@ -7,9 +7,6 @@
 
 namespace drillhost::drills {
 
-inline constexpr const char *writer_probe = "org.drillhost.probe.writer";
-inline constexpr const char *split_brain_probe = "org.drillhost.probe.split-brain";
-
 struct WriteOutcome {
     json writes;   // writer stop: acknowledged, rto_ms, longest_gap_ms, failed_commits, ...
     json verify;   // writer verify: lost, lost_ids, primary
@@ -32,15 +29,21 @@ inline std::string first_ids(const json &ids, size_t count = 10) {
     return ids.size() > count ? text + ", ..." : text;
 }
 
+// The write load's parameters, declared once with one default for every drill that runs one: a
+// drill's schema is dh::params_schema<its own properties, write_load_params>.
+inline constexpr dh::Properties write_load_params{R"json(
+    "writer_rate_hz": {"type": "number", "minimum": 1, "default": 200, "description": "commits per second per writer client"},
+    "settle_s": {"type": "number", "minimum": 0, "default": 2, "description": "seconds of write load before the fault"})json"};
+
 class WriteWatch {
   public:
-    // Starts both on `leader`'s cluster and lets them run params.settle_s (default 2) before the
-    // fault, at params.writer_rate_hz (default 200) per writer client.
+    // Starts both on `leader`'s cluster and lets them run params.settle_s before the fault, at
+    // params.writer_rate_hz per writer client (write_load_params; the host filled the defaults in).
     void start(const dh::Host &host, const json &params, const std::string &leader) {
         host.phase("write load on " + leader);
-        host.operate(writer_probe, "start", {{"rate_hz", params.value("writer_rate_hz", 200.0)}});
+        host.operate(writer_probe, "start", {{"rate_hz", params.at("writer_rate_hz")}});
         host.operate(split_brain_probe, "start");
-        host.sleep(std::chrono::milliseconds(static_cast<long>(1000 * params.value("settle_s", 2.0))));
+        host.sleep(std::chrono::milliseconds(static_cast<long>(1000 * params.at("settle_s").get<double>())));
     }
 
     // Stops both; RTO counts from `fault_ms`. Lost ids are read once a primary is out of recovery;

@@ -370,7 +370,7 @@ Campaign::Trial Campaign::trial(int number, std::mt19937_64 &random) {
          << std::endl;
 
     // The drill, as a user runs it; its output goes to the trial's own log.
-    std::string file_name = t.drill.name;  // "dcs-down/all": no directories in a file name
+    std::string file_name = t.drill.name;  // "dcs-down-all": no directories in a file name
     std::replace(file_name.begin(), file_name.end(), '/', '-');
     fs::path run_log = log_dir_ / ("trial-" + std::to_string(number) + "-" + file_name + ".log");
     std::vector<std::string> argv = {o_.drillhost, "--state-dir", state_dir_.string(), "--load",
@@ -515,7 +515,7 @@ int Campaign::run_trials() {
         bool clean = t.clean();
         // A split-brain drill can leave damage that converging does not show: a member holding WAL
         // of a dead timeline that Patroni 3.0.2 cannot repair, which surfaces only at the next
-        // failover (docs/drills/split-brain.md; seen here: primary-down/node-lost after a failed
+        // failover (docs/drills/split-brain.md; seen here: primary-down-node-lost after a failed
         // frozen-leader left the old primary on timeline 1). The trial after one starts afresh.
         bool split_brain = t.drill.split_brain();
         if (!clean) keep_member_logs(n);

@@ -2,10 +2,10 @@
 // off and on, and one host cut off from the DCS, primary or replica.
 #include "drill_runs.hpp"
 
-TEST_CASE("dcs-down/all: read-only without failsafe_mode, still writable with it, nothing lost") {
+TEST_CASE("dcs-down-all: read-only without failsafe_mode, still writable with it, nothing lost") {
     Sandbox s;
     s.up();
-    auto drill = run_drill(s, {"dcs-down/all"});
+    auto drill = run_drill(s, {"dcs-down-all"});
     INFO(drill.dump());
     CHECK(drill["outcome"] == "passed");
     CHECK(verdict(drill, "failsafe off: the primary stops accepting writes before its leader key expires") ==
@@ -24,10 +24,10 @@ TEST_CASE("dcs-down/all: read-only without failsafe_mode, still writable with it
 }
 
 TEST_CASE(
-    "dcs-down/primary-client: the primary demotes before its key expires, a replica leads, it rejoins") {
+    "dcs-down-primary-client: the primary demotes before its key expires, a replica leads, it rejoins") {
     Sandbox s;
     s.up();
-    auto drill = run_drill(s, {"dcs-down/primary-client"});
+    auto drill = run_drill(s, {"dcs-down-primary-client"});
     INFO(drill.dump());
     CHECK(drill["outcome"] == "passed");
     CHECK(measurement(drill, "old_primary_read_only") < measurement(drill, "promoted"));
@@ -36,10 +36,10 @@ TEST_CASE(
     CHECK(drill["faults_left_open"] == 0);
 }
 
-TEST_CASE("dcs-down/replica-client: replication and reads go on, the replica leaves the election") {
+TEST_CASE("dcs-down-replica-client: replication and reads go on, the replica leaves the election") {
     Sandbox s;
     s.up();
-    auto drill = run_drill(s, {"dcs-down/replica-client"});
+    auto drill = run_drill(s, {"dcs-down-replica-client"});
     INFO(drill.dump());
     CHECK(drill["outcome"] == "passed");
     CHECK(has_measurement(drill, "left_cluster_view"));
@@ -47,7 +47,7 @@ TEST_CASE("dcs-down/replica-client: replication and reads go on, the replica lea
     CHECK(drill["faults_left_open"] == 0);
 }
 
-TEST_CASE("dcs-down/all with failsafe_mode: a member the leader cannot reach makes the primary demote") {
+TEST_CASE("dcs-down-all with failsafe_mode: a member the leader cannot reach makes the primary demote") {
     Sandbox s;
     auto state = s.up();
     std::string leader = current_leader(state);
@@ -57,7 +57,7 @@ TEST_CASE("dcs-down/all with failsafe_mode: a member the leader cannot reach mak
     auto cut = dh(s, {"inject", "partition", "--host", replica, "-p", "peers=[\"" + leader + "\"]", "-p",
                       "ports=[" + std::to_string(state.member(replica).rest_port) + "]"});
     REQUIRE_MESSAGE(cut.exit_code == 0, cut.err);
-    auto drill = run_drill(s, {"dcs-down/all", "-p", "failsafe=on"});
+    auto drill = run_drill(s, {"dcs-down-all", "-p", "failsafe=on"});
     INFO(drill.dump());
     CHECK(drill["outcome"] == "failed");
     CHECK(verdict(drill, "failsafe on: the primary stays the only writable member through the outage") ==

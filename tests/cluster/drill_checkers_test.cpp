@@ -15,7 +15,7 @@ TEST_CASE("a drill on an unhealthy cluster is skipped with the precondition, and
     auto state = s.up();
     std::string leader = current_leader(state);
     REQUIRE(dh(s, {"inject", "service", "--host", a_replica(state), "-p", "service=patroni"}).exit_code == 0);
-    auto drill = run_drill(s, {"primary-down/node-lost"});
+    auto drill = run_drill(s, {"primary-down-node-lost"});
     INFO(drill.dump());
     CHECK(drill["outcome"] == "skipped");
     CHECK(contains(drill["message"], "precondition"));
@@ -40,7 +40,7 @@ TEST_CASE("node-lost fails the failover bound when every replica lags past maxim
             REQUIRE(dh(s, {"inject", "partition", "--host", m.name, "-p", "peers=[\"" + leader + "\"]", "-p",
                            "ports=[5432]"})
                         .exit_code == 0);
-    auto drill = run_drill(s, {"primary-down/node-lost", "-p", "settle_s=5"});
+    auto drill = run_drill(s, {"primary-down-node-lost", "-p", "settle_s=5"});
     INFO(drill.dump());
     CHECK(drill["outcome"] == "failed");
     CHECK(verdict(drill, "a new leader took over") == "fail");
@@ -53,7 +53,7 @@ TEST_CASE("fast-restart fails when the primary's Patroni cannot restart PostgreS
     auto state = s.up();
     std::string leader = current_leader(state);
     REQUIRE(dh(s, {"inject", "freeze", "--host", leader}).exit_code == 0);
-    auto drill = run_drill(s, {"primary-down/fast-restart"});
+    auto drill = run_drill(s, {"primary-down-fast-restart"});
     INFO(drill.dump());
     CHECK(drill["outcome"] == "failed");
     CHECK(verdict(drill, "writable again") == "fail");
@@ -64,7 +64,7 @@ TEST_CASE("fast-restart fails when the primary's Patroni cannot restart PostgreS
 TEST_CASE("lag-blocked the seed's way: paused replay makes no lag in Patroni 3.0.2's eyes") {
     Sandbox s;
     s.up();
-    auto drill = run_drill(s, {"failover/lag-blocked", "-p", "method=replay-pause"});
+    auto drill = run_drill(s, {"failover-lag-blocked", "-p", "method=replay-pause"});
     INFO(drill.dump());
     CHECK(drill["outcome"] == "failed");
     CHECK(verdict(drill, "replicas lag past maximum_lag_on_failover") == "fail");

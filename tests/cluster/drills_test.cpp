@@ -89,11 +89,11 @@ TEST_CASE("switchover fails when the candidate cannot take over (its Patroni fro
 }
 
 TEST_CASE(
-    "standby-down/postgres-killed: Patroni restarts a killed replica postmaster, and fails when it cannot") {
+    "standby-down-postgres-killed: Patroni restarts a killed replica postmaster, and fails when it cannot") {
     Sandbox s;
     auto state = s.up();
     std::string replica = current_leader(state) == "pg-3" ? "pg-2" : "pg-3";
-    auto drill = run_drill(s, {"standby-down/postgres-killed", "-p", "member=" + replica});
+    auto drill = run_drill(s, {"standby-down-postgres-killed", "-p", "member=" + replica});
     INFO(drill.dump());
     CHECK(drill["outcome"] == "passed");
     CHECK(failed_assertions(drill).empty());
@@ -101,7 +101,7 @@ TEST_CASE(
 
     // With its Patroni frozen, nobody restarts PostgreSQL: the drill must say so.
     REQUIRE(dh(s, {"inject", "freeze", "--host", replica}).exit_code == 0);
-    auto stuck = run_drill(s, {"standby-down/postgres-killed", "-p", "member=" + replica});
+    auto stuck = run_drill(s, {"standby-down-postgres-killed", "-p", "member=" + replica});
     INFO(stuck.dump());
     CHECK(stuck["outcome"] == "failed");
     CHECK(contains(failed_assertions(stuck), "Patroni restarted PostgreSQL"));

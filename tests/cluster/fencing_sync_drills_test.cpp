@@ -1,14 +1,14 @@
-// fencing/watchdog and sync-standby (seed case 9) on a fresh embedded cluster.
+// fencing-watchdog and sync-standby (seed case 9) on a fresh embedded cluster.
 #include <signal.h>
 
 #include <fstream>
 
 #include "drill_runs.hpp"
 
-TEST_CASE("fencing/watchdog: the watchdog fences the frozen leader, without it two primaries overlap") {
+TEST_CASE("fencing-watchdog: the watchdog fences the frozen leader, without it two primaries overlap") {
     Sandbox s;
     auto state = s.up();
-    auto drill = run_drill(s, {"fencing/watchdog"});
+    auto drill = run_drill(s, {"fencing-watchdog"});
     INFO(drill.dump());
     CHECK(drill["outcome"] == "passed");
     CHECK(verdict(drill, "the watchdog fenced the frozen leader before its key expired") == "pass");

@@ -91,7 +91,7 @@ TEST_CASE(
     CHECK_MESSAGE(after.empty(), "leftovers after recover:" << joined(after));
 }
 
-// Found by the campaign (primary-down/maintenance SIGKILLed while the paused primary was down):
+// Found by the campaign (primary-down-maintenance SIGKILLed while the paused primary was down):
 // recover started that PostgreSQL with pg_ctl, behind Patroni's back, and Patroni 3.0.2 then showed
 // the leader "stopped" in /cluster for good, even after the resume. The revert now asks Patroni
 // (POST /restart), as the drill itself does.

@@ -16,7 +16,11 @@ const std::string plugins = std::string(PLUGINS_DIR) + "/*.so";
 std::string snapshot(const sb::SandboxState &state) {
     std::string all;
     for (const auto &m : state.members) all += "== " + m.name + "\n" + member_objects(state, m) + "\n";
-    return all + "== processes\n" + shell("pgrep -f '[p]atroni' | sort; pgrep -f '[e]tcd' | sort");
+    // The cluster's own processes (Patroni, etcd, the postmasters: their command lines name its
+    // directory), not every process of the machine that mentions patroni (a compiler building
+    // probes/patroni_rest once made this check fail). "[/]..." keeps pgrep's shell out.
+    std::string dir = state.base_dir.string();
+    return all + "== processes\n" + shell("pgrep -f '[/]" + dir.substr(1) + "/' | sort");
 }
 
 // Params an observation needs to run at all; {} for the rest.

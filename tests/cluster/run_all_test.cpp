@@ -49,7 +49,7 @@ TEST_CASE("run --all: every drill, least disruptive first, verdicts as measured,
         CHECK_MESSAGE(impact[order[i - 1]] <= impact[order[i]], order[i]);
     CHECK(order.front() == "org.drillhost.drill.cluster-status");
 
-    // Every drill passes but the split-brain ones. fencing/watchdog passes: the watchdog fences the
+    // Every drill passes but the split-brain ones. fencing-watchdog passes: the watchdog fences the
     // frozen leader (its run without the watchdog is a measurement). frozen-leader finds two
     // writable primaries (no watchdog). network-partition runs after it, on whatever frozen-leader left:
     // on 3.0.2 a member that followed the losing primary may no longer be able to follow anyone, and the

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Installs the build into a temporary prefix, then builds example plugins outside the tree the way
-# a third party would: the C++ ones with find_package(drillhost), the C one with pkg-config. The
-# installed drillhost must load and run them. Leaves nothing behind.
+# Installs the build into a temporary prefix, then builds the examples outside the tree the way a
+# third party would: the C++ plugins and the embedding harness with find_package(drillhost), the C
+# plugin with pkg-config. The installed drillhost and the harness must load and run them. Leaves
+# nothing behind.
 # Usage: out_of_tree.sh BUILD_DIR SOURCE_DIR
 set -euo pipefail
 build=$1
@@ -12,8 +13,8 @@ trap 'rm -rf "$work"' EXIT
 cmake --install "$build" --prefix "$work/prefix" > "$work/install.log"
 export PKG_CONFIG_PATH="$work/prefix/lib/pkgconfig"
 
-# C++ plugins with CMake's find_package(drillhost).
-for example in file_tools cpp_drill; do
+# C++ plugins, and the harness that embeds the engine, with CMake's find_package(drillhost).
+for example in file_tools cpp_drill embedded_harness; do
   cmake -S "$source/examples/$example" -B "$work/$example" -DCMAKE_PREFIX_PATH="$work/prefix" \
     -DCMAKE_BUILD_TYPE=Release > "$work/$example.log"
   cmake --build "$work/$example" >> "$work/$example.log"
@@ -33,4 +34,8 @@ for id in org.drillhost.example.c-hello org.drillhost.example.marker org.drillho
   grep -q "$id" <<< "$listing" || { echo "FAIL: $id not listed by the installed drillhost" >&2; exit 1; }
 done
 "$drillhost" "${plugins[@]}" --state-dir "$work/state" run --target none --all -p "org.drillhost.example.marker:path=$work/marker"
-echo "out-of-tree plugins built and ran against the installed package"
+# The harness links the installed engine and runs the out-of-tree drills, in process and isolated.
+for mode in "" --isolated; do
+  "$work/embedded_harness/drillhost_embedded_harness" $mode "$work/file_tools" "$work/cpp_drill" "$work/c_drill"
+done
+echo "out-of-tree plugins and harness built and ran against the installed package"

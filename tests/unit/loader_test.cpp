@@ -353,3 +353,49 @@ TEST_CASE("plugin files and directories others could write, or others own, are r
         CHECK(result.problems.size() == 1);
     }
 }
+
+// ---- Issue 16: one name per drill, old names as aliases ----
+
+namespace {
+
+Component named(const std::string &id, const std::string &name, std::vector<std::string> aliases = {},
+                dh_kind kind = DH_KIND_DRILL) {
+    Component c;
+    c.id = id;
+    c.name = name;
+    c.aliases = std::move(aliases);
+    c.kind = kind;
+    return c;
+}
+
+}  // namespace
+
+TEST_CASE("the registry finds a component by id, short name or alias, and refuses to guess") {
+    Registry registry;
+    std::vector<LoadProblem> problems;
+    LoadedPlugin plugin;
+    plugin.path = "/p/drills.so";
+    plugin.components = {
+        named("org.example.node-lost", "node-lost", {"org.example.old.node-lost", "old/node-lost"}),
+        named("org.example.switchover", "switchover"),
+        named("org.example.third-party", "third-party", {"switchover"}),
+        named("org.example.partition", "partition", {}, DH_KIND_INJECTOR),
+        named("org.example.net-partition", "net-partition", {"partition"})};
+    registry.add(plugin, problems);
+    REQUIRE(problems.empty());
+    CHECK(registry.resolve("org.example.node-lost", DH_KIND_DRILL) == "org.example.node-lost");
+    CHECK(registry.resolve("node-lost", DH_KIND_DRILL) == "org.example.node-lost");
+    CHECK(registry.resolve("org.example.old.node-lost", DH_KIND_DRILL) == "org.example.node-lost");
+    CHECK(registry.resolve("old/node-lost", 0) == "org.example.node-lost");
+    CHECK(registry.require("old/node-lost", DH_KIND_DRILL).id == "org.example.node-lost");
+    CHECK(registry.resolve("no-such", DH_KIND_DRILL) == "no-such");  // require() says what is loaded
+    // A short name that is another's alias names two: refused with both, never guessed.
+    CHECK_THROWS_WITH_AS(registry.resolve("switchover", DH_KIND_DRILL),
+                         doctest::Contains("'switchover' is ambiguous: it names org.example.switchover, "
+                                           "org.example.third-party"),
+                         UsageError);
+    // Of one kind it is one; of any kind, two.
+    CHECK(registry.resolve("partition", DH_KIND_INJECTOR) == "org.example.partition");
+    CHECK(registry.resolve("partition", DH_KIND_DRILL) == "org.example.net-partition");
+    CHECK_THROWS_WITH_AS(registry.resolve("partition", 0), doctest::Contains("ambiguous"), UsageError);
+}

@@ -226,3 +226,32 @@ TEST_CASE("an operation's summary that is not UTF-8 is kept readable, as describ
     CHECK(summary.find("looks ") == 0);
     CHECK_NOTHROW((void)nlohmann::json(summary).dump());
 }
+
+// ---- Issue 16: aliases (ABI 1.4) ----
+
+TEST_CASE("a drill's aliases are read when its descriptor covers them, and checked") {
+    Tables t;
+    dh_descriptor renamed = drill_descriptor("org.example.new-name");
+    renamed.aliases_json = R"(["org.example.old.name", "old/name"])";
+    dh_descriptor older = drill_descriptor("org.example.older");
+    older.aliases_json = "not even JSON";  // past an ABI 1.3 descriptor's end: never read
+    const dh_component *components[] = {
+        t.cut(drill_component(t.cut(renamed, sizeof(dh_descriptor))), sizeof(dh_component)),
+        t.cut(drill_component(t.cut(older, offsetof(dh_descriptor, aliases_json))), sizeof(dh_component))};
+    auto loaded = check_plugin_table("/p/tables.so", t.cut(plugin_of(components, 2), sizeof(dh_plugin)));
+    REQUIRE(loaded.components.size() == 2);
+    CHECK(loaded.components[0].aliases == std::vector<std::string>{"org.example.old.name", "old/name"});
+    CHECK(loaded.components[1].aliases.empty());
+
+    for (const char *bad : {R"({"a": 1})", R"(["ok", 3])", R"(["Upper"])", R"(["has space"])", R"([""])",
+                            R"(["twice", "twice"])", R"(["org.example.bad"])", R"(["drill"])"}) {
+        CAPTURE(bad);
+        dh_descriptor d = drill_descriptor("org.example.bad");
+        d.aliases_json = bad;
+        const dh_component *one[] = {
+            t.cut(drill_component(t.cut(d, sizeof(dh_descriptor))), sizeof(dh_component))};
+        std::string why = refusal(t.cut(plugin_of(one, 1), sizeof(dh_plugin)));
+        CHECK(contains(why, "/p/tables.so"));
+        CHECK(contains(why, "alias"));
+    }
+}

@@ -153,7 +153,44 @@ TEST_CASE("a drill that ignores cancellation still has its fault reverted") {
     CHECK(result.abandoned);
     CHECK(result.faults_left_open == 0);
     CHECK_FALSE(fs::exists(f.marker));
-    std::this_thread::sleep_for(1500ms);  // let the abandoned thread finish before the runner goes
+}
+
+// An embedder's Runner and registry go when it is done with them, whatever an abandoned drill
+// thread still does: the thread must find nothing freed under it (ASan in scripts/sanitize.sh sees a
+// use after free) and every call it makes is refused, journalled nowhere, injecting nothing.
+TEST_CASE("an abandoned drill that calls its host after the runner and the registry went is refused") {
+    TempDir state;
+    fs::path report = state.path() / "late.report", marker = state.path() / "late.marker", journal;
+    {
+        Registry registry;  // the embedder's own, gone before the drill wakes
+        std::vector<LoadProblem> problems;
+        registry.add(load_plugins({EXAMPLES_DIR, std::string(FIXTURE_DIR) + "/misbehaving_drills.so"}),
+                     problems);
+        REQUIRE(problems.empty());
+        RunnerOptions options;
+        options.state_dir = state.path();
+        options.timeout = 200ms;
+        options.grace = 100ms;
+        Runner runner(registry, options);
+        journal = runner.journal_path();
+        auto result =
+            runner.run("org.drillhost.test.abandoned-caller",
+                       {{"report", report.string()}, {"path", marker.string()}, {"stuck_ms", 1000}});
+        CHECK(result.abandoned);
+        runner.finish();
+    }
+    std::string said;
+    for (int i = 0; i < 500 && said.find("returned") == std::string::npos; ++i) {
+        std::this_thread::sleep_for(20ms);
+        std::ifstream in(report);
+        said.assign(std::istreambuf_iterator<char>(in), {});
+    }
+    CHECK(said == "event refused\nmeasure refused\ninject refused\nreturned\n");
+    std::this_thread::sleep_for(100ms);  // the thread's last steps: its instance and context go
+    CHECK_FALSE(fs::exists(marker));
+    std::ifstream in(journal);
+    std::string text((std::istreambuf_iterator<char>(in)), {});
+    CHECK(text.find("\"late\"") == std::string::npos);
 }
 
 TEST_CASE("a drill that throws or returns an error is an error with its text") {

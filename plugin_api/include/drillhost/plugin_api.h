@@ -29,7 +29,7 @@ extern "C" {
 #endif
 
 #define DH_ABI_VERSION_MAJOR 1u
-#define DH_ABI_VERSION_MINOR 3u
+#define DH_ABI_VERSION_MINOR 4u
 
 /* The name of the one symbol a plugin exports: `const dh_plugin *drillhost_plugin_entry(void)`. */
 #define DH_ENTRY_SYMBOL "drillhost_plugin_entry"
@@ -218,6 +218,10 @@ typedef struct dh_descriptor {
     const char *params_schema; /* JSON Schema (draft 7) of the params object */
     dh_impact impact;          /* ABI 1.2, drills only: DH_IMPACT_*; the host reads it only when
                                   struct_size covers it, else takes DH_IMPACT_UNKNOWN */
+    /* ABI 1.4: the ids and short names the component had before, as a JSON array of strings
+     * ("[\"org.example.drill.old-id\", \"old-name\"]"), or NULL. A ledger, a script or a --param
+     * that names an old one still finds the component. Read only when struct_size covers it. */
+    const char *aliases_json;
 } dh_descriptor;
 
 /* ---- ABI 1.3: one operation of a probe or an injector. All strings are static. ----

@@ -15,3 +15,4 @@
 #include <drillhost/sdk/components.hpp>
 #include <drillhost/sdk/export.hpp>
 #include <drillhost/sdk/host.hpp>
+#include <drillhost/sdk/params_schema.hpp>

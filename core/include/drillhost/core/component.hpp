@@ -44,6 +44,7 @@ struct Component {
     std::string name;
     std::string version;
     std::string summary;
+    std::vector<std::string> aliases;  // ids and short names it had before (ABI 1.4)
     dh_kind kind = 0;
     dh_impact impact = DH_IMPACT_UNKNOWN;  // drills; orders `run --all`
     nlohmann::json schema;                 // the parameters' JSON Schema, as the plugin declared it
@@ -55,5 +56,11 @@ struct Component {
     // nullptr when the component has no such operation.
     const Operation *operation(const std::string &name) const;
 };
+
+// `params` (null counts as {}) with the schema's defaults filled in, checked against the
+// component's schema: the one check every caller uses (the CLI before the first drill runs, the
+// Runner, the host for probe and injector calls). Throws UsageError "<kind> <id>: parameter
+// <violation> (see `drillhost describe <id>`)".
+nlohmann::json validated_params(const Component &component, const nlohmann::json &params);
 
 }  // namespace drillhost

@@ -1,13 +1,11 @@
-// Exceptions of the drillhost core, each mapped to the CLI's documented exit code.
+// The two kinds of failure the drillhost core reports. A front end maps each to what it shows its
+// user (the CLI: docs/cli.md's exit codes 2 and 3).
 #pragma once
 
 #include <stdexcept>
 #include <string>
 
 namespace drillhost {
-
-// Exit codes of the drillhost CLI (docs/cli.md).
-enum class ExitCode : int { passed = 0, drill_failed = 1, usage = 2, infrastructure = 3 };
 
 // Bad input from the user: an unknown id, a parameter that breaks the schema, a malformed file.
 class UsageError : public std::runtime_error {

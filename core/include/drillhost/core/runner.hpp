@@ -4,6 +4,7 @@
 #pragma once
 
 #include <drillhost/core/cancellation.hpp>
+#include <drillhost/core/drill_report.hpp>
 #include <drillhost/core/fault_ledger.hpp>
 #include <drillhost/core/journal.hpp>
 #include <drillhost/core/registry.hpp>
@@ -18,19 +19,6 @@
 #include <vector>
 
 namespace drillhost {
-
-struct Assertion {
-    std::string name;
-    dh_verdict verdict = DH_VERDICT_PASS;
-    std::string observed;
-    std::string bound;
-};
-
-struct Measurement {
-    std::string name;
-    double value = 0;
-    std::string unit;
-};
 
 // crashed: the drill killed its worker process (a signal, an exception across the C ABI, an exit).
 enum class Outcome { passed, failed, skipped, cancelled, timed_out, error, crashed };

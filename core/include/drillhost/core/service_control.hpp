@@ -1,13 +1,13 @@
 // Service control on one host of the target: stop, start, kill with a signal, restart, freeze
-// (SIGSTOP), thaw (SIGCONT) and status of patroni, postgres (the postmaster Patroni runs) or the
-// DCS (etcd). Two backends:
-//   - "sandbox": the embedded cluster's process supervisor;
+// (SIGSTOP), thaw (SIGCONT) and status of patroni, postgres (the postmaster Patroni runs), the DCS
+// (etcd) or a watchdog daemon. The core's backends:
 //   - "systemd": systemctl through the host's transport, with unit names from the target's
-//     "services" mapping (default patroni and etcd); postgres is the postmaster found through
-//     <data_dir>/postmaster.pid, as Patroni runs it inside its own unit;
+//     "services" mapping (default: the service's own name); postgres is the postmaster found
+//     through <data_dir>/postmaster.pid, as Patroni runs it inside its own unit;
 //   - "process": plain signals through the host's transport, for hosts without systemd: the pid
 //     from a pid file, and a start command that starts the service in the background. A member
 //     chooses it with "services": {"patroni": {"pidfile": "...", "start": ["sh", "-c", "..."]}}.
+// Others are registered (backends.hpp): the embedded cluster's supervisor claims its own targets.
 // A backend is a JSON object, so a fault record in the ledger can name it and `drillhost recover`
 // can use it from another process.
 #pragma once

@@ -26,8 +26,8 @@ class TargetLock {
     // Removes lock files no live run holds (left by a run that was killed); returns how many.
     static int remove_stale(const std::filesystem::path &state_dir);
 
-    // What identifies a cluster in a target: the embedded cluster's directory, or the scope and
-    // the members' REST URLs and addresses, sorted. "" for a target with nothing to drill ({}).
+    // What identifies a cluster in a target, whatever kind it is: the scope and the members' REST
+    // URLs, addresses and names, sorted. "" for a target with nothing to drill ({}).
     static std::string cluster_identity(const nlohmann::json &target);
 
   private:

@@ -25,6 +25,9 @@ struct Info {
     const char *summary;                   // one line
     const char *schema;                    // JSON Schema of the params object
     dh_impact impact = DH_IMPACT_UNKNOWN;  // drills: how much they disturb (orders `run --all`)
+    // A JSON array of the ids and short names it had before, so that ledgers and scripts naming
+    // them still find it: R"(["org.example.old-id", "old-name"])". nullptr when it was never renamed.
+    const char *aliases = nullptr;
 };
 
 class Drill {

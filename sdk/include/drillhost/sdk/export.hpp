@@ -176,7 +176,7 @@ struct Adapter {
 
     static constexpr dh_descriptor descriptor{sizeof(dh_descriptor), T::kind,         T::info.id,
                                               T::info.name,          T::info.version, T::info.summary,
-                                              T::info.schema,        T::info.impact};
+                                              T::info.schema,        T::info.impact,  T::info.aliases};
 
     static constexpr dh_component component{
         sizeof(dh_component),

@@ -1,0 +1,71 @@
+// network-partition (beyond the seed): cut the primary's host off from every peer and from the DCS
+// with iptables, under write load (clients can still reach it, as in a real partition between
+// database hosts). The old primary must demote before a replica promotes (Patroni demotes a leader
+// that cannot renew its key within retry_timeout, and loop_wait + 2 x retry_timeout <= ttl), so
+// there is never a second writable primary; after healing it must rejoin as a replica (pg_rewind).
+// Measures RTO phases, the old primary's demotion and the acknowledged writes lost (with
+// asynchronous replication, the writes the old primary took after the cut are lost). Patroni's
+// timing rules out two primaries, which is what it checks; but on 3.0.2 with etcd3 the healed old
+// leader, reading its stale minority etcd member, may write the leader key back without a compare
+// and take over again: seen here, so its impact is split-brain.
+#include <drillhost/sdk.hpp>
+
+#include "leader_loss.hpp"
+#include "two_primaries.hpp"
+
+using namespace drillhost::drills;
+
+struct NetworkPartitionDrill : dh::Drill {
+    static constexpr dh::Info info{
+        "org.drillhost.drill.network-partition",
+        "network-partition",
+        "0.1.0",
+        "Isolate the primary from peers and DCS: it demotes, a replica leads, it rejoins",
+        dh::params_schema<write_load_params>,
+        DH_IMPACT_SPLIT_BRAIN};
+
+    void run(dh::Host &host, const json &params) override {
+        DrillStart start = start_drill(host);
+        const auto &[bounds, cluster, leader, timeline] = start;
+        double demote_bound_ms = 1000 * (bounds.loop_wait_s + 2 * bounds.retry_timeout_s);
+        LeaderLossUnderLoad loss(host, start, params);
+
+        host.phase("cutting " + leader + " off from its peers and the DCS");
+        auto peers = host.inject(partition_injector, {{"host", leader}});
+        auto dcs = host.inject(partition_injector, {{"host", leader}, {"dcs", true}});
+        double demoted_ms = -1;
+        const Takeover &t =
+            loss.await_takeover(bounds.failover(), {.next_timeline = false, .also = [&] {
+                                                        if (!writable(host, leader))
+                                                            demoted_ms = host.now_ms() - loss.fault_ms();
+                                                        return demoted_ms >= 0;
+                                                    }});
+        if (demoted_ms >= 0) host.measure("old_primary_demoted", demoted_ms, "ms");
+        host.check("old primary demoted", demoted_ms >= 0 && demoted_ms <= demote_bound_ms,
+                   demoted_ms >= 0 ? "after " + ms_text(demoted_ms) : "still writable",
+                   "<= " + ms_text(demote_bound_ms) + " (loop_wait + 2 x retry_timeout)");
+        if (t.promoted_ms >= 0)
+            host.check("demoted before the new leader promoted",
+                       demoted_ms >= 0 && demoted_ms < t.promoted_ms,
+                       "demoted at " + ms_text(demoted_ms) + ", promoted at " + ms_text(t.promoted_ms),
+                       "demotion first");
+
+        host.phase("healing the partition");
+        host.revert(dcs);
+        host.revert(peers);
+        bool converged = converge(host, bounds, bounds.failover().twice());
+        if (converged) {
+            json status = sql_status(host, leader);
+            host.check("old primary rejoined as a replica", status.value("in_recovery", false),
+                       status.value("in_recovery", false)
+                           ? "in recovery on timeline " + status["timeline"].dump()
+                           : "writable",
+                       "in recovery on timeline " + std::to_string(timeline + 1));
+        }
+        // Clients can still reach the cut-off primary and commit there until it demotes: the first
+        // acknowledgement after the cut is no RTO; the phases and the longest gap are.
+        loss.finish(/*with_rto=*/false);
+    }
+};
+
+DRILLHOST_PLUGIN("network-partition", "0.1.0", NetworkPartitionDrill)

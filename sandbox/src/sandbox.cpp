@@ -1,0 +1,401 @@
+#include <netinet/in.h>
+#include <pwd.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <drillhost/core/errors.hpp>
+#include <drillhost/sandbox/command.hpp>
+#include <drillhost/sandbox/http_get.hpp>
+#include <drillhost/sandbox/network.hpp>
+#include <drillhost/sandbox/replica_lag.hpp>
+#include <drillhost/sandbox/sandbox.hpp>
+#include <drillhost/sandbox/supervisor.hpp>
+
+#include <boost/process.hpp>
+#include <fstream>
+#include <random>
+#include <set>
+#include <thread>
+
+#include "rest_tls.hpp"
+#include "ssh_access.hpp"
+
+namespace drillhost::sandbox {
+namespace fs = std::filesystem;
+using nlohmann::json;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+std::string random_secret() {
+    std::random_device random;
+    std::string secret;
+    for (int i = 0; i < 24; ++i) secret += "0123456789abcdef"[random() % 16];
+    return secret;
+}
+
+void check_installed() {
+    for (const char *program : {"etcd", "patroni", "setsid", "/usr/lib/postgresql/15/bin/postgres"}) {
+        if (std::string(program).find('/') != std::string::npos) {
+            if (!fs::exists(program))
+                throw InfraError(std::string(program) +
+                                 " is missing; install the Debian package postgresql-15");
+            continue;
+        }
+        if (boost::process::search_path(program).empty())
+            throw InfraError(std::string("`") + program + "` is not installed; install the Debian package " +
+                             package_for(program));
+    }
+    if (!run_command({"/usr/bin/python3", "-c", "import etcd"}).ok())
+        throw InfraError("Patroni's etcd drivers need the Debian package python3-etcd");
+}
+
+bool port_free(int port) {
+    int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    int reuse = 1;  // as the services themselves do: a TIME_WAIT leftover is not "in use"
+    ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &reuse, sizeof reuse);
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_port = htons(static_cast<uint16_t>(port));
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    bool free = ::bind(fd, reinterpret_cast<sockaddr *>(&address), sizeof address) == 0;
+    ::close(fd);
+    return free;
+}
+
+SandboxState plan(const fs::path &state_dir, const SandboxOptions &options) {
+    if (options.members < 1 || options.members > 9) throw UsageError("--members must be between 1 and 9");
+    if (options.dcs != "etcd" && options.dcs != "etcd3") throw UsageError("--dcs must be etcd or etcd3");
+    if (options.loop_wait + 2 * options.retry_timeout > options.ttl)
+        throw UsageError("--ttl " + std::to_string(options.ttl) + " is too short for --loop-wait " +
+                         std::to_string(options.loop_wait) + " and --retry-timeout " +
+                         std::to_string(options.retry_timeout) +
+                         ": Patroni needs loop_wait + 2 * retry_timeout <= ttl");
+    SandboxState state;
+    state.options = options;
+    state.base_dir = state_dir / "sandbox";
+    state.superuser_password = random_secret();
+    state.replication_password = random_secret();
+    if (options.rest_auth) {
+        state.rest_username = "drillhost";
+        state.rest_password = random_secret();
+    }
+    state.fallback_reason = namespaces_unavailable_reason();
+    state.mode = state.fallback_reason.empty() ? "netns" : "loopback";
+    for (int i = 0; i < options.members; ++i) {
+        Member m;
+        m.name = "pg-" + std::to_string(i + 1);
+        m.rest_tls = options.rest_tls;
+        m.dir = state.base_dir / m.name;
+        // With namespaces only the first three hosts run etcd; a DCS client on every node needs one each.
+        m.runs_etcd = i < 3 || options.local_dcs_only;
+        if (state.mode == "loopback") {
+            m.address = "127.0.0.1";
+            m.pg_port = 15432 + i;
+            m.rest_port = 18008 + i;
+            m.etcd_client_port = 12379 + 10 * i;
+            m.etcd_peer_port = 12380 + 10 * i;
+            for (int port : {m.pg_port, m.rest_port, m.etcd_client_port, m.etcd_peer_port})
+                if (!port_free(port))
+                    throw UsageError("port " + std::to_string(port) +
+                                     " on 127.0.0.1 is already in use; stop what "
+                                     "holds it (ss -ltnp sport = :" +
+                                     std::to_string(port) + ")");
+        }
+        state.members.push_back(std::move(m));
+    }
+    if (state.mode == "netns")
+        state.subnet = choose_subnet(options.subnet);
+    else
+        state.subnet = "127.0.0.1/32";
+    return state;
+}
+
+void make_directories(const SandboxState &state) {
+    fs::create_directories(state.base_dir);
+    // Services run as postgres: every directory above theirs must let it through.
+    if (::geteuid() == 0)
+        for (fs::path dir = state.base_dir; !dir.empty() && dir != dir.root_path(); dir = dir.parent_path())
+            if ((fs::status(dir).permissions() & fs::perms::others_exec) == fs::perms::none)
+                throw UsageError(dir.string() +
+                                 " is not searchable by other users, so the postgres user cannot reach "
+                                 "the sandbox under it; chmod o+x it or choose another --state-dir");
+    if (state.options.rest_tls) make_rest_certificates(state);
+    if (state.options.ssh) make_ssh_keys(state);
+    struct passwd *postgres = ::getpwnam("postgres");
+    for (const auto &m : state.members) {
+        for (const auto &dir : {m.dir, m.socket_dir(), m.etcd_dir()}) fs::create_directories(dir);
+        std::ofstream(m.patroni_config()) << patroni_config(state, m);
+        fs::permissions(m.dir, fs::perms::owner_all);
+        if (::geteuid() == 0 && postgres) {
+            for (const auto &path : {m.dir, m.socket_dir(), m.etcd_dir(), m.patroni_config()})
+                if (::chown(path.c_str(), postgres->pw_uid, postgres->pw_gid) != 0)
+                    throw InfraError("cannot hand " + path.string() + " to the postgres user");
+            fs::permissions(m.etcd_dir(), fs::perms::owner_all);
+        }
+    }
+}
+
+// Waits until `ready` says yes, or throws what `why_not` says with the failing member's log.
+template <class Ready>
+void wait_for(const std::string &what, Clock::time_point deadline, Ready ready) {
+    std::string last;
+    while (Clock::now() < deadline) {
+        last = ready();
+        if (last.empty()) return;
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    throw InfraError(what + " not ready in time: " + last);
+}
+
+std::string etcd_ready(const SandboxState &state, const Supervisor &supervisor) {
+    for (const auto &m : state.members) {
+        if (!m.runs_etcd) continue;
+        if (!supervisor.running(m.name, "etcd"))
+            throw InfraError("etcd on " + m.name + " exited; its log " + m.log("etcd").string() + " ends:\n" +
+                             tail_of(m.log("etcd")));
+        auto reply = http_get(m.etcd_url() + "/health", std::chrono::milliseconds(500));
+        if (reply.status != 200 || reply.body.find("true") == std::string::npos)
+            return "etcd on " + m.name + ": " + (reply.status ? reply.body : reply.error);
+    }
+    return "";
+}
+
+// "" once there is one leader and every other member streams from it, within maximum_lag_on_failover.
+std::string cluster_ready(const SandboxState &state, const Supervisor &supervisor) {
+    std::vector<std::string> leaders;
+    std::set<std::string> replicas;
+    for (const auto &m : state.members) {
+        if (!supervisor.running(m.name, "patroni"))
+            throw InfraError("Patroni on " + m.name + " exited; its log " + m.log("patroni").string() +
+                             " ends:\n" + tail_of(m.log("patroni")));
+        auto reply = http_get(m.rest_url() + "/patroni", std::chrono::milliseconds(500), state.rest_cacert());
+        auto body = json::parse(reply.body, nullptr, false);
+        if (reply.status == 0 || body.is_discarded())
+            return m.name + ": REST API not answering yet" +
+                   (reply.error.empty() ? "" : " (" + reply.error + ")");
+        if (body.value("state", "") != "running") return m.name + ": " + body.value("state", "starting");
+        std::string role = body.value("role", "");
+        if (role == "master" || role == "primary")
+            leaders.push_back(m.name);
+        else
+            replicas.insert(m.name);
+    }
+    if (leaders.size() != 1) return std::to_string(leaders.size()) + " leaders";
+    const Member &leader = state.member(leaders[0]);
+    auto body = json::parse(
+        http_get(leader.rest_url() + "/patroni", std::chrono::milliseconds(2000), state.rest_cacert()).body,
+        nullptr, false);
+    if (body.is_discarded()) return "leader " + leader.name + " not answering";
+    for (const auto &r : body.value("replication", json::array()))
+        if (r.value("state", "") == "streaming") replicas.erase(r.value("application_name", ""));
+    if (!replicas.empty()) return *replicas.begin() + " is not streaming from " + leader.name + " yet";
+    // What a drill's pre-flight asks too: /cluster shows each replica's lag from what it last
+    // published, once per loop_wait, so right after it started streaming that can be stale.
+    auto get = [&](const std::string &path) {
+        return json::parse(
+            http_get(leader.rest_url() + path, std::chrono::milliseconds(2000), state.rest_cacert()).body,
+            nullptr, false);
+    };
+    auto config = get("/config"), cluster = get("/cluster");
+    if (!config.is_object() || !cluster.is_object()) return "leader " + leader.name + " not answering";
+    return replica_lag_problem(config, cluster);
+}
+
+void kill_postmasters(const SandboxState &state) {
+    for (const auto &m : state.members) {
+        std::ifstream pid_file(m.data_dir() / "postmaster.pid");
+        pid_t pid = 0;
+        if (pid_file >> pid && pid > 0 && process_alive(pid)) ::kill(pid, SIGKILL);
+    }
+}
+
+// The namespaces and the bridge are machine-wide, whatever the state dir: this file says which
+// state dir's sandbox owns them, so one sandbox is never torn down by `up` from another.
+fs::path owner_file() {
+    return ::geteuid() == 0 ? "/run/drillhost-sandbox.owner"
+                            : fs::temp_directory_path() / "drillhost-sandbox.owner";
+}
+
+void claim_network(const fs::path &state_dir) {
+    std::ifstream in(owner_file());
+    std::string owner;
+    if (std::getline(in, owner) && !owner.empty() && fs::path(owner) != state_dir) {
+        auto other = load_state(owner);
+        if (other && sandbox_alive(*other))
+            throw UsageError("a sandbox of another state directory (" + owner +
+                             ") is running on this machine; " + "`drillhost --state-dir " + owner +
+                             " sandbox down` first");
+    }
+    std::ofstream(owner_file()) << state_dir.string() << '\n';
+}
+
+}  // namespace
+
+bool sandbox_alive(const SandboxState &state) {
+    for (const auto &[key, pid] : state.pids)
+        if (key.size() > 8 && key.substr(key.size() - 8) == "/patroni" && process_alive(pid)) return true;
+    return false;
+}
+
+namespace {
+
+// The state file read once, by whoever needs it first; nullopt when there is none or it is
+// unreadable (then down removes what it can find).
+std::optional<SandboxState> read_state(const fs::path &state_dir, const Progress &progress) {
+    try {
+        return load_state(state_dir);
+    } catch (const InfraError &e) {
+        progress(std::string(e.what()) + "; removing what can be found");
+        return std::nullopt;
+    }
+}
+
+bool down_with(const fs::path &state_dir, const std::optional<SandboxState> &state, const Progress &progress);
+
+}  // namespace
+
+bool sandbox_down(const fs::path &state_dir, const Progress &progress) {
+    return down_with(state_dir, read_state(state_dir, progress), progress);
+}
+
+namespace {
+
+bool down_with(const fs::path &state_dir, const std::optional<SandboxState> &state,
+               const Progress &progress) {
+    // The network (namespaces, bridge, veths, rules) is machine-wide: when a live sandbox of another
+    // state dir owns it, it is not ours to remove, whatever stale state we may hold.
+    std::string other_owner;
+    {
+        std::ifstream in(owner_file());
+        std::string owner;
+        if (std::getline(in, owner) && !owner.empty() && fs::path(owner) != state_dir) {
+            auto other = load_state(owner);
+            if (other && sandbox_alive(*other)) other_owner = owner;
+        }
+    }
+    bool own_directory = fs::exists(state_dir / "sandbox");
+    if (!other_owner.empty() && !own_directory)
+        throw UsageError("the sandbox on this machine belongs to " + other_owner +
+                         "; `drillhost --state-dir " + other_owner + " sandbox down` removes it");
+    bool leftovers = (other_owner.empty() && network_leftovers()) || own_directory;
+    if (!state && !leftovers) return false;
+    SandboxState known = state.value_or(SandboxState{});
+    if (!other_owner.empty()) {
+        // Stale state of ours while another sandbox runs: remove only our own directory.
+        for (const auto &[key, pid] : known.pids)
+            if (process_alive(pid)) ::kill(pid, SIGKILL);
+        std::error_code ec;
+        fs::remove_all(state_dir / "sandbox", ec);
+        progress("removed this state dir's stale sandbox files; the running sandbox belongs to " +
+                 other_owner);
+        return true;
+    }
+    // Down removes, it does not shut down politely: SIGKILL everything we started, then the hosts.
+    for (const auto &[key, pid] : known.pids)
+        if (process_alive(pid)) ::kill(pid, SIGKILL);
+    kill_postmasters(known);
+    destroy_network(known);
+    std::error_code ec;
+    fs::remove_all(state_dir / "sandbox", ec);
+    if (ec) throw InfraError("cannot remove " + (state_dir / "sandbox").string() + ": " + ec.message());
+    fs::remove(owner_file(), ec);
+    progress("sandbox removed");
+    return true;
+}
+
+}  // namespace
+
+SandboxState sandbox_up(const fs::path &state_dir, const SandboxOptions &options, const Progress &progress,
+                        std::chrono::seconds ready_timeout) {
+    auto start = Clock::now();
+    auto quiet = [](const std::string &) {};
+    auto existing = load_state(state_dir);  // an unreadable state file stops up, as it always did
+    if (existing && sandbox_alive(*existing))
+        throw UsageError("a sandbox is already up (" + state_file(state_dir).string() +
+                         "); use it, or `drillhost sandbox down` first");
+    if (down_with(state_dir, existing, quiet)) progress("removed what an earlier run left behind");
+    check_installed();
+    SandboxState state = plan(state_dir, options);
+    if (state.mode == "loopback")
+        progress("notice: " + state.fallback_reason + "; members share 127.0.0.1 (no partitions)");
+    try {
+        claim_network(state_dir);
+        if (state.mode == "netns") create_network(state);
+        make_directories(state);
+        save_state(state_dir, state);
+        Supervisor supervisor(state_dir, state);
+        for (const auto &m : state.members)
+            if (m.runs_etcd) supervisor.start(m.name, "etcd");
+        auto deadline = start + ready_timeout;
+        wait_for("etcd", deadline, [&] { return etcd_ready(state, supervisor); });
+        progress("etcd is up");
+        for (const auto &m : state.members) {
+            if (options.ssh) supervisor.start(m.name, "sshd");
+            if (options.watchdog) {
+                // Patroni opens the FIFO for writing: its reader, the monitor, must be there first.
+                supervisor.start(m.name, "watchdog");
+                wait_for("the watchdog monitor of " + m.name, Clock::now() + std::chrono::seconds(10), [&] {
+                    return fs::exists(m.watchdog_fifo()) ? std::string() : std::string("no FIFO yet");
+                });
+            }
+            supervisor.start(m.name, "patroni");
+        }
+        // Twice in a row: a replica that was just bootstrapped may still restart once.
+        int ready_in_a_row = 0;
+        try {
+            wait_for("the cluster", deadline, [&] {
+                std::string why_not = cluster_ready(state, supervisor);
+                ready_in_a_row = why_not.empty() ? ready_in_a_row + 1 : 0;
+                if (ready_in_a_row == 1) std::this_thread::sleep_for(std::chrono::milliseconds(400));
+                return ready_in_a_row >= 2 ? std::string() : why_not.empty() ? "settling" : why_not;
+            });
+        } catch (const InfraError &e) {
+            // Not ready in time: what each Patroni last said is where the reason is.
+            std::string logs;
+            for (const auto &m : state.members)
+                logs +=
+                    "\n" + m.name + " (" + m.log("patroni").string() + "):\n" + tail_of(m.log("patroni"), 6);
+            throw InfraError(e.what() + logs);
+        }
+        progress("one leader, every replica streaming, in " +
+                 std::to_string(
+                     std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - start).count()) +
+                 " ms");
+        return state;
+    } catch (...) {
+        progress("bring-up failed; removing everything it made");
+        sandbox_down(state_dir, [](const std::string &) {});
+        throw;
+    }
+}
+
+json cluster_view(const SandboxState &state) {
+    std::string tried;
+    for (const auto &m : state.members) {
+        auto reply =
+            http_get(m.rest_url() + "/cluster", std::chrono::milliseconds(2000), state.rest_cacert());
+        auto body = json::parse(reply.body, nullptr, false);
+        if (reply.status == 200 && body.is_object()) return body;
+        tried += "\n  " + m.rest_url() + ": " +
+                 (reply.status ? "HTTP " + std::to_string(reply.status) : reply.error);
+    }
+    throw InfraError("no member answered GET /cluster:" + tried);
+}
+
+int sandbox_exec(const SandboxState &state, const std::string &member, const std::vector<std::string> &argv) {
+    if (argv.empty()) throw UsageError("sandbox exec: nothing to run (usage: sandbox exec HOST -- CMD...)");
+    const Member &m = state.member(member);
+    std::vector<std::string> full;
+    if (!m.netns.empty()) full = {"ip", "netns", "exec", m.netns};
+    full.insert(full.end(), argv.begin(), argv.end());
+    auto exe = boost::process::search_path(full[0]);
+    if (exe.empty()) throw UsageError("`" + full[0] + "` is not installed");
+    boost::process::child child(exe, std::vector<std::string>(full.begin() + 1, full.end()));
+    child.wait();
+    int status = child.native_exit_code();
+    return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+}  // namespace drillhost::sandbox
