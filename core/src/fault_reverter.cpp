@@ -34,7 +34,16 @@ std::optional<std::string> undo_params(const Operation &undo, const FaultEntry &
 
 RevertOutcome FaultReverter::revert(const FaultEntry &entry) {
     RevertOutcome outcome{entry.id, entry.injector, false, {}};
+    // A ledger written before a component was renamed names it by a former id: its alias.
     const Component *component = registry_.find(entry.injector);
+    if (component == nullptr) {
+        try {
+            component =
+                registry_.find(registry_.resolve(entry.injector, entry.cleanup() ? 0 : DH_KIND_INJECTOR));
+        } catch (const UsageError &) {
+            component = nullptr;  // a name two components share: not loaded, as below says
+        }
+    }
     const Operation *undo = component && entry.cleanup() ? component->operation(entry.undo) : nullptr;
     bool usable = entry.cleanup() ? undo != nullptr && undo->route == OperationRoute::invoke
                                   : component != nullptr && component->kind == DH_KIND_INJECTOR;

@@ -12,10 +12,26 @@ void Registry::add(const LoadResult &result, std::vector<LoadProblem> &problems)
 void Registry::add(const LoadedPlugin &plugin, std::vector<LoadProblem> &problems) {
     for (const auto &component : plugin.components) {
         auto [it, inserted] = components_.emplace(component.id, component);
-        if (!inserted)
+        if (!inserted) {
             problems.push_back({plugin.path, "component id '" + component.id + "' is provided by both " +
                                                  it->second.plugin_path + " and " + plugin.path +
                                                  "; keeping the first, load only one of them"});
+            continue;
+        }
+        // An alias that is another component's id can never name its own (an id always wins): said at
+        // load, not found out when `run OLD-ID` runs something else.
+        auto clash = [&](const Component &owner, const std::string &alias) {
+            problems.push_back({plugin.path, "alias '" + alias + "' of " + owner.id + " (" +
+                                                 owner.plugin_path + ") is the id of a component of " +
+                                                 components_.at(alias).plugin_path + "; the id wins: '" +
+                                                 alias + "' names that one"});
+        };
+        for (const auto &alias : component.aliases)
+            if (components_.count(alias)) clash(component, alias);
+        for (const auto &[id, other] : components_)
+            if (id != component.id &&
+                std::find(other.aliases.begin(), other.aliases.end(), component.id) != other.aliases.end())
+                clash(other, component.id);
     }
 }
 

@@ -90,6 +90,27 @@ static std::filesystem::path journal_location(const RunnerOptions &options, cons
     return options.state_dir / "runs" / (run_id + ".jsonl");
 }
 
+// The caller's callbacks (log, on_journal_entry) are reachable only while its Runner lives: a call
+// an abandoned drill was already making when the Runner went must not reach a harness that is gone.
+struct CallbackGate {
+    std::recursive_mutex mutex;  // a callback may log
+    bool open = true;
+
+    void close() {
+        std::lock_guard lock(mutex);  // waits for a callback under way
+        open = false;
+    }
+};
+
+static LogSink gated(LogSink log, std::shared_ptr<CallbackGate> gate) {
+    if (!log) return {};
+    return [log = std::move(log), gate = std::move(gate)](dh_severity severity, const std::string &component,
+                                                          const std::string &message) {
+        std::lock_guard lock(gate->mutex);
+        if (gate->open) log(severity, component, message);
+    };
+}
+
 // The host's log lines (plugins' included) with passwords redacted before they reach the caller.
 static LogSink redacting(LogSink log) {
     if (!log) return {};
@@ -106,6 +127,7 @@ struct Runner::Impl {
     // copy, since the caller's may go before the thread.
     std::shared_ptr<const Registry> registry;
     RunnerOptions options;
+    std::shared_ptr<CallbackGate> gate = std::make_shared<CallbackGate>();
     std::string run_id = make_run_id();
     std::filesystem::path planned_ledger;  // where the ledger goes once something needs one
     // Created by the first drill or inject: probe samples never write one (docs/ledger.md).
@@ -125,10 +147,11 @@ struct Runner::Impl {
           options(std::move(o)),
           planned_ledger(options.state_dir / "ledger" / (run_id + ".jsonl")),
           journal(std::make_shared<Journal>(journal_location(options, run_id), run_id)),
-          log_sink(redacting(options.log)),
+          log_sink(redacting(gated(options.log, gate))),
           late_calls(std::make_shared<LateCallSink>(*journal, log_sink)) {}
 
     ~Impl() {
+        gate->close();        // the caller's callbacks may go with the Runner
         late_calls->close();  // before the journal goes: late calls from plugin threads are dropped
         // However the command ended (an exception from sample or inject included): a ledger with
         // nothing open is closed; open faults stay for `drillhost recover`.
@@ -169,7 +192,12 @@ struct Runner::Impl {
 
 Runner::Runner(const Registry &registry, RunnerOptions options)
     : impl_(std::make_unique<Impl>(registry, std::move(options))) {
-    if (impl_->options.on_journal_entry) impl_->journal->observe(impl_->options.on_journal_entry);
+    if (impl_->options.on_journal_entry)
+        impl_->journal->observe(
+            [gate = impl_->gate, observe = impl_->options.on_journal_entry](const nlohmann::json &entry) {
+                std::lock_guard lock(gate->mutex);
+                if (gate->open) observe(entry);
+            });
     impl_->journal->write({{"type", "run.start"}, {"ledger", impl_->planned_ledger.string()}});
 }
 
@@ -210,7 +238,9 @@ nlohmann::json checked_params(const Registry &registry, const std::string &id, d
 
 }  // namespace
 
-nlohmann::json Runner::sample(const std::string &probe_id, const nlohmann::json &params) {
+nlohmann::json Runner::sample(const std::string &probe_name, const nlohmann::json &params) {
+    // An id, short name or alias, resolved once: the host below is called by id.
+    const std::string probe_id = impl_->registry->resolve(probe_name, DH_KIND_PROBE);
     // A probe that declares operations (ABI 1.3): "request" names one, as 1.2 callers name them.
     if (const Component *probe = impl_->registry->find(probe_id);
         probe && probe->kind == DH_KIND_PROBE && !probe->operation("sample")) {
@@ -242,8 +272,11 @@ nlohmann::json Runner::sample(const std::string &probe_id, const nlohmann::json 
     return *parsed;
 }
 
-nlohmann::json Runner::operate(const std::string &component_id, const std::string &operation,
+nlohmann::json Runner::operate(const std::string &component_name, const std::string &operation,
                                const nlohmann::json &params) {
+    std::string component_id = impl_->registry->resolve(component_name, DH_KIND_PROBE);
+    if (!impl_->registry->find(component_id))
+        component_id = impl_->registry->resolve(component_name, DH_KIND_INJECTOR);
     const Component *component = impl_->registry->find(component_id);
     if (component == nullptr || component->operations.empty())
         throw UsageError("no probe or injector '" + component_id + "' is loaded (see `drillhost list`)");
@@ -297,7 +330,8 @@ nlohmann::json Runner::operate(const std::string &component_id, const std::strin
     return *parsed;
 }
 
-nlohmann::json Runner::inject(const std::string &injector_id, const nlohmann::json &params) {
+nlohmann::json Runner::inject(const std::string &injector_name, const nlohmann::json &params) {
+    const std::string injector_id = impl_->registry->resolve(injector_name, DH_KIND_INJECTOR);
     nlohmann::json complete = checked_params(*impl_->registry, injector_id, DH_KIND_INJECTOR, params);
     uint64_t fault = 0;
     dh_status status = DH_OK;

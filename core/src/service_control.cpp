@@ -138,6 +138,15 @@ json service_backend(const json &target, const std::string &host, const std::str
     for (const auto &kind : service_backends())
         if (kind->claim)
             if (auto claimed = kind->claim(target, host, service)) return *claimed;
+    // A target of a kind of its own that nothing claimed is not a systemd host: guessing would run
+    // systemctl against whatever machine its transport reaches (the program must register the
+    // kind's backend first, as the CLI does for the embedded cluster).
+    std::string target_kind = target.is_object() && target.contains("kind") && target["kind"].is_string()
+                                  ? target["kind"].get<std::string>()
+                                  : "";
+    if (!target_kind.empty())
+        throw UsageError("no service backend serves targets of kind '" + target_kind +
+                         "'; a target without \"kind\" uses systemd or its members' pid files");
     if (std::find(known_services.begin(), known_services.end(), service) == known_services.end())
         throw UsageError("unknown service '" + service + "'; one of patroni, postgres, etcd, watchdog");
     json transport = transport_for(target, host);  // throws for an unknown host

@@ -399,3 +399,20 @@ TEST_CASE("the registry finds a component by id, short name or alias, and refuse
     CHECK(registry.resolve("partition", DH_KIND_DRILL) == "org.example.net-partition");
     CHECK_THROWS_WITH_AS(registry.resolve("partition", 0), doctest::Contains("ambiguous"), UsageError);
 }
+
+TEST_CASE("an alias that is another component's id is reported at load: the id wins") {
+    Registry registry;
+    std::vector<LoadProblem> problems;
+    LoadedPlugin first, second;
+    first.path = "/p/first.so";
+    first.components = {named("org.example.renamed", "renamed", {"org.example.other"})};
+    second.path = "/p/second.so";
+    second.components = {named("org.example.other", "other")};
+    registry.add(first, problems);
+    CHECK(problems.empty());
+    registry.add(second, problems);
+    REQUIRE(problems.size() == 1);
+    CHECK(contains(problems[0].message, "alias 'org.example.other' of org.example.renamed"));
+    CHECK(contains(problems[0].message, "the id wins"));
+    CHECK(registry.resolve("org.example.other", DH_KIND_DRILL) == "org.example.other");
+}

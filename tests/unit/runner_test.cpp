@@ -499,3 +499,12 @@ TEST_CASE("a worker command that cannot start is the drill's error, named, and t
     CHECK(result.message.find("no-such-program") != std::string::npos);
     CHECK(runner.finish() == 0);
 }
+
+TEST_CASE("operate and inject take a short name and call the component by its id") {
+    Fixture f;
+    auto runner = f.runner();
+    CHECK(runner.operate("file-exists", "exists", {{"path", f.marker.string()}})["exists"] == false);
+    auto fault = runner.inject("file", {{"path", f.marker.string()}});
+    CHECK(fault["injector"] == "org.drillhost.example.file");
+    CHECK(fs::exists(f.marker));
+}

@@ -3,6 +3,7 @@
 #include <doctest/doctest.h>
 #include <signal.h>
 #include <drillhost/core/errors.hpp>
+#include <drillhost/core/service_control.hpp>
 #include <drillhost/core/transport.hpp>
 
 using namespace drillhost;
@@ -67,4 +68,17 @@ TEST_CASE("shell quoting survives spaces, quotes and dollars") {
     CHECK(shell_quote("") == "''");
     auto r = exec_on({{"kind", "local"}}, {"sh", "-c", "printf %s " + shell_quote("it's $HOME; `x`")});
     CHECK(r.out == "it's $HOME; `x`");
+}
+
+TEST_CASE("a target of a kind no registered backend claims is refused, never run as systemd") {
+    json target = {{"kind", "my-orchestrator"}, {"members", {{{"name", "a"}, {"address", "10.0.0.1"}}}}};
+    CHECK_THROWS_WITH_AS(service_backend(target, "a", "patroni"),
+                         doctest::Contains("no service backend serves targets of kind 'my-orchestrator'"),
+                         UsageError);
+    // The embedded cluster's own kind too, in a program that did not register its backend.
+    target["kind"] = "drillhost-sandbox";
+    CHECK_THROWS_AS(service_backend(target, "a", "patroni"), UsageError);
+    // Without a kind: systemd, the core's own rule.
+    target.erase("kind");
+    CHECK(service_backend(target, "a", "patroni")["kind"] == "systemd");
 }

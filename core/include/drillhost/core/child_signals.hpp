@@ -1,6 +1,6 @@
 // Children start with default signal handling: `run` blocks SIGINT and SIGTERM in every thread (a
 // thread waits for them), a background shell ignores SIGINT, and both survive exec. A service or
-// command that ignored SIGTERM could only ever be SIGKILLed. Internal to the core.
+// command that ignored SIGTERM could only ever be SIGKILLed. Shared by the core and the sandbox.
 #pragma once
 
 #include <signal.h>

@@ -8,6 +8,7 @@
 //     from a pid file, and a start command that starts the service in the background. A member
 //     chooses it with "services": {"patroni": {"pidfile": "...", "start": ["sh", "-c", "..."]}}.
 // Others are registered (backends.hpp): the embedded cluster's supervisor claims its own targets.
+// A target with a "kind" that no registered backend claims is refused, never guessed at.
 // A backend is a JSON object, so a fault record in the ledger can name it and `drillhost recover`
 // can use it from another process.
 #pragma once

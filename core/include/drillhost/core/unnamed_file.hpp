@@ -1,6 +1,6 @@
 // A child's output caught in an unnamed temporary file: std::tmpfile unlinks it at once, so not even a
 // SIGKILLed drillhost leaves it in /tmp, and unlike a pipe it cannot fill up and block the child.
-// Internal to the core.
+// Shared by the core and the sandbox.
 #pragma once
 
 #include <cstdio>
