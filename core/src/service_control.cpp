@@ -134,7 +134,24 @@ int signal_number(const std::string &name) {
 }
 
 json service_backend(const json &target, const std::string &host, const std::string &service) {
-    // A registered kind that serves this target (the embedded cluster's supervisor) decides first.
+    if (std::find(known_services.begin(), known_services.end(), service) == known_services.end())
+        throw UsageError("unknown service '" + service + "'; one of patroni, postgres, etcd, watchdog");
+    json transport = transport_for(target, host);  // throws for an unknown host
+    json member = json::object();
+    for (const auto &m : target.value("members", json::array()))
+        if (m.value("name", "") == host) member = m;
+    // What the target says of this very member comes first: a pid file (and a start command) it
+    // names for the service, whatever kind the target is (an embedded cluster reached over ssh too).
+    json configured = member.value("services", json::object()).value(service, json());
+    if (configured.is_object() && configured.contains("pidfile")) {
+        json backend = {{"kind", "process"},
+                        {"transport", transport},
+                        {"service", service},
+                        {"pidfile", configured["pidfile"]}};
+        if (configured.contains("start")) backend["start"] = configured["start"];
+        return backend;
+    }
+    // Then a registered kind that serves this target (the embedded cluster's supervisor).
     for (const auto &kind : service_backends())
         if (kind->claim)
             if (auto claimed = kind->claim(target, host, service)) return *claimed;
@@ -147,21 +164,6 @@ json service_backend(const json &target, const std::string &host, const std::str
     if (!target_kind.empty())
         throw UsageError("no service backend serves targets of kind '" + target_kind +
                          "'; a target without \"kind\" uses systemd or its members' pid files");
-    if (std::find(known_services.begin(), known_services.end(), service) == known_services.end())
-        throw UsageError("unknown service '" + service + "'; one of patroni, postgres, etcd, watchdog");
-    json transport = transport_for(target, host);  // throws for an unknown host
-    json member = json::object();
-    for (const auto &m : target.value("members", json::array()))
-        if (m.value("name", "") == host) member = m;
-    json configured = member.value("services", json::object()).value(service, json());
-    if (configured.is_object() && configured.contains("pidfile")) {
-        json backend = {{"kind", "process"},
-                        {"transport", transport},
-                        {"service", service},
-                        {"pidfile", configured["pidfile"]}};
-        if (configured.contains("start")) backend["start"] = configured["start"];
-        return backend;
-    }
     json backend = {{"kind", "systemd"}, {"transport", transport}, {"service", service}};
     if (service == "postgres") {
         std::string data_dir = member.value("data_dir", "");

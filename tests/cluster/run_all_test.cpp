@@ -62,6 +62,8 @@ TEST_CASE("run --all: every drill, least disruptive first, verdicts as measured,
         if (d["drill"] == "org.drillhost.drill.network-partition") {
             CHECK(d["outcome"] != "error");
             MESSAGE("network-partition after frozen-leader: " << d["outcome"] << " " << failed_assertions(d));
+        } else if (d["drill"] == "org.drillhost.drill.dcs-down-primary-client") {
+            check_cut_off_primary(d);
         } else if (d["drill"] == "org.drillhost.drill.frozen-leader") {
             CHECK(d["outcome"] == "failed");
             CHECK(verdict(d, "never two writable primaries") == "fail");
