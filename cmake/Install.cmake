@@ -30,3 +30,21 @@ endforeach()
 
 # The directory `drillhost` loads plugins from by default exists even before any plugin is installed.
 install(DIRECTORY DESTINATION ${DRILLHOST_PLUGIN_INSTALL_DIR})
+
+# Drills renamed to one spelling (0.1.0, plugin ABI 1.4) left their former files in an installed
+# plugin directory: an upgrade would load both, and `run --all` would run each drill twice. The new
+# files carry the old names as aliases; the old files go.
+set(DRILLHOST_FORMER_DRILL_FILES
+  cluster_status dcs_down_all dcs_down_primary_client dcs_down_replica_client failover_lag_blocked
+  failover_manual failover_replay_paused_candidate failover_with_load fencing_watchdog frozen_leader
+  network_partition primary_down_fast_restart primary_down_maintenance primary_down_node_lost
+  standby_cluster standby_down_adopt_running_postgres standby_down_patroni_stopped
+  standby_down_postgres_killed standby_down_system_id_mismatch sync_standby)
+install(CODE "
+  foreach(former ${DRILLHOST_FORMER_DRILL_FILES})
+    set(file \"\$ENV{DESTDIR}\${CMAKE_INSTALL_PREFIX}/${DRILLHOST_PLUGIN_INSTALL_DIR}/\${former}.so\")
+    if(EXISTS \"\${file}\")
+      message(STATUS \"Removing a former drill file: \${file}\")
+      file(REMOVE \"\${file}\")
+    endif()
+  endforeach()")

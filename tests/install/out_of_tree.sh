@@ -10,7 +10,13 @@ source=$2
 work=$(mktemp -d "${TMPDIR:-/tmp}/drillhost-install-test-XXXXXX")
 trap 'rm -rf "$work"' EXIT
 
+# An upgrade over a drill file of a former name removes it (the new file keeps the old id as an alias).
+mkdir -p "$work/prefix/lib/drillhost/plugins"
+cp "$build/plugins/primary-down-node-lost.so" "$work/prefix/lib/drillhost/plugins/primary_down_node_lost.so"
 cmake --install "$build" --prefix "$work/prefix" > "$work/install.log"
+if [ -e "$work/prefix/lib/drillhost/plugins/primary_down_node_lost.so" ]; then
+  echo "FAIL: the former drill file primary_down_node_lost.so outlived the install" >&2; exit 1
+fi
 export PKG_CONFIG_PATH="$work/prefix/lib/pkgconfig"
 
 # C++ plugins, and the harness that embeds the engine, with CMake's find_package(drillhost).
