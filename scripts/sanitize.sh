@@ -10,8 +10,9 @@ cd "$(dirname "$0")/.."
 # -O1 -g1: a sanitized build of the test targets in a few minutes, with file:line in reports.
 cmake -S . -B build-asan -DDRILLHOST_SANITIZE=ON -DDRILLHOST_WERROR=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo \
   -DCMAKE_C_FLAGS_RELWITHDEBINFO="-O1 -g1" -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O1 -g1" > /dev/null
-# unit_tests and cli_tests depend on everything they run: drillhost, the plugins, the fixtures.
-cmake --build build-asan -j"$(nproc)" --target unit_tests cli_tests
+# unit_tests and cli_tests depend on everything they run: drillhost, the plugins, the fixtures; the
+# embedding example runs with the CLI tests.
+cmake --build build-asan -j"$(nproc)" --target unit_tests cli_tests drillhost_embedded_harness
 
 supp="$PWD/tests/sanitizers"
 # halt_on_error: the first report fails the process, and with it the test. detect_leaks: LeakSanitizer
