@@ -189,6 +189,16 @@ int recover_command(const GlobalOptions &global, const RecoverOptions &options) 
             // paused replay).
             return kind == DH_KIND_PROBE || needed.count(std::string(id)) > 0;
         });
+    // A ledger written before a component was renamed names it by a former id, which the filter
+    // above cannot know (aliases are read with the whole descriptor): then every plugin is read, and
+    // the renamed component is found by its alias.
+    bool missing = false;
+    for (const auto &id : needed) missing = missing || registry.find(id) == nullptr;
+    if (missing) {
+        spdlog::info("some ledger names a component not loaded by its id; reading every plugin for aliases");
+        registry = Registry();
+        load_registry(global, registry);
+    }
 
     // Each fault in a worker: an injector whose revert crashes fails only its own fault.
     auto report = recover(registry, global.state_dir, log_line, {}, self_worker_command());

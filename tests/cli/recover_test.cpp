@@ -340,3 +340,15 @@ TEST_CASE("recover: a ledger directory writable by others is refused as a whole,
     CHECK(fs::exists(marker));
     CHECK_FALSE(fs::exists(s.ledgers / "closed"));
 }
+
+TEST_CASE("recover: a ledger that names an injector by its former id reverts it through the alias") {
+    Sandbox s;
+    auto marker = s.make_marker("renamed.marker");
+    std::string lines = marker_fault_lines(1, marker);
+    for (size_t at; (at = lines.find(file_injector)) != std::string::npos;)
+        lines.replace(at, file_injector.size(), "org.drillhost.test.old.file");
+    s.write_ledger("20200101T000000.000Z-1", lines);
+    auto r = s.drillhost({"--load", std::string(FIXTURE_DIR) + "/operations_plugin.so", "recover"});
+    CHECK_MESSAGE(r.exit_code == 0, r.err);
+    CHECK_FALSE(fs::exists(marker));
+}

@@ -61,6 +61,7 @@ constexpr size_t descriptor_sizes[] = {0,
                                        offsetof(dh_descriptor, params_schema) + sizeof(void *),
                                        offsetof(dh_descriptor, impact),
                                        offsetof(dh_descriptor, impact) + sizeof(dh_impact),
+                                       offsetof(dh_descriptor, aliases_json),
                                        sizeof(dh_descriptor) + 64};
 constexpr uint32_t majors[] = {DH_ABI_VERSION_MAJOR, DH_ABI_VERSION_MAJOR + 1, 0};
 constexpr uint32_t minors[] = {DH_ABI_VERSION_MINOR, 0, 1, DH_ABI_VERSION_MINOR + 1};
@@ -171,6 +172,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         descriptor.version = in.text();
         descriptor.summary = in.text();
         descriptor.params_schema = in.text();
+        descriptor.aliases_json = in.text();  // ABI 1.4: read only when the size covers it
         dh_component component{};
         component.descriptor = bytes[i].descriptor == 0xff
                                    ? nullptr
