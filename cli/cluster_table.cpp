@@ -27,6 +27,14 @@ std::string lag_text(const json &member) {
 
 }  // namespace
 
+std::string timing_header(const std::string &patroni_version, const nlohmann::json &config) {
+    std::string text = "Patroni " + (patroni_version.empty() ? std::string("?") : patroni_version);
+    for (const char *key : {"ttl", "loop_wait", "retry_timeout"})
+        if (config.is_object() && config.contains(key) && config[key].is_number())
+            text += std::string(", ") + key + " " + config[key].dump() + " s";
+    return text;
+}
+
 void print_cluster_table(std::ostream &out, const std::string &title, const json &cluster) {
     out << title << (cluster.value("pause", false) ? "  [paused]" : "") << '\n';
     TextTable table({"Member", "Host", "Role", "State", "TL", "Lag in MB"});

@@ -27,6 +27,7 @@ struct RunOptions {
     std::string journal;
     std::string report;  // also write the JSON summary to this file
     bool keep_sandbox = false;
+    int repeat = 1;  // each drill this many times in a row; the summary gives the spread
 };
 int run_command(const GlobalOptions &global, const RunOptions &options);
 

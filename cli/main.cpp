@@ -77,6 +77,11 @@ int main(int argc, char **argv) {
         ->check(seconds_between(0, 3600));
     run_cmd->add_option("--journal", run.journal, "write the run's JSON-lines journal here");
     run_cmd->add_option("--report", run.report, "also write the summary as JSON to this file");
+    run_cmd
+        ->add_option("--repeat", run.repeat,
+                     "run each drill N times in a row (1 to 1000); the summary gives each number's p50, p95 "
+                     "and max, and marks a drill whose verdicts differ `unstable` (exit 1)")
+        ->check(CLI::Range(1, 1000));
 
     RecoverOptions recover;
     auto *recover_cmd = app.add_subcommand("recover", "revert every fault a crashed or killed run left open");

@@ -14,6 +14,7 @@
 #include <map>
 #include <sstream>
 
+#include "cluster_facts.hpp"
 #include "commands.hpp"
 #include "output_file.hpp"
 #include "run_progress.hpp"
@@ -108,7 +109,7 @@ int run_command(const GlobalOptions &global, const RunOptions &options) {
     runner_options.log = &log_line;
     // Each drill in a worker process: a plugin that crashes or hangs ends only its own drill.
     runner_options.worker_command = self_worker_command();
-    RunProgress progress(drills.size());
+    RunProgress progress(drills.size() * static_cast<size_t>(options.repeat));
     runner_options.on_journal_entry = [&progress](const nlohmann::json &entry) { progress.on_entry(entry); };
     Runner runner(registry, runner_options);
     TargetLock cluster_lock(global.state_dir, runner_options.target, runner.run_id());
@@ -132,29 +133,43 @@ int run_command(const GlobalOptions &global, const RunOptions &options) {
         }
     });
 
-    std::vector<DrillResult> results;
+    RunRecord record;
+    record.run_id = runner.run_id();
+    record.journal = runner.journal_path();
+    record.repeat = options.repeat;
+    bool has_members = runner_options.target.is_object() && runner_options.target.contains("members");
+    record.cluster =
+        has_members ? read_cluster_facts(runner) : nlohmann::json{{"error", "no cluster target"}};
+    if (has_members && record.cluster.contains("error"))
+        spdlog::warn("the Patroni version and timing could not be read: {}",
+                     record.cluster.value("error", ""));
+    auto &results = record.results;
     auto run_started = std::chrono::steady_clock::now();
-    for (size_t i = 0; i < drills.size(); ++i) {
-        progress.next_drill();
-        spdlog::info("[{}/{}] {}: starting", i + 1, drills.size(), drills[i]);
-        results.push_back(runner.run(drills[i], params[drills[i]]));
-        const auto &r = results.back();
-        spdlog::info("[{}/{}] {}: {} in {:.1f} s{}{}", i + 1, drills.size(), r.drill, outcome_name(r.outcome),
-                     r.duration_ms / 1000.0, r.message.empty() ? "" : ": ", r.message);
+    size_t total = drills.size() * static_cast<size_t>(options.repeat), done = 0;
+    for (const auto &drill : drills) {
+        for (int round = 1; round <= options.repeat; ++round) {
+            progress.next_drill();
+            std::string which =
+                options.repeat > 1 ? fmt::format("{} (run {}/{})", drill, round, options.repeat) : drill;
+            spdlog::info("[{}/{}] {}: starting", ++done, total, which);
+            results.push_back(runner.run(drill, params[drill]));
+            const auto &r = results.back();
+            spdlog::info("[{}/{}] {}: {} in {:.1f} s{}{}", done, total, which, outcome_name(r.outcome),
+                         r.duration_ms / 1000.0, r.message.empty() ? "" : ": ", r.message);
+        }
     }
-    double wall_ms =
+    record.wall_ms =
         std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - run_started).count();
     size_t still_open = runner.finish();
     if (still_open > 0)
         spdlog::error("{} fault(s) are still open in {}: fix the cause and run `drillhost recover`",
                       still_open, runner.ledger_path().string());
 
-    print_summary(std::cout, results, global.format == Format::json, runner.run_id(), runner.journal_path(),
-                  wall_ms);
+    print_summary(std::cout, record, global.format == Format::json);
     int code = still_open > 0 ? static_cast<int>(ExitCode::infrastructure) : exit_code_for(results);
     if (!options.report.empty()) {
         std::ostringstream report;
-        print_summary(report, results, true, runner.run_id(), runner.journal_path(), wall_ms);
+        print_summary(report, record, true);
         try {
             write_output_file(options.report, report.str(), "--report");
             spdlog::info("report written to {}", options.report);

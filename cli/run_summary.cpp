@@ -3,11 +3,13 @@
 #include <drillhost/core/bounded_json.hpp>
 #include <drillhost/core/errors.hpp>
 #include <drillhost/core/redact.hpp>
+#include <drillhost/core/repeat_summary.hpp>
 
 #include <cstdio>
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "cluster_table.hpp"
 #include "exit_codes.hpp"
 #include "table.hpp"
 
@@ -44,21 +46,93 @@ nlohmann::json to_json(const DrillResult &r) {
             {"measurements", measurements}};
 }
 
+// "Patroni 4.1.4, ttl 20 s, ..." or why it is not known.
+std::string cluster_line(const nlohmann::json &cluster) {
+    if (cluster.contains("error"))
+        return "cluster: Patroni version and timing not read (" + cluster.value("error", "") + ")";
+    return "cluster: " +
+           timing_header(cluster.value("patroni_version", ""), cluster.value("timing", nlohmann::json()));
+}
+
+nlohmann::json spread_json(const MeasurementSpread &m) {
+    return {{"name", m.name}, {"unit", m.unit}, {"values", m.values},
+            {"p50", m.p50},   {"p95", m.p95},   {"max", m.max}};
+}
+
+nlohmann::json repeats_json(const std::vector<DrillRepeats> &drills) {
+    nlohmann::json out = nlohmann::json::array();
+    for (const auto &d : drills) {
+        nlohmann::json spreads = nlohmann::json::array();
+        for (const auto &m : d.measurements) spreads.push_back(spread_json(m));
+        nlohmann::json verdicts = nlohmann::json::array();
+        for (const auto *r : d.runs) verdicts.push_back(outcome_name(r->outcome));
+        out.push_back({{"drill", d.drill},
+                       {"runs", d.runs.size()},
+                       {"outcomes", d.outcomes},
+                       {"verdicts", verdicts},
+                       {"unstable", d.unstable},
+                       {"measurements", spreads}});
+    }
+    return out;
+}
+
+std::string counts_text(const std::map<std::string, int> &outcomes) {
+    std::string text;
+    for (const auto &[name, count] : outcomes)
+        text += (text.empty() ? "" : ", ") + std::to_string(count) + " " + name;
+    return text;
+}
+
+// Each drill once: its verdict counts, each measurement's spread; an unstable drill's runs side by side.
+void print_repeats(std::ostream &text, const std::vector<DrillRepeats> &drills) {
+    TextTable table({"DRILL", "RUNS", "VERDICTS", "NUMBERS (p50 / p95 / max)"});
+    for (const auto &d : drills) {
+        std::string numbers;
+        for (const auto &m : d.measurements)
+            numbers += (numbers.empty() ? "" : ", ") + m.name + "=" + number(m.p50) + " / " + number(m.p95) +
+                       " / " + number(m.max) + (m.unit.empty() ? "" : " " + m.unit);
+        table.add({d.drill + (d.unstable ? " (unstable)" : ""), std::to_string(d.runs.size()),
+                   counts_text(d.outcomes), numbers});
+    }
+    text << "\nrepeated runs:\n";
+    table.print(text);
+    for (const auto &d : drills) {
+        if (!d.unstable) continue;
+        text << "  UNSTABLE " << d.drill << ": its runs gave different verdicts\n";
+        for (size_t i = 0; i < d.runs.size(); ++i) {
+            const DrillResult &r = *d.runs[i];
+            std::string numbers;
+            for (const auto &m : r.measurements)
+                numbers += (numbers.empty() ? "" : ", ") + m.name + "=" + number(m.value) +
+                           (m.unit.empty() ? "" : " " + m.unit);
+            text << "    run " << i + 1 << ": " << outcome_name(r.outcome)
+                 << (numbers.empty() ? "" : "; " + numbers) << '\n';
+            for (const auto &a : r.assertions)
+                if (a.verdict == DH_VERDICT_FAIL)
+                    text << "      FAIL " << a.name << ": observed " << a.observed << ", bound " << a.bound
+                         << '\n';
+        }
+    }
+}
+
 }  // namespace
 
-void print_summary(std::ostream &out, const std::vector<DrillResult> &results, bool as_json,
-                   const std::string &run_id, const std::filesystem::path &journal, double wall_ms) {
+void print_summary(std::ostream &out, const RunRecord &run, bool as_json) {
+    const auto &results = run.results;
+    auto repeats = summarise_repeats(results);
     if (as_json) {
         nlohmann::json drills = nlohmann::json::array();
         for (const auto &r : results) drills.push_back(to_json(r));
+        nlohmann::json summary{{"run", run.run_id},
+                               {"journal", run.journal.string()},
+                               {"exit_code", exit_code_for(results)},
+                               {"duration_ms", run.wall_ms},
+                               {"cluster", run.cluster},
+                               {"repeat", run.repeat},
+                               {"drills", drills}};
+        if (run.repeat > 1) summary["repeats"] = repeats_json(repeats);
         // Verdict texts and messages come from plugins and servers: no secret leaves in a report.
-        out << dump_json(redact_json(nlohmann::json{{"run", run_id},
-                                                    {"journal", journal.string()},
-                                                    {"exit_code", exit_code_for(results)},
-                                                    {"duration_ms", wall_ms},
-                                                    {"drills", drills}}),
-                         2)
-            << '\n';
+        out << dump_json(redact_json(summary), 2) << '\n';
         return;
     }
     TextTable table({"DRILL", "VERDICT", "TIME", "CHECKS", "NUMBERS"});
@@ -78,24 +152,28 @@ void print_summary(std::ostream &out, const std::vector<DrillResult> &results, b
                    numbers});
     }
     std::ostringstream text;
-    text << '\n';
+    text << '\n' << cluster_line(run.cluster) << '\n';
     table.print(text);
     for (const auto &r : results)
         for (const auto &a : r.assertions)
             if (a.verdict == DH_VERDICT_FAIL)
                 text << "  FAIL " << r.drill << ": " << a.name << ": observed " << a.observed << ", bound "
                      << a.bound << '\n';
-    char total[64];
-    std::snprintf(total, sizeof total, "%zu drill(s) in %d min %.1f s", results.size(),
-                  static_cast<int>(wall_ms / 60000),
-                  (wall_ms - 60000 * static_cast<int>(wall_ms / 60000)) / 1000);
+    if (run.repeat > 1) print_repeats(text, repeats);
+    char total[96];
+    std::snprintf(total, sizeof total, "%zu drill(s)%s in %d min %.1f s", repeats.size(),
+                  run.repeat > 1 ? (" x " + std::to_string(run.repeat) + " runs").c_str() : "",
+                  static_cast<int>(run.wall_ms / 60000),
+                  (run.wall_ms - 60000 * static_cast<int>(run.wall_ms / 60000)) / 1000);
     text << total << '\n';
-    text << "journal: " << journal.string() << '\n';
+    text << "journal: " << run.journal.string() << '\n';
     out << redact_text(text.str());
 }
 
 int exit_code_for(const std::vector<DrillResult> &results) {
     int code = static_cast<int>(ExitCode::passed);
+    for (const auto &drill : summarise_repeats(results))
+        if (drill.unstable) code = static_cast<int>(ExitCode::drill_failed);  // passed and skipped alike
     for (const auto &r : results) {
         if (r.faults_left_open > 0 || (r.outcome == Outcome::error && r.status == DH_ERR_UNAVAILABLE))
             return static_cast<int>(ExitCode::infrastructure);

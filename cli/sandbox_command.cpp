@@ -37,6 +37,8 @@ void print_status(const GlobalOptions &global, const sb::SandboxState &state) {
         std::cout << json{{"scope", state.options.scope},
                           {"mode", state.mode},
                           {"dcs", state.options.dcs},
+                          {"patroni_version", state.patroni.version},
+                          {"timing", {{"used", state.timing_used}, {"changes", state.timing_changes}}},
                           {"cluster", cluster}}
                          .dump(2)
                   << '\n';
@@ -44,7 +46,7 @@ void print_status(const GlobalOptions &global, const sb::SandboxState &state) {
     }
     print_cluster_table(std::cout,
                         "Cluster: " + state.options.scope + " (" + state.mode + ", " + state.options.dcs +
-                            ", ttl " + std::to_string(state.options.ttl) + ")",
+                            ", " + timing_header(state.patroni.version, state.timing_used) + ")",
                         cluster);
 }
 
@@ -79,6 +81,9 @@ std::function<int()> add_sandbox_commands(CLI::App &app, const GlobalOptions &gl
                  "each Patroni talks only to its own host's etcd member");
     up->add_option("--subnet", o.subnet,
                    "private IPv4 /24 for the hosts (default: the first free 10.213.X.0/24)");
+    up->add_option("--patroni", o.patroni,
+                   "the Patroni to run: an executable (with patronictl beside it) or a source tree with "
+                   "patroni.py (run with /usr/bin/python3); default: Debian's patroni");
     up->add_option("--ready-timeout", args->ready_timeout_s, "seconds to wait for the cluster")
         ->capture_default_str();
 

@@ -6,6 +6,7 @@
 
 #include <iostream>
 
+#include "cluster_facts.hpp"
 #include "cluster_table.hpp"
 #include "commands.hpp"
 #include "run_target.hpp"
@@ -21,20 +22,24 @@ int status_command(const GlobalOptions &global, const std::string &target_file) 
     runner_options.target = target.json();
     Runner runner(registry, runner_options);
     auto reply = runner.operate("org.drillhost.probe.patroni-rest", "cluster", nlohmann::json::object());
+    auto facts = read_cluster_facts(runner);
     runner.finish();
     const auto &cluster = reply.at("data");
     if (global.format == Format::json) {
         std::cout << dump_json(redact_json(nlohmann::json{{"member", reply.value("member", "")},
+                                                          {"patroni", facts},
                                                           {"cluster", cluster}}),
                                2)
                   << '\n';
         return 0;
     }
     std::string scope = target.json().value("scope", "");
-    print_cluster_table(std::cout,
-                        "Cluster: " + (scope.empty() ? std::string("?") : scope) + " (from " +
-                            reply.value("member", "") + "'s REST API)",
-                        cluster);
+    print_cluster_table(
+        std::cout,
+        "Cluster: " + (scope.empty() ? std::string("?") : scope) + " (" +
+            timing_header(facts.value("patroni_version", ""), facts.value("timing", nlohmann::json())) +
+            "; from " + reply.value("member", "") + "'s REST API)",
+        cluster);
     return 0;
 }
 

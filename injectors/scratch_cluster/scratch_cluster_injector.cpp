@@ -99,11 +99,21 @@ void make_dir(const Scratch &s, const std::string &name, const ScratchMember &m)
                        : std::vector<std::string>{"install", "-d", "-m", "700", m.dir});
 }
 
+// The Patroni the embedded cluster runs (`sandbox up --patroni`), so both clusters are one version.
+std::vector<std::string> patroni_command(const Scratch &s) {
+    auto command = s.target.value("patroni", json::object()).value("command", json::array());
+    if (!command.is_array() || command.empty()) return {"patroni"};
+    return command.get<std::vector<std::string>>();
+}
+
 void start_patroni(const Scratch &s, const std::string &name) {
     ScratchMember m = s.member(name);
-    s.run(name,
-          s.as_postgres({"sh", "-c", "HOME=\"$3\" exec setsid -f patroni \"$1\" >> \"$2\" 2>&1 < /dev/null",
-                         "sh", m.config, m.log, m.dir}));
+    std::vector<std::string> argv = {
+        "sh", "-c",  "HOME=\"$1\"; log=\"$2\"; shift 2; exec setsid -f \"$@\" >> \"$log\" 2>&1 < /dev/null",
+        "sh", m.dir, m.log};
+    for (const auto &word : patroni_command(s)) argv.push_back(word);
+    argv.push_back(m.config);
+    s.run(name, s.as_postgres(argv));
 }
 
 void start_postgres(const Scratch &s, const std::string &name, const ScratchMember &m,
@@ -234,8 +244,34 @@ void require_built_plain(const Scratch &s) {
     }
 }
 
+// Debian's `patroni CONFIG` and a source tree's `python3 .../patroni.py CONFIG` alike.
+std::string patroni_pattern(const Scratch &s, const std::string &name) {
+    return "patroni(\\.py)? " + s.member(name).config;
+}
+
 void stop_patroni(const Scratch &s, const std::string &name, const char *signal) {
-    s.host.exec(s.where(name), {"pkill", signal, "-f", "patroni " + s.member(name).config});
+    s.host.exec(s.where(name), {"pkill", signal, "-f", patroni_pattern(s, name)});
+}
+
+// Until nothing of the member runs and its ports are free: a later build (the next drill's scratch
+// cluster) binds the same ports at once. A postmaster that Patroni was starting as it was killed, a
+// pg_basebackup or a pg_rewind, is found by its data directory and killed too.
+void await_released(const Scratch &s, const std::string &name, const ScratchMember &m) {
+    std::string held;
+    for (double deadline = s.host.now_ms() + 30000; s.host.now_ms() < deadline;
+         s.host.sleep(std::chrono::milliseconds(100))) {
+        s.host.exec(s.where(name), {"pkill", "-KILL", "-f", patroni_pattern(s, name)});
+        s.host.exec(s.where(name), {"pkill", "-KILL", "-f", "--", "-D " + m.data_dir});
+        held.clear();
+        for (int port : {m.pg_port, m.rest_port}) {
+            auto listening = s.host.exec(s.where(name), {"ss", "-Hltn", "sport = :" + std::to_string(port)});
+            if (!listening.value("stdout", "").empty())
+                held += (held.empty() ? "" : ", ") + std::to_string(port);
+        }
+        if (held.empty()) return;
+    }
+    throw dh::Error(DH_ERR_FAILED, "the scratch cluster's port(s) " + held + " on " + name +
+                                       " are still held 30 s after its processes were killed");
 }
 
 void remove_all(const Scratch &s) {
@@ -248,6 +284,7 @@ void remove_all(const Scratch &s) {
                 {"sh", "-c",
                  "test -f \"$2/postmaster.pid\" || exit 0; \"$1\"/pg_ctl stop -m immediate -w -D \"$2\"",
                  "sh", "/usr/lib/postgresql/15/bin", m.data_dir}));
+        await_released(s, name, m);
         s.host.exec(s.where(name), {"rm", "-rf", m.dir});
     }
     // The scope's keys, so the DCS holds nothing of it (a later build would meet its old system id).

@@ -57,7 +57,10 @@ class LeaderLossUnderLoad {
     }
 
     // Stops the load (after the drill's convergence gate) and says what happened to the writes.
-    WriteOutcome stop() { return watch_.stop(host_, fault_ms_, promoted_at_ms()); }
+    WriteOutcome stop() {
+        return watch_.stop(host_, fault_ms_,
+                           {start_.leader, takeover_.new_leader, takeover_.timeline, promoted_at_ms()});
+    }
 
     // stop(), then the writes judged: no write lost that was acknowledged after the promotion
     // (none at all with synchronous_mode), never two writable primaries. The RTO counts from the
@@ -68,7 +71,8 @@ class LeaderLossUnderLoad {
         WriteWatch::report(host_, writes,
                            {.with_rto = with_rto,
                             .zero_loss = start_.bounds.synchronous,
-                            .promoted_at_ms = promoted_at_ms()});
+                            .promoted_at_ms = promoted_at_ms(),
+                            .maximum_lag_on_failover = start_.bounds.maximum_lag_on_failover});
         return writes;
     }
 

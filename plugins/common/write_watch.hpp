@@ -1,6 +1,8 @@
 // The write load every disruptive drill runs under, and what it tells at the end: the writer probe
-// (acknowledged commits, RTO, longest gap, lost ids read from the promoted primary) and the
-// split-brain sampler (windows with two writable primaries).
+// (acknowledged commits, RTO, longest gap, lost ids read from the promoted primary), the
+// split-brain sampler (windows with two writable primaries), and the DCS sampler (who held the
+// leader key when, and the WAL positions the leader published), against which a failover's lost WAL
+// is held: Patroni promises a bound only for the part behind the last published position.
 #pragma once
 
 #include "drill_kit.hpp"
@@ -21,6 +23,16 @@ struct WriteOutcome {
     }
     bool split_brain() const { return overlap.value("split_brain", true); }
     double overlap_ms() const { return overlap.value("overlap_total_ms", 0.0); }
+    json dcs;                  // dcs stop: holders, publishes (empty when the DCS could not be sampled)
+    std::string dcs_error;     // why there is no DCS history
+    json published = nullptr;  // the old leader's last publish before the handover {t_ms, lsn, ...}
+};
+
+// A leader change the writes went through: who handed over to whom, on which timeline, when.
+struct Handover {
+    std::string old_leader, new_leader;
+    int timeline = 0;            // the new leader's
+    double promoted_at_ms = -1;  // host clock; -1: nobody was promoted
 };
 
 inline std::string first_ids(const json &ids, size_t count = 10) {
@@ -43,19 +55,70 @@ class WriteWatch {
         host.phase("write load on " + leader);
         host.operate(writer_probe, "start", {{"rate_hz", params.at("writer_rate_hz")}});
         host.operate(split_brain_probe, "start");
+        try {  // evidence, not a precondition: a target whose etcd cannot be read still runs the drill
+            host.operate(dcs_probe, "start");
+            dcs_started_ = true;
+        } catch (const dh::Error &e) {
+            if (e.status() == DH_ERR_CANCELLED) throw;
+            dcs_error_ = e.what();
+        }
         host.sleep(std::chrono::milliseconds(static_cast<long>(1000 * params.at("settle_s").get<double>())));
     }
 
     // Stops both; RTO counts from `fault_ms`. Lost ids are read once a primary is out of recovery;
     // with `promoted_at_ms` (host clock) those acknowledged after it are counted apart.
-    WriteOutcome stop(const dh::Host &host, double fault_ms, double promoted_at_ms = -1) {
+    WriteOutcome stop(const dh::Host &host, double fault_ms, const Handover &handover = {}) {
         WriteOutcome out;
-        out.writes = host.operate(writer_probe, "stop", {{"fault_ms", fault_ms}});
+        json stop = {{"fault_ms", fault_ms}};
+        if (handover.promoted_at_ms >= 0 && handover.timeline > 0) stop["min_timeline"] = handover.timeline;
+        out.writes = host.operate(writer_probe, "stop", stop);
         out.overlap = host.operate(split_brain_probe, "stop");
+        out.dcs_error = dcs_error_;
+        if (dcs_started_) out.dcs = host.operate(dcs_probe, "stop");
         json verify = json::object();
-        if (promoted_at_ms >= 0) verify["after_ms"] = promoted_at_ms;
+        if (handover.promoted_at_ms >= 0) {
+            verify["after_ms"] = handover.promoted_at_ms;
+            std::string switch_lsn = switch_point(host, handover);
+            if (!switch_lsn.empty()) verify["switch_lsn"] = switch_lsn;
+            out.published = last_publish_of(out.dcs, handover.old_leader);
+            if (!out.published.is_null() && !switch_lsn.empty())
+                verify["published_lsn"] = out.published["lsn"];
+            if (out.published.is_null() && out.dcs_error.empty())
+                out.dcs_error = "no position published by " + handover.old_leader + " was seen";
+        }
         out.verify = host.operate(writer_probe, "verify", verify);
         return out;
+    }
+
+    // Where the new leader's timeline forked from the old one: the last row of its GET /history.
+    static std::string switch_point(const dh::Host &host, const Handover &handover) {
+        if (handover.new_leader.empty() || handover.timeline < 2) return "";
+        try {
+            json history =
+                host.operate(patroni_rest, "history", {{"member", handover.new_leader}}).at("data");
+            for (const auto &row : history)
+                if (row.value("timeline", 0) == handover.timeline - 1)
+                    return lsn_text(row.at("lsn").get<uint64_t>());
+        } catch (const dh::Error &e) {
+            if (e.status() == DH_ERR_CANCELLED) throw;
+            host.info("no switch point for timeline " + std::to_string(handover.timeline) + ": " + e.what());
+        }
+        return "";
+    }
+
+    // The last position `leader` published while it held the key, as the DCS sampler saw it.
+    static json last_publish_of(const json &dcs, const std::string &leader) {
+        json last = nullptr;
+        for (const auto &p : dcs.value("publishes", json::array()))
+            if (p.value("holder", json()) == leader) last = p;
+        return last;
+    }
+
+    static std::string lsn_text(uint64_t lsn) {
+        char text[32];
+        std::snprintf(text, sizeof text, "%X/%X", static_cast<unsigned>(lsn >> 32),
+                      static_cast<unsigned>(lsn));
+        return text;
     }
 
     // The numbers every such drill reports, and the two checks that hold for all of them.
@@ -67,6 +130,7 @@ class WriteWatch {
         bool with_rto = true;   // false where writes go on after the fault (planned, partition, freeze)
         bool zero_loss = true;  // planned, or synchronous_mode
         double promoted_at_ms = -1;
+        double maximum_lag_on_failover = -1;  // bytes; the bound of the lost WAL behind the last publish
     };
 
     static void report(const dh::Host &host, const WriteOutcome &o, const Promise &promise) {
@@ -89,7 +153,47 @@ class WriteWatch {
         }
         host.check("never two writable primaries", !o.split_brain(), ms_text(o.overlap_ms()) + " of overlap",
                    "0 ms");
+        report_wal_loss(host, o, promise);
     }
+
+    // The lost WAL beyond the switch point, split at the old leader's last published position:
+    // (a) behind it, which Patroni bounds by maximum_lag_on_failover, and (b) written after it,
+    // which it cannot see (bounded by loop_wait in time, reported with its duration).
+    static void report_wal_loss(const dh::Host &host, const WriteOutcome &o, const Promise &promise) {
+        if (!o.verify.contains("wal_loss")) return;
+        const json &w = o.verify["wal_loss"];
+        host.measure("lost_wal_bytes", w.value("bytes", 0), "bytes");
+        host.event("writer.wal_loss",
+                   {{"wal_loss", w}, {"published", o.published}, {"dcs_error", o.dcs_error}});
+        if (w["behind_published"].is_null()) {
+            host.info("the DCS could not be read (" + o.dcs_error +
+                      "): " + std::to_string(w.value("writes", 0)) + " acknowledged writes and " +
+                      std::to_string(w.value("bytes", 0)) + " bytes of WAL lost beyond the switch point " +
+                      w.value("switch_lsn", "") + ", not split at the last published position");
+            return;
+        }
+        long a_bytes = w["behind_published"].value("bytes", 0L),
+             b_bytes = w["after_published"].value("bytes", 0L);
+        host.measure("lost_behind_published_bytes", static_cast<double>(a_bytes), "bytes");
+        host.measure("lost_after_published_bytes", static_cast<double>(b_bytes), "bytes");
+        host.measure("lost_after_published_writes", w["after_published"].value("writes", 0), "count");
+        double published_ms = o.published.value("t_ms", -1.0);
+        double b_ms = w["last_lost_ms"].is_number() && published_ms >= 0
+                          ? w["last_lost_ms"].get<double>() - published_ms
+                          : 0;
+        if (b_bytes > 0) host.measure("lost_after_published_span", std::max(0.0, b_ms), "ms");
+        if (!promise.zero_loss && promise.maximum_lag_on_failover >= 0)
+            host.check("lost WAL behind the last published position within maximum_lag_on_failover",
+                       a_bytes <= promise.maximum_lag_on_failover,
+                       std::to_string(a_bytes) + " bytes (switch " + w.value("switch_lsn", "") +
+                           ", published " + w.value("published_lsn", "") + "); after the publish: " +
+                           std::to_string(b_bytes) + " bytes in " + ms_text(std::max(0.0, b_ms)),
+                       "<= " + std::to_string(static_cast<long>(promise.maximum_lag_on_failover)) + " bytes");
+    }
+
+  private:
+    bool dcs_started_ = false;
+    std::string dcs_error_;
 };
 
 }  // namespace drillhost::drills

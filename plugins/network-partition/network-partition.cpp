@@ -10,6 +10,7 @@
 // and take over again: seen here, so its impact is split-brain.
 #include <drillhost/sdk.hpp>
 
+#include "key_holders.hpp"
 #include "leader_loss.hpp"
 #include "two_primaries.hpp"
 
@@ -53,6 +54,7 @@ struct NetworkPartitionDrill : dh::Drill {
         host.phase("healing the partition");
         host.revert(dcs);
         host.revert(peers);
+        double healed_ms = host.now_ms();
         bool converged = converge(host, bounds, bounds.failover().twice());
         if (converged) {
             json status = sql_status(host, leader);
@@ -64,7 +66,31 @@ struct NetworkPartitionDrill : dh::Drill {
         }
         // Clients can still reach the cut-off primary and commit there until it demotes: the first
         // acknowledgement after the cut is no RTO; the phases and the longest gap are.
-        loss.finish(/*with_rto=*/false);
+        WriteOutcome writes = loss.finish(/*with_rto=*/false);
+        report_key_after_heal(host, writes, leader, t, loss.fault_ms(), healed_ms);
+    }
+
+    // The leader key's holders over the drill, so a verdict that flips between runs reads as
+    // evidence: whether the healed old leader took the key back from the one that had promoted.
+    static void report_key_after_heal(const dh::Host &host, const WriteOutcome &writes,
+                                      const std::string &leader, const Takeover &t, double fault_ms,
+                                      double healed_ms) {
+        if (writes.dcs.is_null() || writes.dcs.empty()) {
+            host.info("the leader key's holders are unknown: " + writes.dcs_error);
+            return;
+        }
+        std::string holders = key_holders_text(writes.dcs, fault_ms);
+        host.event("partition.key_holders", {{"holders", writes.dcs.value("holders", json::array())},
+                                             {"fault_ms", fault_ms},
+                                             {"healed_ms", healed_ms}});
+        if (t.new_leader.empty()) return;
+        double retook_ms = took_key_at(writes.dcs, leader, healed_ms);
+        if (retook_ms >= 0) host.measure("old_leader_retook_key", retook_ms - healed_ms, "ms");
+        host.check("the healed old leader did not take the leader key back", retook_ms < 0,
+                   retook_ms < 0 ? "kept by others after the heal (" + holders + ")"
+                                 : leader + " retook the key " + ms_text(retook_ms - healed_ms) +
+                                       " after the heal, from " + t.new_leader + " (" + holders + ")",
+                   t.new_leader + " or a later leader keeps it");
     }
 };
 

@@ -3,8 +3,13 @@
 // synchronous_standby_names; then the primary's node dies under write load and no acknowledged write
 // may be lost. The same failover runs again with synchronous_mode off, and its loss (asynchronous
 // replication may lose the unreplicated tail) is reported beside it.
+// mode=quorum (Patroni 4.0+): `synchronous_mode: quorum` with synchronous_node_count n: the primary's
+// synchronous_standby_names must be `ANY n (...)` naming its quorum standbys, and a failover under
+// write load loses nothing. Skipped, saying why, on a Patroni older than 4.0.
 #include <drillhost/sdk.hpp>
 
+#include <algorithm>
+#include <cstdlib>
 #include <optional>
 
 #include "leader_loss.hpp"
@@ -13,10 +18,37 @@ using namespace drillhost::drills;
 
 namespace {
 
-std::string sync_standby_in(const json &cluster) {
+// The members /cluster calls sync_standby (or quorum_standby, Patroni 4's quorum mode), by name.
+std::vector<std::string> sync_standbys_in(const json &cluster, const std::string &role) {
+    std::vector<std::string> names;
     for (const auto &m : cluster.value("members", json::array()))
-        if (m.value("role", "") == "sync_standby") return m.value("name", "");
-    return "";
+        if (m.value("role", "") == role) names.push_back(m.value("name", ""));
+    return names;
+}
+
+std::string joined(const std::vector<std::string> &names) {
+    std::string text;
+    for (const auto &n : names) text += (text.empty() ? "" : ", ") + n;
+    return text;
+}
+
+// "4.1.4" -> 4; 0 when the member does not say.
+int patroni_major(const dh::Host &host) {
+    std::string version = host.operate(patroni_rest, "patroni")
+                              .at("data")
+                              .value("patroni", json::object())
+                              .value("version", "");
+    return version.empty() ? 0 : std::atoi(version.c_str());
+}
+
+// What the primary's synchronous_standby_names must look like: each standby named, and with quorum
+// commit "ANY n (...)".
+bool names_match(const std::string &names, const std::vector<std::string> &standbys, bool quorum, int count) {
+    if (standbys.empty()) return false;
+    if (quorum && names.rfind("ANY " + std::to_string(count) + " (", 0) != 0) return false;
+    for (const auto &s : standbys)
+        if (names.find(s) == std::string::npos) return false;
+    return true;
 }
 
 std::string synchronous_standby_names(const dh::Host &host, const std::string &leader) {
@@ -29,7 +61,9 @@ std::string synchronous_standby_names(const dh::Host &host, const std::string &l
 
 // Its own parameters; the write load's come from write_load_params (write_watch.hpp).
 constexpr dh::Properties own_params{R"json(
-    "compare_async": {"type": "boolean", "default": true, "description": "run the same failover with synchronous_mode off and report its loss"})json"};
+    "compare_async": {"type": "boolean", "default": true, "description": "run the same failover with synchronous_mode off and report its loss"},
+    "mode": {"enum": ["on", "quorum"], "default": "on", "description": "synchronous_mode: on (one sync standby), or quorum (Patroni 4.0+: ANY n of the replicas)"},
+    "synchronous_node_count": {"type": "integer", "minimum": 1, "default": 1, "description": "quorum: how many standbys must confirm each commit"})json"};
 
 struct FailoverRun {
     std::string old_leader;
@@ -67,43 +101,61 @@ struct SyncStandbyDrill : dh::Drill {
         DH_IMPACT_PRIMARY_LOST};
 
     void run(dh::Host &host, const json &params) override {
+        bool quorum = params.value("mode", "on") == "quorum";
+        int count = params.value("synchronous_node_count", 1);
+        if (quorum) {
+            int major = patroni_major(host);
+            if (major < 4)
+                throw dh::Skip(
+                    "synchronous_mode: quorum needs Patroni 4.0 or later; this cluster's Patroni is " +
+                    (major ? std::to_string(major) + ".x" : std::string("of an unknown version")));
+        }
         const Bounds bounds = start_drill(host).bounds;
         std::string bound = bounds.failover().text();
+        std::string role = quorum ? "quorum_standby" : "sync_standby";
+        json wanted = quorum ? json{{"synchronous_mode", "quorum"}, {"synchronous_node_count", count}}
+                             : json{{"synchronous_mode", true}};
 
-        host.phase("synchronous_mode on");
+        host.phase(quorum ? "synchronous_mode quorum, synchronous_node_count " + std::to_string(count)
+                          : std::string("synchronous_mode on"));
         std::optional<dh::Fault> sync_on;
-        if (!bounds.synchronous)
-            sync_on = host.inject(config_injector, {{"config", {{"synchronous_mode", true}}}});
-        // The primary picks a streaming replica, sets synchronous_standby_names, and publishes it
-        // once that replica reports sync: a loop or two.
+        if (!bounds.synchronous ||
+            bounds.config.value("synchronous_mode", json()) != wanted["synchronous_mode"])
+            sync_on = host.inject(config_injector, {{"config", wanted}});
+        // The primary picks streaming replicas, sets synchronous_standby_names, and publishes them
+        // once they report sync: a loop or two.
         double named_ms = -1, since = host.now_ms();
-        std::string standby, leader, names;
+        std::vector<std::string> standbys;
+        std::string leader, names;
         named_ms = wait_until(host, since, 1000 * bounds.ttl_s, [&] {
             json cluster = cluster_view(host);
-            standby = sync_standby_in(cluster), leader = leader_of(cluster);
-            if (standby.empty() || leader.empty()) return false;
+            standbys = sync_standbys_in(cluster, role), leader = leader_of(cluster);
+            if (standbys.empty() || leader.empty()) return false;
             names = synchronous_standby_names(host, leader);
-            return names.find(standby) != std::string::npos;
+            return names_match(names, standbys, quorum, count);
         });
-        host.check(
-            "a member becomes sync_standby, named in synchronous_standby_names", named_ms >= 0,
-            named_ms >= 0
-                ? standby + " after " + ms_text(named_ms) + " (synchronous_standby_names = " + names + ")"
-                : "sync_standby '" + standby + "', synchronous_standby_names '" + names + "'",
-            "within ttl (" + ms_text(1000 * bounds.ttl_s) + ")");
+        std::string expected = quorum ? "ANY " + std::to_string(count) + " (its " + role + "s)" : "naming it";
+        host.check("a member becomes " + role + ", named in synchronous_standby_names", named_ms >= 0,
+                   named_ms >= 0
+                       ? joined(standbys) + " after " + ms_text(named_ms) +
+                             " (synchronous_standby_names = " + names + ")"
+                       : role + " '" + joined(standbys) + "', synchronous_standby_names '" + names + "'",
+                   expected + ", within ttl (" + ms_text(1000 * bounds.ttl_s) + ")");
         if (named_ms < 0) return;  // the host reverts the config
         host.measure("sync_standby_named", named_ms, "ms");
 
-        host.phase("failover under write load, synchronous");
+        host.phase(std::string("failover under write load, ") + (quorum ? "quorum commit" : "synchronous"));
         FailoverRun sync = failover_under_load(host, bounds, params, "convergence");
         report_takeover(host, sync.takeover);
+        bool was_standby =
+            std::find(standbys.begin(), standbys.end(), sync.takeover.new_leader) != standbys.end();
         host.check(
-            "the sync standby took over", sync.takeover.new_leader == standby,
+            "a " + role + " took over", was_standby,
             sync.takeover.new_leader.empty() ? "nobody promoted" : sync.takeover.new_leader + " promoted",
-            standby + " promoted within " + bound);
+            "one of " + joined(standbys) + " promoted within " + bound);
         WriteWatch::report(host, sync.writes, {.zero_loss = true, .promoted_at_ms = sync.promoted_at_ms});
         if (sync_on) host.revert(*sync_on);
-        if (!params.value("compare_async", true)) return;
+        if (!params.value("compare_async", true) || quorum) return;
 
         host.phase("the same failover, asynchronous");
         std::optional<dh::Fault> sync_off;

@@ -121,8 +121,11 @@ json parse_cluster(std::string_view body, const ReplyOrigin &origin) {
         };
         if (m.contains("timeline"))
             member["timeline"] = need(m, "timeline", json::value_t::number_integer, path, body, origin);
-        if (m.contains("lag"))
-            member["lag_bytes"] = m["lag"].is_number() ? m["lag"] : json(nullptr);  // "unknown"
+        // A number of bytes, or the string "unknown" (no position published yet): null.
+        for (const auto &[from, to] :
+             {std::pair{"lag", "lag_bytes"}, std::pair{"receive_lag", "receive_lag_bytes"},
+              std::pair{"replay_lag", "replay_lag_bytes"}})
+            if (m.contains(from)) member[to] = m[from].is_number() ? m[from] : json(nullptr);
         for (const char *lsn : {"lsn", "receive_lsn", "replay_lsn", "pending_restart"})
             copy_if(m, member, lsn);
         out["members"].push_back(std::move(member));

@@ -58,6 +58,8 @@ inline constexpr const char *cluster_result = DH_REST_READ_RESULT(R"({
                 "state": {"type": "string"}, "host": {"type": "string"}, "port": {"type": "integer", "minimum": 0, "maximum": 65535},
                 "api_url": {"type": "string"}, "tags": {"type": "object"}, "timeline": {"type": "integer"},
                 "lag_bytes": {"type": ["number", "null"], "description": "null when Patroni says unknown"},
+                "receive_lag_bytes": {"type": ["number", "null"], "description": "Patroni 4.1+; null when unknown"},
+                "replay_lag_bytes": {"type": ["number", "null"], "description": "Patroni 4.1+; null when unknown"},
                 "lsn": {}, "receive_lsn": {}, "replay_lsn": {}, "pending_restart": {}
             },
             "required": ["name", "role", "state", "host", "port", "api_url", "tags"],

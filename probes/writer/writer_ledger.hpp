@@ -38,8 +38,11 @@ struct Availability {
 };
 
 // `acks` and `failures` in any order; times on the same monotonic clock as `fault_ms`.
-// RTO counts the first acknowledgement strictly after `fault_ms` (which may be an ack's own time).
-Availability analyse(std::vector<Ack> acks, const std::vector<FailedCommit> &failures, double fault_ms);
+// RTO counts the first acknowledgement strictly after `fault_ms` (which may be an ack's own time);
+// with `min_timeline`, the first on that timeline or a later one: after a failover, a commit the
+// dying primary acknowledged a moment after the fault is not the service coming back.
+Availability analyse(std::vector<Ack> acks, const std::vector<FailedCommit> &failures, double fault_ms,
+                     uint32_t min_timeline = 0);
 
 // Acknowledged ids missing from `present` (the ids the final primary holds, any order), sorted.
 // Read `present` only once promotion is complete, or loss is over-reported.
@@ -49,5 +52,27 @@ std::vector<uint64_t> lost_ids(const std::vector<Ack> &acks, std::vector<uint64_
 // promoted: with asynchronous replication an unreplicated tail may be lost, a write acknowledged by
 // an old primary after the new one took over never may).
 size_t acknowledged_after(const std::vector<Ack> &acks, const std::vector<uint64_t> &lost, double after_ms);
+
+// A failover's loss held against what Patroni promises. The new timeline forks at `switch_lsn`;
+// every acknowledged write lost beyond it is either (a) at or behind `published_lsn`, the position
+// the old leader last published to the DCS, which Patroni compares a candidate against
+// (maximum_lag_on_failover bounds it), or (b) written after that publish, which no candidate could
+// be measured against (bounded in time by loop_wait, not in bytes). Bytes are counted up to the
+// highest WAL position of a lost write: what the writer knows of the old timeline's end.
+struct WalLoss {
+    size_t writes = 0;                   // acknowledged writes lost
+    uint64_t last_lost_lsn = 0;          // highest WAL position of a lost write; 0 when none is known
+    uint64_t bytes = 0;                  // last_lost_lsn - switch_lsn
+    size_t writes_behind_published = 0;  // (a)
+    uint64_t bytes_behind_published = 0;
+    size_t writes_after_published = 0;  // (b)
+    uint64_t bytes_after_published = 0;
+    double last_lost_ms = -1;  // when the last lost write was acknowledged (-1: none)
+};
+
+// `published_lsn` nullopt (the DCS could not be read): everything is counted in `writes`/`bytes`
+// and nothing is split.
+WalLoss wal_loss(const std::vector<Ack> &acks, const std::vector<uint64_t> &lost, uint64_t switch_lsn,
+                 std::optional<uint64_t> published_lsn);
 
 }  // namespace drillhost::probes

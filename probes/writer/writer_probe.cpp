@@ -140,7 +140,7 @@ struct WriterProbe : dh::Probe {
             fault_ms = analyse(acks_, failures_, origin_host_ms_).longest_gap_start_ms;
             fault_source = "start of the longest gap (no fault_ms given)";
         }
-        auto a = analyse(acks_, failures_, fault_ms);
+        auto a = analyse(acks_, failures_, fault_ms, params.value("min_timeline", 0u));
         dh::json first_errors = dh::json::array();
         for (size_t i = 0; i < failures_.size() && i < 5; ++i) first_errors.push_back(failures_[i].error);
         dh::json wal = writer_wal(acks_);
@@ -311,13 +311,34 @@ struct WriterProbe : dh::Probe {
         dh::json after = nullptr;  // lost acks at or after params.after_ms
         if (params.contains("after_ms"))
             after = acknowledged_after(acks_, lost, params["after_ms"].get<double>());
-        return {{"lost", lost.size()},
-                {"lost_after", after},
-                {"lost_ids", sample},
-                {"rows_on_primary", present.size()},
-                {"acknowledged", acks_.size()},
-                {"primary", server},
-                {"table_missing", table_missing}};
+        dh::json report = {{"lost", lost.size()},
+                           {"lost_after", after},
+                           {"lost_ids", sample},
+                           {"rows_on_primary", present.size()},
+                           {"acknowledged", acks_.size()},
+                           {"primary", server},
+                           {"table_missing", table_missing}};
+        if (params.contains("switch_lsn")) report["wal_loss"] = wal_loss_report(params, lost);
+        return report;
+    }
+
+    dh::json wal_loss_report(const dh::json &params, const std::vector<uint64_t> &lost) const {
+        uint64_t switch_lsn = parse_lsn(params["switch_lsn"]).value_or(0);
+        std::optional<uint64_t> published;
+        if (params.contains("published_lsn")) published = parse_lsn(params["published_lsn"]);
+        WalLoss loss = wal_loss(acks_, lost, switch_lsn, published);
+        auto part = [&](size_t writes, uint64_t bytes) {
+            return published ? dh::json{{"writes", writes}, {"bytes", bytes}} : dh::json(nullptr);
+        };
+        return {{"switch_lsn", format_lsn(switch_lsn)},
+                {"published_lsn", published ? dh::json(format_lsn(*published)) : dh::json(nullptr)},
+                {"last_lost_lsn",
+                 loss.last_lost_lsn ? dh::json(format_lsn(loss.last_lost_lsn)) : dh::json(nullptr)},
+                {"writes", loss.writes},
+                {"bytes", loss.bytes},
+                {"behind_published", part(loss.writes_behind_published, loss.bytes_behind_published)},
+                {"after_published", part(loss.writes_after_published, loss.bytes_after_published)},
+                {"last_lost_ms", loss.last_lost_ms >= 0 ? dh::json(loss.last_lost_ms) : dh::json(nullptr)}};
     }
 
     dh::json target_;

@@ -17,7 +17,8 @@ inline constexpr const char *start_params = R"({
 inline constexpr const char *stop_params = R"({
     "type": "object",
     "properties": {
-        "fault_ms": {"type": "number", "description": "the fault's time on the drill's clock (host.now_ms), for RTO; default: where the longest gap began"}
+        "fault_ms": {"type": "number", "description": "the fault's time on the drill's clock (host.now_ms), for RTO; default: where the longest gap began"},
+        "min_timeline": {"type": "integer", "minimum": 1, "description": "RTO counts only commits acknowledged on this timeline or a later one: the new primary's, after a failover"}
     },
     "additionalProperties": false
 })";
@@ -26,7 +27,9 @@ inline constexpr const char *verify_params = R"({
     "type": "object",
     "properties": {
         "verify_timeout_s": {"type": "number", "minimum": 1, "maximum": 3600, "default": 60},
-        "after_ms": {"type": "number", "description": "also count the lost writes acknowledged at or after this time (host.now_ms), as lost_after"}
+        "after_ms": {"type": "number", "description": "also count the lost writes acknowledged at or after this time (host.now_ms), as lost_after"},
+        "switch_lsn": {"type": "string", "pattern": "^[0-9A-Fa-f]{1,8}/[0-9A-Fa-f]{1,8}$", "description": "where the new timeline forked (GET /history): report the WAL lost beyond it, as wal_loss"},
+        "published_lsn": {"type": "string", "pattern": "^[0-9A-Fa-f]{1,8}/[0-9A-Fa-f]{1,8}$", "description": "the old leader's last position published to the DCS: wal_loss splits at it"}
     },
     "additionalProperties": false
 })";
@@ -89,7 +92,15 @@ inline constexpr const char *verify_result = R"({
         "lost_after": {"type": ["integer", "null"], "description": "of those, acknowledged at or after after_ms"},
         "lost_ids": {"type": "array", "items": {"type": "integer"}, "maxItems": 100},
         "rows_on_primary": {"type": "integer"}, "acknowledged": {"type": "integer"},
-        "primary": {"type": "string"}, "table_missing": {"type": "boolean"}
+        "primary": {"type": "string"}, "table_missing": {"type": "boolean"},
+        "wal_loss": {"type": "object", "description": "with switch_lsn: the lost writes and WAL bytes beyond the switch point, split at published_lsn when given",
+                     "properties": {"switch_lsn": {"type": "string"}, "published_lsn": {"type": ["string", "null"]},
+                                    "last_lost_lsn": {"type": ["string", "null"]}, "writes": {"type": "integer"}, "bytes": {"type": "integer"},
+                                    "behind_published": {"type": ["object", "null"], "properties": {"writes": {"type": "integer"}, "bytes": {"type": "integer"}}},
+                                    "after_published": {"type": ["object", "null"], "properties": {"writes": {"type": "integer"}, "bytes": {"type": "integer"}}},
+                                    "last_lost_ms": {"type": ["number", "null"]}},
+                     "required": ["switch_lsn", "published_lsn", "last_lost_lsn", "writes", "bytes", "behind_published", "after_published", "last_lost_ms"],
+                     "additionalProperties": false}
     },
     "required": ["lost", "lost_after", "lost_ids", "rows_on_primary", "acknowledged", "primary", "table_missing"],
     "additionalProperties": false

@@ -8,6 +8,7 @@
 #include <drillhost/sandbox/command.hpp>
 #include <drillhost/sandbox/http_get.hpp>
 #include <drillhost/sandbox/network.hpp>
+#include <drillhost/sandbox/patroni_install.hpp>
 #include <drillhost/sandbox/replica_lag.hpp>
 #include <drillhost/sandbox/sandbox.hpp>
 #include <drillhost/sandbox/supervisor.hpp>
@@ -35,8 +36,9 @@ std::string random_secret() {
     return secret;
 }
 
+// Patroni itself is checked by resolve_patroni and probe_patroni_version.
 void check_installed() {
-    for (const char *program : {"etcd", "patroni", "setsid", "/usr/lib/postgresql/15/bin/postgres"}) {
+    for (const char *program : {"etcd", "setsid", "/usr/lib/postgresql/15/bin/postgres"}) {
         if (std::string(program).find('/') != std::string::npos) {
             if (!fs::exists(program))
                 throw InfraError(std::string(program) +
@@ -74,6 +76,7 @@ SandboxState plan(const fs::path &state_dir, const SandboxOptions &options) {
                          ": Patroni needs loop_wait + 2 * retry_timeout <= ttl");
     SandboxState state;
     state.options = options;
+    state.patroni = resolve_patroni(options.patroni);
     state.base_dir = state_dir / "sandbox";
     state.superuser_password = random_secret();
     state.replication_password = random_secret();
@@ -203,6 +206,32 @@ std::string cluster_ready(const SandboxState &state, const Supervisor &superviso
     return replica_lag_problem(config, cluster);
 }
 
+// What Patroni made of the timing asked for (GET /config on the leader): 3.2+ raises ttl to 20 and
+// shortens loop_wait or retry_timeout to keep loop_wait + 2 x retry_timeout <= ttl.
+void record_timing(SandboxState &state) {
+    for (const auto &m : state.members) {
+        auto config = json::parse(
+            http_get(m.rest_url() + "/config", std::chrono::milliseconds(2000), state.rest_cacert()).body,
+            nullptr, false);
+        if (!config.is_object()) continue;
+        state.timing_used = json::object();
+        for (const char *key : {"ttl", "loop_wait", "retry_timeout", "maximum_lag_on_failover",
+                                "synchronous_mode", "synchronous_node_count", "failsafe_mode"})
+            if (config.contains(key)) state.timing_used[key] = config[key];
+        state.timing_changes.clear();
+        const auto &o = state.options;
+        for (const auto &[key, asked] : {std::pair{"ttl", o.ttl}, std::pair{"loop_wait", o.loop_wait},
+                                         std::pair{"retry_timeout", o.retry_timeout}}) {
+            const auto &used = state.timing_used.value(key, json());
+            if (used.is_number() && used.get<double>() != asked)
+                state.timing_changes.push_back(std::string(key) + " " + std::to_string(asked) + " asked, " +
+                                               used.dump() + " used");
+        }
+        return;
+    }
+    throw InfraError("no member answered GET /config once the cluster was up");
+}
+
 void kill_postmasters(const SandboxState &state) {
     for (const auto &m : state.members) {
         std::ifstream pid_file(m.data_dir() / "postmaster.pid");
@@ -318,6 +347,7 @@ SandboxState sandbox_up(const fs::path &state_dir, const SandboxOptions &options
     if (down_with(state_dir, existing, quiet)) progress("removed what an earlier run left behind");
     check_installed();
     SandboxState state = plan(state_dir, options);
+    probe_patroni_version(state.patroni);
     if (state.mode == "loopback")
         progress("notice: " + state.fallback_reason + "; members share 127.0.0.1 (no partitions)");
     try {
@@ -363,6 +393,10 @@ SandboxState sandbox_up(const fs::path &state_dir, const SandboxOptions &options
                  std::to_string(
                      std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - start).count()) +
                  " ms");
+        record_timing(state);
+        save_state(state_dir, state);
+        for (const auto &change : state.timing_changes)
+            progress("notice: Patroni " + state.patroni.version + " changed the timing asked for: " + change);
         return state;
     } catch (...) {
         progress("bring-up failed; removing everything it made");

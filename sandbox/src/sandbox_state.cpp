@@ -63,7 +63,10 @@ json SandboxState::to_json() const {
               {"local_dcs_only", options.local_dcs_only},
               {"rest_tls", options.rest_tls},
               {"rest_auth", options.rest_auth},
-              {"ssh", options.ssh}}},
+              {"ssh", options.ssh},
+              {"patroni", options.patroni}}},
+            {"patroni", patroni.to_json()},
+            {"timing", {{"used", timing_used}, {"changes", timing_changes}}},
             // What a client of the REST API needs (the patroni-rest probe reads it from the target).
             {"restapi",
              {{"username", rest_username}, {"password", rest_password}, {"cacert", rest_cacert().string()}}},
@@ -98,6 +101,12 @@ SandboxState SandboxState::from_json(const json &j) {
     s.options.rest_tls = o.value("rest_tls", false);
     s.options.rest_auth = o.value("rest_auth", false);
     s.options.ssh = o.value("ssh", false);
+    s.options.patroni = o.value("patroni", "");
+    if (j.contains("patroni")) s.patroni = PatroniInstall::from_json(j.at("patroni"));
+    if (j.contains("timing")) {
+        s.timing_used = j["timing"].value("used", json::object());
+        s.timing_changes = j["timing"].value("changes", std::vector<std::string>{});
+    }
     if (j.contains("restapi")) {
         s.rest_username = j["restapi"].value("username", "");
         s.rest_password = j["restapi"].value("password", "");

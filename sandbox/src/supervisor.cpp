@@ -113,7 +113,12 @@ std::vector<std::string> Supervisor::on_host(const Member &member, std::vector<s
 
 std::vector<std::string> Supervisor::service_argv(const Member &m, const std::string &service) const {
     const auto &o = state_.options;
-    if (service == "patroni") return on_host(m, {"patroni", m.patroni_config().string()}, true);
+    if (service == "patroni") {
+        std::vector<std::string> argv = state_.patroni.patroni;
+        if (argv.empty()) argv = {"patroni"};  // a state file written before --patroni existed
+        argv.push_back(m.patroni_config().string());
+        return on_host(m, argv, true);
+    }
     if (service == "etcd") {
         std::string cluster;
         for (const auto &peer : state_.members)

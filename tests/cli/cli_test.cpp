@@ -4,6 +4,7 @@
 #include <drillhost/plugin_api.h>
 #include <signal.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <memory>
@@ -198,4 +199,61 @@ TEST_CASE("recover without the injector keeps the fault open and exits 3, and wi
     auto with = s.drillhost({"--load", examples, "recover"});
     CHECK(with.exit_code == 0);
     CHECK_FALSE(fs::exists(s.marker));
+}
+
+// --repeat: the spread of each number is nearest-rank over the runs the journal records, and a drill
+// whose runs end differently is unstable, with exit 1 even though most of its runs passed.
+TEST_CASE("run --repeat 3 gives p50, p95 and max from the journal, and marks a flaky drill unstable") {
+    Sandbox s;
+    std::string counter = (s.dir.path() / "runs").string();
+    auto r = s.drillhost({"--load", fixtures, "--format", "json", "run", "--target", "none", "--repeat", "3",
+                          "flaky-drill", "-p", "counter=" + counter});
+    CHECK(r.exit_code == 1);
+    auto summary = json::parse(r.out);
+    CHECK(summary["repeat"] == 3);
+    CHECK(summary["drills"].size() == 3);
+    REQUIRE(summary["repeats"].size() == 1);
+    const auto &flaky = summary["repeats"][0];
+    CHECK(flaky["unstable"] == true);
+    CHECK(flaky["verdicts"] == json::array({"passed", "passed", "failed"}));
+    CHECK(flaky["outcomes"] == json{{"failed", 1}, {"passed", 2}});
+
+    // By hand, from the journal: the rto of each run, sorted; nearest rank ceil(p x 3).
+    std::ifstream journal(summary["journal"].get<std::string>());
+    std::vector<double> rto;
+    for (std::string line; std::getline(journal, line);) {
+        auto entry = json::parse(line);
+        if (entry["type"] == "measurement" && entry["name"] == "rto") rto.push_back(entry["value"]);
+    }
+    REQUIRE(rto.size() == 3);
+    std::sort(rto.begin(), rto.end());
+    const auto &spread = flaky["measurements"][0];
+    CHECK(spread["name"] == "rto");
+    CHECK(spread["p50"] == rto[1]);  // ceil(0.50 x 3) = 2nd
+    CHECK(spread["p95"] == rto[2]);  // ceil(0.95 x 3) = 3rd
+    CHECK(spread["max"] == rto[2]);
+    CHECK(spread["p50"] == 2000);
+
+    // The table says it too, with each run's numbers side by side.
+    auto table = s.drillhost({"--load", fixtures, "run", "--target", "none", "--repeat", "3", "flaky-drill",
+                              "-p", "counter=" + counter});
+    CHECK(table.exit_code == 1);
+    CHECK(contains(table.out, "flaky-drill (unstable)"));
+    CHECK(contains(table.out, "UNSTABLE org.drillhost.test.flaky-drill"));
+    CHECK(contains(table.out, "run 3: failed; rto=6000 ms"));  // runs 4 to 6 of the counter
+    CHECK(contains(table.out, "rto=5000 / 6000 / 6000 ms"));
+}
+
+TEST_CASE("run --repeat with the same verdict every time is stable and exits 0") {
+    Sandbox s;
+    auto r = s.drillhost({"--load", fixtures, "--format", "json", "run", "--target", "none", "--repeat", "2",
+                          "flaky-drill", "-p", "counter=" + (s.dir.path() / "runs").string(), "-p",
+                          "fail_every=100"});
+    CHECK_MESSAGE(r.exit_code == 0, r.err);
+    auto summary = json::parse(r.out);
+    REQUIRE(summary["repeats"].size() == 1);
+    CHECK(summary["repeats"][0]["unstable"] == false);
+    auto bad = s.drillhost({"--load", fixtures, "run", "--target", "none", "--repeat", "0", "flaky-drill"});
+    CHECK(bad.exit_code == 2);
+    CHECK(contains(bad.err, "--repeat"));
 }

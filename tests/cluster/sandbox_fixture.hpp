@@ -6,7 +6,9 @@
 #include <drillhost/sandbox/http_get.hpp>
 #include <drillhost/sandbox/sandbox_state.hpp>
 
+#include <algorithm>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <nlohmann/json.hpp>
 #include <set>
@@ -115,6 +117,14 @@ inline std::string drillhost_objects(const sb::SandboxState &state) {
     return found;
 }
 
+// The Patroni the cluster tests bring up (DRILLHOST_TEST_PATRONI: `sandbox up --patroni`), "" for
+// Debian's. With one, every sandbox runs at ttl 20 unless a test asks otherwise: Patroni 3.2 and
+// later raise anything lower to 20 (docs/patroni-versions.md).
+inline std::string patroni_under_test() {
+    const char *path = std::getenv("DRILLHOST_TEST_PATRONI");
+    return path ? path : "";
+}
+
 struct Sandbox;
 // A switchover from the current leader to another member through the patroni-rest probe, retried
 // for a few seconds (right after bring-up Patroni may still refuse with 412). Returns the candidate.
@@ -136,6 +146,11 @@ struct Sandbox {
     }
     sb::SandboxState up(std::vector<std::string> options = {}) const {
         std::vector<std::string> args{"sandbox", "up"};
+        if (!patroni_under_test().empty()) {
+            args.insert(args.end(), {"--patroni", patroni_under_test()});
+            if (std::find(options.begin(), options.end(), "--ttl") == options.end())
+                args.insert(args.end(), {"--ttl", "20"});
+        }
         args.insert(args.end(), options.begin(), options.end());
         auto r = drillhost(args);
         REQUIRE_MESSAGE(r.exit_code == 0, r.err);

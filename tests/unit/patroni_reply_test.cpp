@@ -11,8 +11,8 @@ using nlohmann::json;
 
 namespace {
 
-std::string recorded(const std::string &name) {
-    std::ifstream in(std::string(REPLIES_DIR) + "/patroni-3.0.2/" + name);
+std::string recorded(const std::string &name, const std::string &version = "3.0.2") {
+    std::ifstream in(std::string(REPLIES_DIR) + "/patroni-" + version + "/" + name);
     std::stringstream text;
     text << in.rdbuf();
     REQUIRE_FALSE(text.str().empty());
@@ -62,6 +62,61 @@ TEST_CASE("GET /patroni: 3.x 'master' becomes 'primary', replica xlog fields kep
     CHECK(replica["xlog"]["replayed_location"] == 67108864);
 }
 
+// Recorded from a 4.1.4 member of the embedded cluster (`sandbox up --patroni`): "primary", replica
+// state "streaming", 4.1's receive/replay LSN and lag fields, quorum commit's roles.
+TEST_CASE("GET /cluster, /patroni, /history and /config of Patroni 4.1.4, recorded") {
+    auto cluster = parse_cluster(recorded("cluster.json", "4.1.4"), origin);
+    REQUIRE(cluster["members"].size() == 3);
+    CHECK(cluster["members"][0]["role"] == "replica");
+    CHECK(cluster["members"][0]["state"] == "streaming");
+    CHECK(cluster["members"][0]["lag_bytes"] == 0);
+    CHECK(cluster["members"][0]["receive_lag_bytes"] == 0);
+    CHECK(cluster["members"][0]["replay_lsn"] == "0/4000000");
+    CHECK(cluster["members"][2]["role"] == "leader");
+    CHECK_FALSE(cluster["members"][2].contains("lag_bytes"));
+
+    auto quorum = parse_cluster(recorded("cluster-quorum.json", "4.1.4"), origin);
+    int quorum_standbys = 0;
+    for (const auto &m : quorum["members"]) quorum_standbys += m["role"] == "quorum_standby";
+    CHECK(quorum_standbys == 2);
+
+    auto primary = parse_patroni(recorded("patroni-primary.json", "4.1.4"), origin);
+    CHECK(primary["role"] == "primary");
+    CHECK(primary["patroni"]["version"] == "4.1.4");
+    CHECK(primary["replication"][0]["state"] == "streaming");
+    auto replica = parse_patroni(recorded("patroni-replica.json", "4.1.4"), origin);
+    CHECK(replica["role"] == "replica");
+    auto quorum_primary = parse_patroni(recorded("patroni-primary-quorum.json", "4.1.4"), origin);
+    CHECK(quorum_primary["replication"][0]["sync_state"] == "quorum");
+
+    auto history = parse_history(recorded("history.json", "4.1.4"), origin);
+    REQUIRE(history.size() == 1);
+    CHECK(history[0]["lsn"] == 67109200);
+    CHECK(history[0]["new_leader"] == "pg-1");
+    auto config = parse_config(recorded("config.json", "4.1.4"), origin);
+    CHECK(config["ttl"] == 20);  // 10 asked: Patroni 4 raised it
+}
+
+// patronictl 4.1 reads the DCS and prints its own columns: the oracle the REST view is checked
+// against in the cluster tests reads these names.
+TEST_CASE("patronictl 4.1.4 list and history -f json agree with the REST replies recorded beside them") {
+    auto listed = json::parse(recorded("patronictl-list.json", "4.1.4"));
+    auto cluster = parse_cluster(recorded("cluster.json", "4.1.4"), origin);
+    REQUIRE(listed.size() == cluster["members"].size());
+    for (size_t i = 0; i < listed.size(); ++i) {
+        CHECK(listed[i]["Member"] == cluster["members"][i]["name"]);
+        CHECK(listed[i]["TL"] == cluster["members"][i]["timeline"]);
+        bool leader = cluster["members"][i]["role"] == "leader";
+        CHECK(listed[i]["Role"] == (leader ? "Leader" : "Replica"));
+        if (!leader) CHECK(listed[i]["Receive LSN"] == cluster["members"][i]["receive_lsn"]);
+    }
+    auto ctl_history = json::parse(recorded("patronictl-history.json", "4.1.4"));
+    auto history = parse_history(recorded("history.json", "4.1.4"), origin);
+    REQUIRE(ctl_history.size() == history.size());
+    CHECK(ctl_history[0]["LSN"] == history[0]["lsn"]);
+    CHECK(ctl_history[0]["New Leader"] == history[0]["new_leader"]);
+}
+
 TEST_CASE("hand-made Patroni 4.x replies: 'primary', lsn fields, 'unknown' lag") {
     auto cluster = parse_cluster(R"({"members": [
         {"name": "a", "role": "leader", "state": "running", "host": "h", "port": 5432, "timeline": 3, "lsn": "0/5000060"},
@@ -71,6 +126,12 @@ TEST_CASE("hand-made Patroni 4.x replies: 'primary', lsn fields, 'unknown' lag")
     CHECK(cluster["members"][0]["lsn"] == "0/5000060");
     CHECK(cluster["members"][1]["state"] == "streaming");
     CHECK(cluster["members"][1]["lag_bytes"].is_null());
+    auto unknown = parse_cluster(R"({"members": [{"name": "b", "role": "replica", "state": "streaming",
+        "receive_lag": "unknown", "receive_lsn": "unknown", "replay_lag": 5, "replay_lsn": "0/5"}]})",
+                                 origin);
+    CHECK(unknown["members"][0]["receive_lag_bytes"].is_null());
+    CHECK(unknown["members"][0]["receive_lsn"] == "unknown");
+    CHECK(unknown["members"][0]["replay_lag_bytes"] == 5);
     auto patroni = parse_patroni(
         R"({"state": "running", "role": "primary", "timeline": 3, "xlog": {"location": 1}})", origin);
     CHECK(patroni["role"] == "primary");

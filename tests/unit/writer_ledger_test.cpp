@@ -95,3 +95,50 @@ TEST_CASE("the WAL summary: per timeline, the first and last acknowledged commit
     CHECK(second.at("timeline") == 2);
     CHECK(second.at("last").at("lsn").is_null());  // a commit whose LSN was not read
 }
+
+TEST_CASE("WAL loss: writes and bytes beyond the switch point, split at the last published position") {
+    // Five writes on timeline 1 at LSNs 0x1000 .. 0x5000; the new timeline forked at 0x2800; the old
+    // leader last published 0x3800. Writes 3, 4 and 5 are lost: 3 is behind the publish (a), 4 and 5
+    // were written after it (b).
+    std::vector<Ack> acks;
+    for (uint64_t id = 1; id <= 5; ++id) acks.push_back({id, 0, 100.0 * id, 0x1000 * id, 1});
+    std::vector<uint64_t> lost = {3, 4, 5};
+    auto loss = wal_loss(acks, lost, 0x2800, 0x3800);
+    CHECK(loss.writes == 3);
+    CHECK(loss.last_lost_lsn == 0x5000);
+    CHECK(loss.bytes == 0x5000 - 0x2800);
+    CHECK(loss.writes_behind_published == 1);
+    CHECK(loss.bytes_behind_published == 0x3800 - 0x2800);
+    CHECK(loss.writes_after_published == 2);
+    CHECK(loss.bytes_after_published == 0x5000 - 0x3800);
+    CHECK(loss.last_lost_ms == doctest::Approx(500));
+}
+
+TEST_CASE("WAL loss: a publish beyond every lost write puts all of it behind the publish") {
+    std::vector<Ack> acks = {{1, 0, 10, 0x1000, 1}, {2, 0, 20, 0x2000, 1}};
+    auto loss = wal_loss(acks, {2}, 0x1800, 0x9000);
+    CHECK(loss.bytes == 0x800);
+    CHECK(loss.bytes_behind_published == 0x800);
+    CHECK(loss.bytes_after_published == 0);
+    CHECK(loss.writes_behind_published == 1);
+}
+
+TEST_CASE("WAL loss: nothing lost is zero bytes; without a published position nothing is split") {
+    std::vector<Ack> acks = {{1, 0, 10, 0x1000, 1}};
+    auto none = wal_loss(acks, {}, 0x1800, 0x1800);
+    CHECK(none.writes == 0);
+    CHECK(none.bytes == 0);
+    CHECK(none.last_lost_ms == -1);
+    auto unsplit = wal_loss(acks, {1}, 0x800, std::nullopt);
+    CHECK(unsplit.bytes == 0x800);
+    CHECK(unsplit.writes_behind_published + unsplit.writes_after_published == 0);
+}
+
+TEST_CASE(
+    "RTO after a failover counts the new primary's commits only, not one the dying primary acknowledged") {
+    // Fault at 100 ms; the old primary (timeline 4) acknowledges one more commit at 102 ms; the new
+    // primary (timeline 5) its first at 20 000 ms.
+    std::vector<Ack> acks = {{1, 0, 90, 0, 4}, {2, 0, 102, 0, 4}, {3, 0, 20000, 0, 5}};
+    CHECK(*analyse(acks, {}, 100).rto_ms == doctest::Approx(2));
+    CHECK(*analyse(acks, {}, 100, 5).rto_ms == doctest::Approx(19900));
+}

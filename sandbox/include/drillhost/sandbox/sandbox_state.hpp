@@ -4,6 +4,7 @@
 #pragma once
 
 #include <sys/types.h>
+#include <drillhost/sandbox/patroni_install.hpp>
 
 #include <filesystem>
 #include <map>
@@ -30,6 +31,7 @@ struct SandboxOptions {
     bool ssh = false;             // an sshd in every host, to drive the ssh transport for real
     std::string subnet;           // "10.213.7.0/24"; empty: the first free candidate
     std::string scope = "drillhost";
+    std::string patroni;  // --patroni: an executable or a source tree; "" for Debian's
 };
 
 struct Member {
@@ -73,6 +75,12 @@ struct SandboxState {
     std::filesystem::path tls_dir() const { return base_dir / "tls"; }
     std::filesystem::path rest_cacert() const { return options.rest_tls ? tls_dir() / "ca.crt" : ""; }
     std::vector<Member> members;
+    PatroniInstall patroni;
+    // The timing Patroni uses (GET /config once the cluster is up: ttl, loop_wait, retry_timeout,
+    // maximum_lag_on_failover), and each value it changed from what was asked ("ttl 10 asked, 20
+    // used": Patroni 3.2+ raises ttl to at least 20).
+    nlohmann::json timing_used = nlohmann::json::object();
+    std::vector<std::string> timing_changes;
     // pids by "member/service" ("pg-1/patroni", "pg-1/etcd", "pg-1/watchdog")
     std::map<std::string, pid_t> pids;
 

@@ -1,0 +1,290 @@
+// The dcs probe: reads Patroni's keys in etcd (who holds the leader key, the WAL position the leader
+// last published) once, or samples them in the background and reports each change on the drill's
+// clock: the leader key's holders over time and every published position. Drills hold a failover's
+// loss against the published position, and show who took the key when (network-partition).
+// Talks to the target's etcd endpoints over HTTP (target "dcs_endpoints", or the embedded cluster's
+// members that run etcd), trying the next one when one does not answer.
+#include <drillhost/sdk.hpp>
+
+#include <array>
+#include <atomic>
+#include <mutex>
+#include <thread>
+
+#include "dcs_view.hpp"
+#include "rest_client.hpp"
+
+namespace dh = drillhost::sdk;
+using namespace drillhost::probes;
+
+namespace {
+
+struct DcsTarget {
+    std::string kind;    // "etcd3" or "etcd"
+    std::string prefix;  // "/service/drillhost/"
+    std::vector<std::string> endpoints;
+};
+
+DcsTarget dcs_target(const dh::json &target) {
+    DcsTarget t;
+    t.kind = target.value("dcs", "etcd3");
+    if (t.kind != "etcd3" && t.kind != "etcd")
+        throw dh::Error(DH_ERR_INVALID_ARGUMENT,
+                        "the dcs probe reads etcd (dcs: etcd3 or etcd), not dcs: " + t.kind);
+    std::string scope = target.value("scope", "");
+    if (scope.empty())
+        throw dh::Error(DH_ERR_INVALID_ARGUMENT, "the target names no scope (Patroni's cluster name)");
+    t.prefix = scope_prefix(target.value("namespace", "/service"), scope);
+    if (target.contains("dcs_endpoints")) {
+        for (const auto &e : target["dcs_endpoints"])
+            if (e.is_string()) t.endpoints.push_back(e);
+    } else {
+        for (const auto &m : target.value("members", dh::json::array()))
+            if (m.value("runs_etcd", false))
+                t.endpoints.push_back("http://" + m.value("address", "") + ":" +
+                                      std::to_string(m.value("etcd_client_port", 2379)));
+    }
+    if (t.endpoints.empty())
+        throw dh::Error(
+            DH_ERR_INVALID_ARGUMENT,
+            "the target lists no etcd endpoint: add dcs_endpoints: [http://host:2379, ...] to it");
+    return t;
+}
+
+dh::json view_json(const DcsView &view) {
+    return {{"leader", view.leader ? dh::json(*view.leader) : dh::json(nullptr)},
+            {"leader_revision", view.leader_revision},
+            {"optime", view.optime ? dh::json(*view.optime) : dh::json(nullptr)},
+            {"optime_lsn", view.optime ? dh::json(lsn_text(*view.optime)) : dh::json(nullptr)}};
+}
+
+// One read from the first endpoint that answers, starting with the one that answered last.
+class DcsReader {
+  public:
+    explicit DcsReader(DcsTarget target, long timeout_ms) : target_(std::move(target)) {
+        options_.timeout_ms = timeout_ms;
+        options_.connect_timeout_ms = std::min(timeout_ms, 500L);
+    }
+
+    std::optional<DcsView> read(std::string &error) {
+        error.clear();
+        for (size_t i = 0; i < target_.endpoints.size(); ++i) {
+            size_t at = (preferred_ + i) % target_.endpoints.size();
+            const std::string &endpoint = target_.endpoints[at];
+            RestReply reply =
+                target_.kind == "etcd3"
+                    ? rest_call("POST", endpoint + "/v3/kv/range", etcd3_range_request(target_.prefix).dump(),
+                                options_)
+                    : rest_call("GET", endpoint + "/v2/keys" + target_.prefix + "?recursive=true", "",
+                                options_);
+            try {
+                if (reply.status == 200 || (target_.kind == "etcd" && reply.status == 404)) {
+                    preferred_ = at;
+                    endpoint_ = endpoint;
+                    return target_.kind == "etcd3" ? parse_etcd3_range(reply.body, target_.prefix)
+                                                   : parse_etcd2_keys(reply.body, target_.prefix);
+                }
+                error += endpoint + ": " +
+                         (reply.status ? "HTTP " + std::to_string(reply.status) : reply.error) + "; ";
+            } catch (const std::exception &e) {
+                error += endpoint + ": " + e.what() + "; ";
+            }
+        }
+        return std::nullopt;
+    }
+    const std::string &endpoint() const { return endpoint_; }
+
+  private:
+    DcsTarget target_;
+    RestOptions options_;
+    size_t preferred_ = 0;
+    std::string endpoint_;
+};
+
+}  // namespace
+
+namespace schemas {
+
+constexpr const char *view_result = R"json({
+    "type": "object",
+    "properties": {
+        "leader": {"type": ["string", "null"], "description": "who holds the leader key (null: nobody)"},
+        "leader_revision": {"type": "integer", "description": "the key's etcd revision: a new one each time it is written anew"},
+        "optime": {"type": ["integer", "null"], "description": "the WAL position the leader last published, in bytes"},
+        "optime_lsn": {"type": ["string", "null"]},
+        "endpoint": {"type": "string"}
+    },
+    "required": ["leader", "leader_revision", "optime", "optime_lsn", "endpoint"],
+    "additionalProperties": false
+})json";
+
+constexpr const char *start_params = R"json({
+    "type": "object",
+    "properties": {
+        "rate_hz": {"type": "number", "minimum": 1, "maximum": 100, "default": 10, "description": "reads per second"},
+        "timeout_ms": {"type": "integer", "minimum": 50, "maximum": 10000, "default": 300,
+                       "description": "deadline for one read of one endpoint"}
+    },
+    "additionalProperties": false
+})json";
+
+constexpr const char *start_result = R"json({
+    "type": "object",
+    "properties": {"started_ms": {"type": "number"}, "endpoints": {"type": "integer"}},
+    "required": ["started_ms", "endpoints"], "additionalProperties": false
+})json";
+
+constexpr const char *history_result = R"json({
+    "type": "object",
+    "properties": {
+        "holders": {"type": "array", "description": "each change of the leader key: its holder (null: no key) and revision",
+                    "items": {"type": "object", "properties": {"t_ms": {"type": "number"}, "holder": {"type": ["string", "null"]},
+                              "revision": {"type": "integer"}}, "required": ["t_ms", "holder", "revision"], "additionalProperties": false}},
+        "publishes": {"type": "array", "description": "each new published WAL position, with the key's holder then",
+                      "items": {"type": "object", "properties": {"t_ms": {"type": "number"}, "holder": {"type": ["string", "null"]},
+                                "optime": {"type": "integer"}, "lsn": {"type": "string"}},
+                                "required": ["t_ms", "holder", "optime", "lsn"], "additionalProperties": false}},
+        "reads": {"type": "integer"}, "failed_reads": {"type": "integer"},
+        "longest_unread_ms": {"type": "number", "description": "the longest time without a successful read"},
+        "last_error": {"type": "string"},
+        "started_ms": {"type": "number"}, "stopped_ms": {"type": "number"}
+    },
+    "required": ["holders", "publishes", "reads", "failed_reads", "longest_unread_ms", "last_error", "started_ms", "stopped_ms"],
+    "additionalProperties": false
+})json";
+
+}  // namespace schemas
+
+// Only reads: every operation observes.
+struct DcsProbe : dh::Probe {
+    static constexpr dh::Info info{"org.drillhost.probe.dcs", "dcs", "0.1.0",
+                                   "Reads Patroni's leader key and published WAL position in etcd, once or "
+                                   "sampled over time",
+                                   R"({"type": "object"})"};
+
+    static constexpr auto operations() {
+        using Op = dh::Operation<DcsProbe>;
+        constexpr auto observe = dh::Effect::observe;
+        return std::array{
+            Op{"read", observe, "Who holds the leader key, and the WAL position the leader last published",
+               R"json({"type": "object", "properties": {"timeout_ms": {"type": "integer", "minimum": 50, "maximum": 10000, "default": 1000}},
+                   "additionalProperties": false})json",
+               schemas::view_result, &DcsProbe::read},
+            Op{"start", observe, "Starts reading the keys in the background", schemas::start_params,
+               schemas::start_result, &DcsProbe::start},
+            Op{"stop", observe,
+               "Stops reading; each change of the leader key and each published position, in time",
+               R"({"type": "object", "additionalProperties": false})", schemas::history_result,
+               &DcsProbe::stop},
+        };
+    }
+
+    ~DcsProbe() override { stop_thread(); }
+
+    dh::json read(dh::Host &host, const dh::json &params) {
+        DcsReader reader(dcs_target(host.target()), params.value("timeout_ms", 1000L));
+        std::string error;
+        auto view = reader.read(error);
+        if (!view) throw dh::Error(DH_ERR_UNAVAILABLE, "no etcd endpoint answered: " + error);
+        auto out = view_json(*view);
+        out["endpoint"] = reader.endpoint();
+        return out;
+    }
+
+    dh::json start(dh::Host &host, const dh::json &params) {
+        if (running_)
+            throw dh::Error(DH_ERR_INVALID_ARGUMENT, "the dcs sampler is already running; stop it first");
+        DcsTarget target = dcs_target(host.target());
+        size_t endpoints = target.endpoints.size();
+        reader_ = std::make_unique<DcsReader>(std::move(target), params.value("timeout_ms", 300L));
+        period_ = std::chrono::duration<double>(1.0 / params.value("rate_hz", 10.0));
+        holders_ = dh::json::array(), publishes_ = dh::json::array();
+        reads_ = failed_ = 0, longest_unread_ms_ = 0, last_error_.clear();
+        origin_host_ms_ = host.now_ms();
+        origin_ = std::chrono::steady_clock::now();
+        running_ = true;
+        thread_ = std::thread([this] { sample_loop(); });
+        return {{"started_ms", origin_host_ms_}, {"endpoints", endpoints}};
+    }
+
+    dh::json stop(dh::Host &host, const dh::json &) {
+        if (!reader_) throw dh::Error(DH_ERR_INVALID_ARGUMENT, "the dcs sampler has not run; start it first");
+        stop_thread();
+        std::lock_guard lock(mutex_);
+        dh::json history = {{"holders", holders_},
+                            {"publishes", publishes_},
+                            {"reads", reads_},
+                            {"failed_reads", failed_},
+                            {"longest_unread_ms", longest_unread_ms_},
+                            {"last_error", last_error_},
+                            {"started_ms", origin_host_ms_},
+                            {"stopped_ms", now_ms()}};
+        host.event("dcs.history", history);
+        return history;
+    }
+
+  private:
+    double now_ms() const {
+        return origin_host_ms_ +
+               std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - origin_).count();
+    }
+
+    void sample_loop() {
+        auto next = std::chrono::steady_clock::now();
+        double last_read_ms = now_ms();
+        std::optional<std::string> holder;
+        int64_t revision = -1;
+        std::optional<uint64_t> optime;
+        while (running_) {
+            std::string error;
+            auto view = reader_->read(error);
+            double t = now_ms();
+            {
+                std::lock_guard lock(mutex_);
+                ++reads_;
+                if (!view) {
+                    ++failed_;
+                    last_error_ = error;
+                    longest_unread_ms_ = std::max(longest_unread_ms_, t - last_read_ms);
+                } else {
+                    last_read_ms = t;
+                    if (view->leader != holder || view->leader_revision != revision) {
+                        holder = view->leader, revision = view->leader_revision;
+                        holders_.push_back({{"t_ms", t},
+                                            {"holder", holder ? dh::json(*holder) : dh::json(nullptr)},
+                                            {"revision", revision}});
+                    }
+                    if (view->optime && view->optime != optime) {
+                        optime = view->optime;
+                        publishes_.push_back({{"t_ms", t},
+                                              {"holder", holder ? dh::json(*holder) : dh::json(nullptr)},
+                                              {"optime", *optime},
+                                              {"lsn", lsn_text(*optime)}});
+                    }
+                }
+            }
+            next += std::chrono::duration_cast<std::chrono::steady_clock::duration>(period_);
+            if (next < std::chrono::steady_clock::now()) next = std::chrono::steady_clock::now();
+            std::this_thread::sleep_until(next);
+        }
+    }
+
+    void stop_thread() {
+        running_ = false;
+        if (thread_.joinable()) thread_.join();
+    }
+
+    std::unique_ptr<DcsReader> reader_;
+    std::chrono::duration<double> period_{0.1};
+    std::atomic<bool> running_{false};
+    std::thread thread_;
+    std::mutex mutex_;
+    dh::json holders_ = dh::json::array(), publishes_ = dh::json::array();
+    long reads_ = 0, failed_ = 0;
+    double longest_unread_ms_ = 0;
+    std::string last_error_;
+    double origin_host_ms_ = 0;
+    std::chrono::steady_clock::time_point origin_;
+};
+
+DRILLHOST_PLUGIN("dcs", "0.1.0", DcsProbe)
