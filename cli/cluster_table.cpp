@@ -11,6 +11,7 @@ std::string role_text(const std::string &role) {
     if (role == "leader") return "Leader";
     if (role == "standby_leader") return "Standby Leader";
     if (role == "sync_standby") return "Sync Standby";
+    if (role == "quorum_standby") return "Quorum Standby";  // Patroni 4 quorum commit, as patronictl says
     if (role == "replica") return "Replica";
     return role;
 }

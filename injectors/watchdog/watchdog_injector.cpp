@@ -84,9 +84,40 @@ bool restore_config(dh::Host &host, const json &member, const json &where) {
     return moved.value("exit_code", 1) == 0;
 }
 
+// Arming after the original config was saved: the monitor, the rewritten config, and the leader's
+// first "armed" event. Returns the member's role; throws, and the caller undoes what was done.
+std::string arm_steps(dh::Host &host, const std::string &name, const json &where, json config,
+                      const std::string &dir, json &record, bool start_monitor, bool configured) {
+    std::string events = dir + "/watchdog.events.jsonl", fifo = dir + "/watchdog.fifo";
+    std::string config_file = dir + "/patroni.yml";
+    if (start_monitor) {
+        host.call("service", {{"host", name}, {"service", "watchdog"}, {"action", "start"}});
+        if (!wait_for(host, 10, [&] {
+                return host.exec(where, {"test", "-p", fifo}).value("exit_code", 1) == 0;
+            }))
+            throw dh::Error(DH_ERR_FAILED, "the watchdog monitor of " + name + " made no FIFO at " + fifo);
+    }
+    if (!configured) {
+        config["watchdog"] = {
+            {"mode", "required"}, {"driver", "testing"}, {"device", fifo}, {"safety_margin", 5}};
+        host.exec_checked(where, {"sh", "-c", "printf '%s\\n' \"$1\" > \"$2.new\" && mv \"$2.new\" \"$2\"",
+                                  "sh", config.dump(2), config_file});
+        record["reloaded"] = true;
+        reload(host, name);
+    }
+    // Only a leader opens its watchdog: wait for that, so the fault is in when inject returns.
+    auto role = host.operate(patroni_rest, "patroni", {{"member", name}}).at("data").value("role", "");
+    if (role == "primary" && !wait_for(host, ttl_of(host), [&] {
+            return seen(events_since(host, where, events, record["offset"]), "armed");
+        }))
+        throw dh::Error(DH_ERR_FAILED, "the leader " + name + " did not open its watchdog within ttl; see " +
+                                           dir + "/patroni.log");
+    return role;
+}
+
 json arm_sandbox(dh::Host &host, const json &member, json where) {
     std::string name = member.value("name", ""), dir = member.value("dir", "");
-    std::string events = dir + "/watchdog.events.jsonl", fifo = dir + "/watchdog.fifo";
+    std::string events = dir + "/watchdog.events.jsonl";
     std::string config_file = dir + "/patroni.yml";
     json record = {{"mode", "sandbox"}, {"host", name}, {"events_file", events}};
     auto seen_before = host.exec(where, {"sh", "-c", "cat \"$1\" 2>/dev/null; true", "sh", events});
@@ -110,27 +141,22 @@ json arm_sandbox(dh::Host &host, const json &member, json where) {
     // The original first: from here on a revert without a record finds it, and with it the sign
     // that the monitor is this fault's (a cluster without a watchdog in its config runs none).
     if (!configured) host.exec_checked(where, {"cp", "-n", config_file, backup_of(config_file)});
-    if (start_monitor) {
-        host.call("service", {{"host", name}, {"service", "watchdog"}, {"action", "start"}});
-        if (!wait_for(host, 10, [&] {
-                return host.exec(where, {"test", "-p", fifo}).value("exit_code", 1) == 0;
-            }))
-            throw dh::Error(DH_ERR_FAILED, "the watchdog monitor of " + name + " made no FIFO at " + fifo);
+    std::string role;
+    try {
+        role = arm_steps(host, name, where, config, dir, record, start_monitor, configured);
+    } catch (...) {
+        // A failed inject must leave nothing behind (the host does not revert it): the original
+        // config back, the monitor this fault started stopped. Best effort: the first error is the
+        // one to report.
+        try {
+            if (!configured && restore_config(host, member, where) && record.value("reloaded", false))
+                reload(host, name);
+            if (start_monitor)
+                host.call("service", {{"host", name}, {"service", "watchdog"}, {"action", "stop"}});
+        } catch (const dh::Error &) {
+        }
+        throw;
     }
-    if (!configured) {
-        config["watchdog"] = {
-            {"mode", "required"}, {"driver", "testing"}, {"device", fifo}, {"safety_margin", 5}};
-        host.exec_checked(where, {"sh", "-c", "printf '%s\\n' \"$1\" > \"$2.new\" && mv \"$2.new\" \"$2\"",
-                                  "sh", config.dump(2), config_file});
-        reload(host, name);
-    }
-    // Only a leader opens its watchdog: wait for that, so the fault is in when inject returns.
-    auto role = host.operate(patroni_rest, "patroni", {{"member", name}}).at("data").value("role", "");
-    if (role == "primary" && !wait_for(host, ttl_of(host), [&] {
-            return seen(events_since(host, where, events, record["offset"]), "armed");
-        }))
-        throw dh::Error(DH_ERR_FAILED, "the leader " + name + " did not open its watchdog within ttl; see " +
-                                           member.value("dir", "") + "/patroni.log");
     host.info("watchdog armed on " + name +
               (role == "primary" ? " (leader: active)" : " (active once it leads)"));
     return record;

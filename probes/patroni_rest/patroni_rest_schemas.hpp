@@ -36,7 +36,8 @@ inline constexpr const char *switchover_params =
 
 inline constexpr const char *health_params = "{\"type\": \"object\", \"properties\": {" DH_REST_WHERE R"(,
     "check": {"enum": ["primary", "master", "read-write", "leader", "standby-leader", "replica", "read-only",
-                       "sync", "async", "health", "liveness", "readiness"], "default": "health"},
+                       "sync", "async", "quorum", "read-only-quorum", "health", "liveness", "readiness"],
+              "default": "health", "description": "quorum and read-only-quorum: Patroni 4.0+, quorum commit"},
     "lag": {"type": ["string", "integer"], "description": "max replication lag, e.g. 1MB"},
     "tags": {"type": "object", "description": "tag filters, e.g. {\"nofailover\": false}"}},
     "additionalProperties": false})";

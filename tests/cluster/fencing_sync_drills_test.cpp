@@ -38,6 +38,7 @@ TEST_CASE("sync-standby: a sync standby is named and a failover loses nothing, t
     CHECK(verdict(drill, "a member becomes sync_standby, named in synchronous_standby_names") == "pass");
     CHECK(verdict(drill, "a sync_standby took over") == "pass");
     CHECK(measurement(drill, "lost_writes") == 0);
+    CHECK(measurement(drill, "lost_wal_bytes") == 0);  // nothing beyond the switch point
     CHECK(has_measurement(drill, "async_lost_writes"));
     CHECK(drill["faults_left_open"] == 0);
     auto config = json::parse(dh(s, {"probe", "patroni-rest", "config"}).out)["data"];

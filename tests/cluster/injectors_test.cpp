@@ -308,6 +308,23 @@ TEST_CASE("watchdog on a cluster brought up without it: armed at run time, and r
     CHECK(http_from(s, a_replica(state), state.member(leader).rest_url() + "/patroni") == "200");
 }
 
+// An inject that fails leaves nothing behind, since the host does not revert it: here the monitor
+// cannot start (its program is missing), after the injector had saved the config.
+TEST_CASE("watchdog: an arming that fails leaves no saved config and no monitor behind") {
+    Sandbox s;
+    auto state = s.up();
+    std::string leader = current_leader(state);
+    std::string original = file_text(state.member(leader).patroni_config());
+    setenv("DRILLHOST_BIN", "/nonexistent/drillhost", 1);  // the monitor's program, as the supervisor runs it
+    auto r = dh(s, {"inject", "watchdog", "--host", leader});
+    unsetenv("DRILLHOST_BIN");
+    CHECK(r.exit_code == 3);
+    CHECK(contains(r.err, "made no FIFO"));
+    CHECK_FALSE(fs::exists(state.member(leader).dir / "patroni.yml.drillhost-watchdog"));
+    CHECK(file_text(state.member(leader).patroni_config()) == original);
+    CHECK(shell("pgrep -f '[w]atchdog-monitor " + leader + "'").empty());
+}
+
 TEST_CASE("scratch-cluster: a hand-made primary and replica beside the cluster, removed by recover") {
     Sandbox s;
     auto state = s.up();

@@ -35,6 +35,13 @@ TEST_CASE("up, status, exec and down, with nothing left behind") {
     REQUIRE(status.exit_code == 0);
     auto members = json::parse(status.out)["cluster"]["members"];
     REQUIRE(members.size() == 3);
+    // The Patroni in charge and the timing it uses, as Debian's `patroni --version` and GET /config say.
+    std::string version = shell("patroni --version");
+    version = version.substr(version.rfind(' ') + 1);
+    version.erase(version.find_last_not_of(" \n") + 1);
+    if (patroni_under_test().empty()) CHECK(json::parse(status.out)["patroni_version"] == version);
+    CHECK(json::parse(status.out)["timing"]["used"]["ttl"] == (patroni_under_test().empty() ? 10 : 20));
+    CHECK(state.patroni.version == json::parse(status.out)["patroni_version"]);
     int leaders = 0;
     for (const auto &m : members) {
         leaders += m["role"] == "leader";

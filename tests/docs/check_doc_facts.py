@@ -112,6 +112,25 @@ for number, line in enumerate(text.splitlines(), 1):
         if found != [major, minor]:
             problems.append(f'{where(abi_doc, number)}: names this host ABI {".".join(found)}; it is {major}.{minor}')
 
+# docs/patroni-versions.md names the two Patroni releases the tests run: Debian's, and the source
+# tree the version tests find (where it exists).
+versions_doc = source / 'docs' / 'patroni-versions.md'
+text = versions_doc.read_text()
+debian = re.search(r"Debian 12's \*\*(\d+\.\d+\.\d+)\*\*", text)
+installed = re.search(r'(\d+\.\d+\.\d+)', run(['patroni', '--version']) or '')
+if not debian or not installed or debian.group(1) != installed.group(1):
+    problems.append(f'docs/patroni-versions.md: says Debian\'s Patroni is {debian.group(1) if debian else "?"}; '
+                    f'`patroni --version` says {installed.group(1) if installed else "nothing"}')
+tree = source.parent / 'shared' / 'vendor' / 'patroni-4.1.4' / 'patroni.py'
+if not tree.exists():
+    tree = pathlib.Path('/work/shared/vendor/patroni-4.1.4/patroni.py')
+if tree.exists():
+    other = re.search(r'(\d+\.\d+\.\d+)', run(['/usr/bin/python3', str(tree), '--version']) or '')
+    said = re.search(r'and \*\*(\d+\.\d+\.\d+)\*\*', text)
+    if not other or not said or other.group(1) != said.group(1):
+        problems.append(f'docs/patroni-versions.md: says the other Patroni is {said.group(1) if said else "?"}; '
+                        f'{tree} --version says {other.group(1) if other else "nothing"}')
+
 for problem in problems:
     print(problem)
 if problems:
