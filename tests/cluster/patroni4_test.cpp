@@ -2,7 +2,7 @@
 // 3.0.2: the sandbox names the version and the timing Patroni uses, the REST replies and patronictl
 // 4.1's JSON agree, and the failover family holds at ttl 20, quorum commit included. The whole
 // `run --all` on 4.1.4 is scripts/patroni-matrix.sh (README), not part of the test command.
-// DRILLHOST_PATRONI4 names the tree; ctest registers these tests only when it exists.
+// CMake finds the tree (DRILLHOST_PATRONI4_DIR) and registers these tests only where it exists.
 #include <doctest/doctest.h>
 
 #include <cstdlib>
@@ -13,9 +13,12 @@
 namespace {
 
 std::string patroni4() {
-    const char *dir = std::getenv("DRILLHOST_PATRONI4");
-    REQUIRE_MESSAGE(dir, "DRILLHOST_PATRONI4 is not set: ctest sets it where the 4.1.4 tree exists");
-    return dir;
+#ifdef PATRONI4_DIR
+    return PATRONI4_DIR;
+#else
+    FAIL("built without a Patroni 4.1.4 tree (-DDRILLHOST_PATRONI4_DIR=PATH)");
+    return "";
+#endif
 }
 
 json patronictl(const sb::SandboxState &state, const std::string &command) {

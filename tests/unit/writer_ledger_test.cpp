@@ -123,7 +123,7 @@ TEST_CASE("WAL loss: a publish beyond every lost write puts all of it behind the
     CHECK(loss.writes_behind_published == 1);
 }
 
-TEST_CASE("WAL loss: nothing lost is zero bytes; without a published position nothing is split") {
+TEST_CASE("WAL loss: nothing lost is zero bytes, and without a published position nothing is split") {
     std::vector<Ack> acks = {{1, 0, 10, 0x1000, 1}};
     auto none = wal_loss(acks, {}, 0x1800, 0x1800);
     CHECK(none.writes == 0);
