@@ -75,9 +75,10 @@ for r in runs.values():
 def cell(run, drill):
     rs = [d for d in run["drills"] if d["drill"] == drill]
     if not rs: return "-"
-    verdicts = sorted({d["outcome"] for d in rs})
+    counts = {}
+    for d in rs: counts[d["outcome"]] = counts.get(d["outcome"], 0) + 1
     rto = [m["value"] for d in rs for m in d["measurements"] if m["name"] == "rto"]
-    text = "/".join(verdicts) + (f" ({len(rs)} runs)" if len(rs) > 1 else "")
+    text = ", ".join(f"{n} {o}" for o, n in sorted(counts.items())) if len(rs) > 1 else rs[0]["outcome"]
     return text + (f", rto {max(rto):.0f} ms" if rto else "")
 print("| drill | " + " | ".join(names) + " |")
 print("|---|" + "---|" * len(names))

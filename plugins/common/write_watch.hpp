@@ -49,8 +49,9 @@ inline constexpr dh::Properties write_load_params{R"json(
 
 class WriteWatch {
   public:
-    // Starts both on `leader`'s cluster and lets them run params.settle_s before the fault, at
-    // params.writer_rate_hz per writer client (write_load_params; the host filled the defaults in).
+    // Starts the writer, the split-brain sampler and the DCS sampler on `leader`'s cluster and lets
+    // them run params.settle_s before the fault, at params.writer_rate_hz per writer client
+    // (write_load_params; the host filled the defaults in).
     void start(const dh::Host &host, const json &params, const std::string &leader) {
         host.phase("write load on " + leader);
         host.operate(writer_probe, "start", {{"rate_hz", params.at("writer_rate_hz")}});
@@ -65,8 +66,10 @@ class WriteWatch {
         host.sleep(std::chrono::milliseconds(static_cast<long>(1000 * params.at("settle_s").get<double>())));
     }
 
-    // Stops both; RTO counts from `fault_ms`. Lost ids are read once a primary is out of recovery;
-    // with `promoted_at_ms` (host clock) those acknowledged after it are counted apart.
+    // Stops all three; RTO counts from `fault_ms` (after a handover, on the new leader's timeline).
+    // Lost ids are read once a primary is out of recovery; after a handover those acknowledged
+    // after the promotion are counted apart, and the lost WAL is split at the old leader's last
+    // published position.
     WriteOutcome stop(const dh::Host &host, double fault_ms, const Handover &handover = {}) {
         WriteOutcome out;
         json stop = {{"fault_ms", fault_ms}};
@@ -80,7 +83,7 @@ class WriteWatch {
             verify["after_ms"] = handover.promoted_at_ms;
             std::string switch_lsn = switch_point(host, handover);
             if (!switch_lsn.empty()) verify["switch_lsn"] = switch_lsn;
-            out.published = last_publish_of(out.dcs, handover.old_leader);
+            out.published = last_publish_of(out.dcs, handover.old_leader, handover.promoted_at_ms);
             if (!out.published.is_null() && !switch_lsn.empty())
                 verify["published_lsn"] = out.published["lsn"];
             if (out.published.is_null() && out.dcs_error.empty())
@@ -106,11 +109,13 @@ class WriteWatch {
         return "";
     }
 
-    // The last position `leader` published while it held the key, as the DCS sampler saw it.
-    static json last_publish_of(const json &dcs, const std::string &leader) {
+    // The last position `leader` published while it held the key before `until_ms`, as the DCS
+    // sampler saw it (a leader that takes the key back later publishes again: not what the
+    // candidate was compared with).
+    static json last_publish_of(const json &dcs, const std::string &leader, double until_ms) {
         json last = nullptr;
         for (const auto &p : dcs.value("publishes", json::array()))
-            if (p.value("holder", json()) == leader) last = p;
+            if (p.value("holder", json()) == leader && p.value("t_ms", 0.0) <= until_ms) last = p;
         return last;
     }
 

@@ -350,6 +350,14 @@ TEST_CASE("scratch-cluster: a hand-made primary and replica beside the cluster, 
     recover(s, 1);
     CHECK_FALSE(fs::exists(state.member("pg-1").dir / "scratch-inject-test"));
     CHECK_FALSE(fs::exists(state.member("pg-2").dir / "scratch-inject-test"));
+    // Nothing of it listens any more when the revert returns: the next scratch cluster (takeover
+    // after standby-cluster) binds the same ports at once.
+    for (const char *name : {"pg-1", "pg-2"}) {
+        const auto &m = state.member(name);
+        std::string listening = shell("ip netns exec " + m.netns +
+                                      " ss -Hltn 'sport = :" + std::to_string(m.pg_port + 100) + "'");
+        CHECK_MESSAGE(listening.empty(), name << " still listens on the scratch port: " << listening);
+    }
     CHECK(dh(s, {"probe", "sql", "status", "-p",
                  "conninfo=host=" + state.member("pg-1").address +
                      " port=" + std::to_string(state.member("pg-1").pg_port + 100) + " connect_timeout=1"})

@@ -59,6 +59,17 @@ TEST_CASE("Patroni 4.1.4: up names the version and the timing used, and says ttl
 
     auto drill = run_drill(s, {"cluster-status"});
     CHECK_MESSAGE(drill["outcome"] == "passed", failed_assertions(drill));
+
+    // 4.x refuses a scheduled failover (a scheduled change is a switchover): the probe says so.
+    std::string candidate = ctl_leader == "pg-1" ? "pg-2" : "pg-1";
+    auto scheduled = json::parse(
+        dh(s, {"probe", "patroni-rest", "failover", "-p",
+               R"(body={"candidate": ")" + candidate + R"(", "scheduled_at": "2099-01-01T00:00:00+00:00"})"})
+            .out,
+        nullptr, false);
+    CHECK(scheduled.value("ok", true) == false);
+    CHECK(contains(scheduled.value("message", ""), "Failover can't be scheduled"));
+    CHECK(current_leader(state) == ctl_leader);
 }
 
 TEST_CASE("Patroni 4.1.4: the failover family at ttl 20, with quorum commit, holds what Patroni promises") {
