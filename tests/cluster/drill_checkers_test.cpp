@@ -29,17 +29,8 @@ TEST_CASE("node-lost fails the failover bound when every replica lags past maxim
     auto state = s.up();
     std::string leader = current_leader(state);
     // A small bound and no replication: the writer's own load makes every replica lag past it.
-    REQUIRE(
-        dh(s, {"inject", "patroni-config", "-p", R"(config={"maximum_lag_on_failover": 65536})"}).exit_code ==
-        0);
-    REQUIRE(eventually([&] {
-        return contains(s.drillhost({"--load", plugins, "probe", "patroni-rest", "config"}).out, "65536");
-    }));
-    for (const auto &m : state.members)
-        if (m.name != leader)
-            REQUIRE(dh(s, {"inject", "partition", "--host", m.name, "-p", "peers=[\"" + leader + "\"]", "-p",
-                           "ports=[5432]"})
-                        .exit_code == 0);
+    set_maximum_lag(s, 65536);
+    cut_replication(s, state, leader);
     auto drill = run_drill(s, {"primary-down-node-lost", "-p", "settle_s=5"});
     INFO(drill.dump());
     CHECK(drill["outcome"] == "failed");

@@ -2,6 +2,7 @@
 // result out of `run --format json`.
 #pragma once
 
+#include <fstream>
 #include <nlohmann/json.hpp>
 
 #include "sandbox_fixture.hpp"
@@ -56,6 +57,36 @@ inline bool has_measurement(const json &drill, const std::string &name) {
     for (const auto &m : drill["measurements"])
         if (m["name"] == name) return true;
     return false;
+}
+
+// A run's journal, one JSON object per line.
+inline std::vector<json> journal_lines(const std::string &path) {
+    std::vector<json> lines;
+    std::ifstream in(path);
+    for (std::string line; std::getline(in, line);) lines.push_back(json::parse(line));
+    return lines;
+}
+
+// maximum_lag_on_failover set through the patroni-config injector (a fault `recover` puts back),
+// once the cluster's GET /config says it.
+inline void set_maximum_lag(const Sandbox &s, long bytes) {
+    std::string value = std::to_string(bytes);
+    REQUIRE(dh(s, {"inject", "patroni-config", "-p", "config={\"maximum_lag_on_failover\": " + value + "}"})
+                .exit_code == 0);
+    REQUIRE(eventually([&] {
+        auto config = json::parse(dh(s, {"probe", "patroni-rest", "config"}).out, nullptr, false);
+        return config.is_object() && config["data"].value("maximum_lag_on_failover", -1L) == bytes;
+    }));
+}
+
+// Every replica stops receiving WAL from `leader` (iptables on the PostgreSQL port only): the DCS
+// and the REST APIs still work, so Patroni sees the replicas fall behind.
+inline void cut_replication(const Sandbox &s, const sb::SandboxState &state, const std::string &leader) {
+    for (const auto &m : state.members)
+        if (m.name != leader)
+            REQUIRE(dh(s, {"inject", "partition", "--host", m.name, "-p", "peers=[\"" + leader + "\"]", "-p",
+                           "ports=[5432]"})
+                        .exit_code == 0);
 }
 
 // dcs-down-primary-client on Patroni 3.0.2: a primary whose DCS calls hang (iptables DROP) has been

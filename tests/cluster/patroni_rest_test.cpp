@@ -21,9 +21,11 @@ json probe(const Sandbox &s, std::vector<std::string> args) {
     return json::parse(r.out);
 }
 
+// The sandbox's own patronictl (Debian's, or the one beside `sandbox up --patroni`): it reads the DCS.
 json patronictl(const sb::SandboxState &state, const std::string &command) {
-    auto text =
-        shell("patronictl -c " + state.members[0].patroni_config().string() + " " + command + " -f json");
+    std::string argv;
+    for (const auto &word : state.patroni.patronictl) argv += "'" + word + "' ";
+    auto text = shell(argv + "-c " + state.members[0].patroni_config().string() + " " + command + " -f json");
     auto parsed = json::parse(text, nullptr, false);
     REQUIRE_MESSAGE(!parsed.is_discarded(), text);
     return parsed;
@@ -73,8 +75,10 @@ TEST_CASE("the REST view agrees with patronictl list and history, across a switc
     bool settled = eventually(
         [&] {
             auto cluster = probe(s, {"cluster"})["data"];
-            for (const auto &m : cluster["members"])
-                if (m["state"] != "running" || m.value("timeline", 0) != 2) return false;
+            for (const auto &m : cluster["members"]) {
+                bool up = m["state"] == "running" || m["state"] == "streaming";  // a 3.1+ replica streams
+                if (!up || m.value("timeline", 0) != 2) return false;
+            }
             return leader_of(cluster) == candidate;
         },
         std::chrono::seconds(30));

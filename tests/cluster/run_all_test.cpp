@@ -8,17 +8,6 @@
 
 #include "drill_runs.hpp"
 
-namespace {
-
-std::vector<json> journal_lines(const std::string &path) {
-    std::vector<json> lines;
-    std::ifstream in(path);
-    for (std::string line; std::getline(in, line);) lines.push_back(json::parse(line));
-    return lines;
-}
-
-}  // namespace
-
 TEST_CASE("run --all: every drill, least disruptive first, verdicts as measured, summary = journal") {
     Sandbox s;
     s.up();

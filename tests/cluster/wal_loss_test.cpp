@@ -9,13 +9,6 @@
 
 namespace {
 
-std::vector<json> journal_of(const std::string &path) {
-    std::vector<json> lines;
-    std::ifstream in(path);
-    for (std::string line; std::getline(in, line);) lines.push_back(json::parse(line));
-    return lines;
-}
-
 json event(const std::vector<json> &journal, const std::string &name) {
     for (const auto &l : journal)
         if (l["type"] == "event" && l["name"] == name) return l["details"];
@@ -26,15 +19,6 @@ uint64_t lsn_value(const std::string &text) {
     auto slash = text.find('/');
     return (std::stoull(text.substr(0, slash), nullptr, 16) << 32) |
            std::stoull(text.substr(slash + 1), nullptr, 16);
-}
-
-// Every replica stops receiving WAL from the leader; the DCS and the REST APIs still work.
-void cut_replication(const Sandbox &s, const sb::SandboxState &state, const std::string &leader) {
-    for (const auto &m : state.members)
-        if (m.name != leader)
-            REQUIRE(dh(s, {"inject", "partition", "--host", m.name, "-p", "peers=[\"" + leader + "\"]", "-p",
-                           "ports=[5432]"})
-                        .exit_code == 0);
 }
 
 // The switch point of the member's current timeline, read by hand: the last line of its
@@ -68,7 +52,7 @@ TEST_CASE(
     const json &drill = report["drills"][0];
     INFO(drill.dump());
     REQUIRE(verdict(drill, "a new leader took over") == "pass");
-    auto journal = journal_of(journal_path);
+    auto journal = journal_lines(journal_path);
     json loss = event(journal, "writer.wal_loss");
     REQUIRE_MESSAGE(loss.is_object(), "no writer.wal_loss event");
     std::string new_leader = current_leader(state);
@@ -98,10 +82,7 @@ TEST_CASE("loss: WAL lost behind the last publish beyond the bound the drill was
     std::string leader = current_leader(state);
     // The drill reads 64 KiB as its bound; Patroni holds it back too, until the bound is raised to
     // 1 MiB behind the drill's back once the leader is dead, and promotes a replica lagging past it.
-    REQUIRE(
-        dh(s, {"inject", "patroni-config", "-p", R"(config={"maximum_lag_on_failover": 65536})"}).exit_code ==
-        0);
-    REQUIRE(eventually([&] { return contains(dh(s, {"probe", "patroni-rest", "config"}).out, "65536"); }));
+    set_maximum_lag(s, 65536);
     cut_replication(s, state, leader);
     std::string journal_path = (s.dir.path() / "bound.jsonl").string();
     DrillhostProcess run({"--state-dir", s.state_dir.string(), "--load", plugins, "--format", "json", "run",
@@ -109,7 +90,7 @@ TEST_CASE("loss: WAL lost behind the last publish beyond the bound the drill was
                          s.dir.path());
     bool killed = eventually(
         [&] {
-            for (const auto &l : journal_of(journal_path))
+            for (const auto &l : journal_lines(journal_path))
                 if (l["type"] == "fault.injected" && l["params"].value("action", "") == "kill") return true;
             return false;
         },
