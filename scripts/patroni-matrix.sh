@@ -34,7 +34,8 @@ done
 if [ ! -f build/CMakeCache.txt ]; then
   cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo > /dev/null
 fi
-flock /tmp/drillhost-build.lock nice cmake --build build -j"$(nproc)" --target drillhost > /dev/null
+# drillhost and every plugin it loads from build/plugins
+flock /tmp/drillhost-build.lock nice cmake --build build -j"$(nproc)" > /dev/null
 
 out="reports/matrix-$(date -u +%Y%m%dT%H%M%SZ)"
 mkdir -p "$out"
