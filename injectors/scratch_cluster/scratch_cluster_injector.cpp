@@ -11,6 +11,8 @@
 // everything is found again from the params, so a revert without a record works the same.
 #include <drillhost/sdk.hpp>
 
+#include <algorithm>
+
 #include "injector_hosts.hpp"
 #include "patroni_calls.hpp"
 #include "scratch_cluster_layout.hpp"
@@ -101,8 +103,16 @@ void make_dir(const Scratch &s, const std::string &name, const ScratchMember &m)
 
 // The Patroni the embedded cluster runs (`sandbox up --patroni`), so both clusters are one version.
 std::vector<std::string> patroni_command(const Scratch &s) {
-    auto command = s.target.value("patroni", json::object()).value("command", json::array());
-    if (!command.is_array() || command.empty()) return {"patroni"};
+    if (!s.target.contains("patroni")) return {"patroni"};  // a state file from before --patroni
+    const json &patroni = s.target["patroni"];
+    const json command = patroni.is_object() ? patroni.value("command", json()) : json();
+    bool words = command.is_array() && !command.empty() &&
+                 std::all_of(command.begin(), command.end(), [](const json &w) { return w.is_string(); });
+    if (!words)
+        throw dh::Error(
+            DH_ERR_INVALID_ARGUMENT,
+            "the target's patroni.command must be a non-empty list of strings (the argv that runs "
+            "Patroni, as `sandbox up` writes it)");
     return command.get<std::vector<std::string>>();
 }
 

@@ -4,11 +4,14 @@
 
 #include <memory>
 #include <mutex>
+#include <string>
 
 namespace drillhost::probes {
 
 static size_t append_body(char *data, size_t size, size_t count, void *body) {
-    static_cast<std::string *>(body)->append(data, size * count);
+    auto &text = *static_cast<std::string *>(body);
+    if (text.size() + size * count > max_reply_bytes) return 0;  // curl stops with a write error
+    text.append(data, size * count);
     return size * count;
 }
 
@@ -25,6 +28,7 @@ RestReply rest_call(const std::string &method, const std::string &url, const std
     curl_easy_setopt(c, CURLOPT_URL, url.c_str());
     curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(c, CURLOPT_NOPROXY, "*");
+    curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
     curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, options.connect_timeout_ms);
     curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, options.timeout_ms);
     curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, &append_body);
@@ -55,7 +59,10 @@ RestReply rest_call(const std::string &method, const std::string &url, const std
     curl_easy_getinfo(c, CURLINFO_CONNECT_TIME, &connect_time);
     reply.connected = code == CURLE_OK || connect_time > 0;
     if (code != CURLE_OK) {
-        reply.error = error[0] ? error : curl_easy_strerror(code);
+        reply.error = code == CURLE_WRITE_ERROR ? "the reply is larger than " +
+                                                      std::to_string(max_reply_bytes >> 20) + " MiB; not read"
+                                                : (error[0] ? error : curl_easy_strerror(code));
+        reply.body.clear();
         return reply;
     }
     curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &reply.status);

@@ -24,7 +24,11 @@ struct RestReply {
     bool connected = false;  // the request reached the member (it may have acted on it)
 };
 
-// method: GET, HEAD, POST, PATCH, PUT, DELETE. `body` is sent as JSON when not empty.
+// A reply is read up to this size; a server that sends more is cut off with an error, not kept.
+constexpr size_t max_reply_bytes = 16 * 1024 * 1024;
+
+// method: GET, HEAD, POST, PATCH, PUT, DELETE. `body` is sent as JSON when not empty. Only http://
+// and https:// URLs are followed (a target file naming file:// or another scheme gets an error).
 RestReply rest_call(const std::string &method, const std::string &url, const std::string &body,
                     const RestOptions &options);
 

@@ -12,6 +12,7 @@
 #include <thread>
 
 #include "dcs_view.hpp"
+#include "lsn.hpp"
 #include "rest_client.hpp"
 
 namespace dh = drillhost::sdk;
@@ -25,23 +26,51 @@ struct DcsTarget {
     std::vector<std::string> endpoints;
 };
 
+// The target's DCS, checked: a bad value is an error naming its key, never a request built from it.
 DcsTarget dcs_target(const dh::json &target) {
+    auto text = [&](const char *key, const std::string &fallback) {
+        if (!target.contains(key)) return fallback;
+        if (!target[key].is_string())
+            throw dh::Error(DH_ERR_INVALID_ARGUMENT,
+                            std::string("the target's ") + key + " must be a string");
+        return target[key].get<std::string>();
+    };
     DcsTarget t;
-    t.kind = target.value("dcs", "etcd3");
+    t.kind = text("dcs", "etcd3");
     if (t.kind != "etcd3" && t.kind != "etcd")
         throw dh::Error(DH_ERR_INVALID_ARGUMENT,
                         "the dcs probe reads etcd (dcs: etcd3 or etcd), not dcs: " + t.kind);
-    std::string scope = target.value("scope", "");
+    std::string scope = text("scope", ""), space = text("namespace", "/service");
+    // Both become a path in a URL (the v2 keys API): nothing that would end or escape it.
+    for (const auto &[key, value] : {std::pair{"scope", scope}, std::pair{"namespace", space}})
+        for (unsigned char c : value)
+            if (c <= ' ' || c >= 0x7f ||
+                std::string("?#%\\").find(static_cast<char>(c)) != std::string::npos ||
+                (std::string(key) == "scope" && c == '/'))
+                throw dh::Error(DH_ERR_INVALID_ARGUMENT,
+                                std::string("the target's ") + key +
+                                    " holds a character a DCS key path cannot carry here");
     if (scope.empty())
         throw dh::Error(DH_ERR_INVALID_ARGUMENT, "the target names no scope (Patroni's cluster name)");
-    t.prefix = scope_prefix(target.value("namespace", "/service"), scope);
+    t.prefix = scope_prefix(space, scope);
     if (target.contains("dcs_endpoints")) {
-        for (const auto &e : target["dcs_endpoints"])
-            if (e.is_string()) t.endpoints.push_back(e);
+        const auto &endpoints = target["dcs_endpoints"];
+        if (!endpoints.is_array())
+            throw dh::Error(DH_ERR_INVALID_ARGUMENT,
+                            "the target's dcs_endpoints must be a list of http(s) URLs");
+        for (const auto &e : endpoints) {
+            std::string url = e.is_string() ? e.get<std::string>() : "";
+            if (url.rfind("http://", 0) != 0 && url.rfind("https://", 0) != 0)
+                throw dh::Error(
+                    DH_ERR_INVALID_ARGUMENT,
+                    "the target's dcs_endpoints must be http(s) URLs, not " + e.dump().substr(0, 80));
+            while (!url.empty() && url.back() == '/') url.pop_back();
+            t.endpoints.push_back(url);
+        }
     } else {
         for (const auto &m : target.value("members", dh::json::array()))
-            if (m.value("runs_etcd", false))
-                t.endpoints.push_back("http://" + m.value("address", "") + ":" +
+            if (m.is_object() && m.value("runs_etcd", false) && m.value("address", dh::json()).is_string())
+                t.endpoints.push_back("http://" + m["address"].get<std::string>() + ":" +
                                       std::to_string(m.value("etcd_client_port", 2379)));
     }
     if (t.endpoints.empty())
@@ -55,7 +84,7 @@ dh::json view_json(const DcsView &view) {
     return {{"leader", view.leader ? dh::json(*view.leader) : dh::json(nullptr)},
             {"leader_revision", view.leader_revision},
             {"optime", view.optime ? dh::json(*view.optime) : dh::json(nullptr)},
-            {"optime_lsn", view.optime ? dh::json(lsn_text(*view.optime)) : dh::json(nullptr)}};
+            {"optime_lsn", view.optime ? dh::json(format_lsn(*view.optime)) : dh::json(nullptr)}};
 }
 
 // One read from the first endpoint that answers, starting with the one that answered last.
@@ -259,7 +288,7 @@ struct DcsProbe : dh::Probe {
                         publishes_.push_back({{"t_ms", t},
                                               {"holder", holder ? dh::json(*holder) : dh::json(nullptr)},
                                               {"optime", *optime},
-                                              {"lsn", lsn_text(*optime)}});
+                                              {"lsn", format_lsn(*optime)}});
                     }
                 }
             }

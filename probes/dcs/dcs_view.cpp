@@ -1,7 +1,6 @@
 #include "dcs_view.hpp"
 
 #include <boost/beast/core/detail/base64.hpp>
-#include <cstdio>
 #include <stdexcept>
 
 namespace drillhost::probes {
@@ -114,12 +113,6 @@ DcsView parse_etcd2_keys(const std::string &body, const std::string &prefix) {
     }
     if (!view.optime) view.optime = legacy;
     return view;
-}
-
-std::string lsn_text(uint64_t lsn) {
-    char text[32];
-    std::snprintf(text, sizeof text, "%X/%X", static_cast<unsigned>(lsn >> 32), static_cast<unsigned>(lsn));
-    return text;
 }
 
 }  // namespace drillhost::probes

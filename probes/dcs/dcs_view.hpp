@@ -28,6 +28,4 @@ nlohmann::json etcd3_range_request(const std::string &prefix);
 DcsView parse_etcd3_range(const std::string &body, const std::string &prefix);
 DcsView parse_etcd2_keys(const std::string &body, const std::string &prefix);
 
-std::string lsn_text(uint64_t lsn);  // "0/3000060"
-
 }  // namespace drillhost::probes

@@ -8,21 +8,6 @@
 
 namespace drillhost::probes {
 
-std::optional<uint64_t> parse_lsn(const std::string &text) {
-    unsigned high = 0, low = 0;
-    int consumed = 0;
-    if (std::sscanf(text.c_str(), "%X/%X%n", &high, &low, &consumed) != 2 ||
-        consumed != static_cast<int>(text.size()))
-        return std::nullopt;
-    return (static_cast<uint64_t>(high) << 32) | low;
-}
-
-std::string format_lsn(uint64_t lsn) {
-    char text[32];
-    std::snprintf(text, sizeof text, "%X/%X", static_cast<unsigned>(lsn >> 32), static_cast<unsigned>(lsn));
-    return text;
-}
-
 namespace {
 
 nlohmann::json lsn_or_null(uint64_t lsn) {

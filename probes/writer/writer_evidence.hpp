@@ -12,16 +12,13 @@
 #include <string>
 #include <vector>
 
+#include "lsn.hpp"  // parse_lsn, format_lsn
 #include "writer_ledger.hpp"
 
 namespace drillhost::probes {
 
 // The version of the "writer.series" and "writer.wal" journal events; a reader checks it.
 constexpr int writer_evidence_version = 1;
-
-// "0/3000060": PostgreSQL's text form of an LSN. nullopt for anything else.
-std::optional<uint64_t> parse_lsn(const std::string &text);
-std::string format_lsn(uint64_t lsn);
 
 // One event's details: per bucket of `bucket_ms` from `start_ms` to `end_ms`, as rows of
 // [t_ms, acknowledged, failed, max_gap_ms, first_lsn, last_lsn] ("columns" names them). max_gap_ms

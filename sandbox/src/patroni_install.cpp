@@ -29,12 +29,13 @@ PatroniInstall PatroniInstall::from_json(const json &j) {
 namespace {
 
 bool executable_file(const fs::path &path) {
-    return fs::is_regular_file(path) && ::access(path.c_str(), X_OK) == 0;
+    std::error_code error;
+    return fs::is_regular_file(path, error) && ::access(path.c_str(), X_OK) == 0;
 }
 
 PatroniInstall from_source_tree(const std::string &requested, const fs::path &patroni_py) {
     fs::path patronictl_py = patroni_py.parent_path() / "patronictl.py";
-    if (!fs::is_regular_file(patronictl_py))
+    if (std::error_code e; !fs::is_regular_file(patronictl_py, e))
         throw UsageError("--patroni " + requested + ": there is no patronictl.py beside " +
                          patroni_py.string() + "; a source tree of Patroni has both");
     return {requested, {debian_python, patroni_py.string()}, {debian_python, patronictl_py.string()}, ""};
@@ -56,11 +57,17 @@ PatroniInstall resolve_patroni(const std::string &path) {
                 "--patroni PATH");
         return {"", {"patroni"}, {"patronictl"}, ""};
     }
+    std::string shown = path.size() > 200 ? path.substr(0, 200) + "..." : path;
     std::error_code error;
     fs::path given = fs::absolute(path, error);
-    if (error || !fs::exists(given)) throw UsageError("--patroni " + path + ": no such file or directory");
-    if (fs::is_directory(given)) {
-        if (!fs::is_regular_file(given / "patroni.py"))
+    fs::file_status status = error ? fs::file_status{} : fs::status(given, error);
+    if (error || !fs::exists(status))  // a name too long, a directory we may not search: say which
+        throw UsageError("--patroni " + shown + ": " +
+                         (error && error != std::errc::no_such_file_or_directory
+                              ? error.message()
+                              : "no such file or directory"));
+    if (fs::is_directory(status)) {
+        if (std::error_code e; !fs::is_regular_file(given / "patroni.py", e))
             throw UsageError("--patroni " + path +
                              ": a directory must be a Patroni source tree with patroni.py at its top");
         return from_source_tree(path, given / "patroni.py");

@@ -7,6 +7,7 @@
 #include <stdexcept>
 
 #include "dcs_view.hpp"
+#include "lsn.hpp"
 
 using namespace drillhost::probes;
 
@@ -30,7 +31,7 @@ TEST_CASE(
     CHECK(view.leader_revision == 13);
     REQUIRE(view.optime.has_value());
     CHECK(*view.optime > 0);
-    CHECK(lsn_text(*view.optime).find('/') != std::string::npos);
+    CHECK(format_lsn(*view.optime).find('/') != std::string::npos);
     // Another scope's keys are not this cluster's.
     CHECK_FALSE(parse_etcd3_range(recorded("etcd3-range.json"), "/service/other/").leader.has_value());
 }
@@ -57,7 +58,7 @@ TEST_CASE("dcs: the v2 keys API, with the status key or only the legacy optime/l
                                    "/service/s/");
     CHECK_FALSE(legacy.leader.has_value());
     CHECK(legacy.optime == 50331648u);
-    CHECK(lsn_text(50331648) == "0/3000000");
+    CHECK(format_lsn(50331648) == "0/3000000");
     auto none = parse_etcd2_keys(R"({"errorCode": 100, "message": "Key not found"})", "/service/s/");
     CHECK_FALSE(none.leader.has_value());
 }

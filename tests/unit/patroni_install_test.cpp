@@ -74,4 +74,10 @@ TEST_CASE("patroni install: what is neither is refused, naming the path") {
               .find("neither an executable nor a Patroni source tree") != std::string::npos);
     write_file(dir.path() / "patroni.py", "", false);
     CHECK(error_of(dir.path().string()).find("no patronictl.py beside") != std::string::npos);
+    // A name longer than the file system takes is a usage error naming the option, shortened.
+    std::string long_name = "/tmp/" + std::string(5000, 'a');
+    std::string error = error_of(long_name);
+    CHECK(error.rfind("--patroni /tmp/aaa", 0) == 0);
+    CHECK(error.find("File name too long") != std::string::npos);
+    CHECK(error.size() < 400);
 }
