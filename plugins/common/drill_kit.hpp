@@ -43,6 +43,15 @@ struct Bounds {
     Bound failover() const {
         return {1000 * (ttl_s + 2 * loop_wait_s + retry_timeout_s), "ttl + 2 x loop_wait + retry_timeout"};
     }
+    // The same when the old leader's REST API cannot answer (its Patroni frozen, its host cut off):
+    // the leader race asks every member for its status with a 2 s timeout that Patroni hard-codes
+    // (ha.py fetch_node_status, 3.0.2 and 4.1.4 alike), so a silent member costs those 2 s before a
+    // replica may take the key. A member that is gone (killed) refuses at once and costs nothing.
+    Bound failover_past_silent_leader() const {
+        Bound b = failover();
+        return {b.ms + patroni_member_check_timeout_ms, b.keys + " + 2 s member check"};
+    }
+    static constexpr double patroni_member_check_timeout_ms = 2000;
 };
 
 inline Bounds read_bounds(const dh::Host &host) {

@@ -37,7 +37,7 @@ class LeaderLossUnderLoad {
         const Takeover &t = takeover_;
         if (expect.report) report_takeover(host_, t);
         if (!expect.check.empty())
-            host_.check(expect.check, t.promoted_ms >= 0,
+            host_.check(expect.check, took_over_within(t, bound),
                         t.promoted_ms >= 0 ? t.new_leader + " promoted after " + ms_text(t.promoted_ms)
                                            : "nobody promoted",
                         "<= " + bound.text());

@@ -77,6 +77,12 @@ inline Takeover watch_takeover(
     return t;
 }
 
+// The takeover's verdict: a promotion the watch saw, no later than the bound. The watch polls
+// until the bound has passed, so its last poll can see a promotion that came after it: a miss.
+inline bool took_over_within(const Takeover &t, const Bound &bound) {
+    return t.promoted_ms >= 0 && t.promoted_ms <= bound.ms;
+}
+
 inline void report_takeover(const dh::Host &host, const Takeover &t) {
     if (t.key_lost_ms >= 0) host.measure("leader_key_lost", t.key_lost_ms, "ms");
     if (t.elected_ms >= 0) host.measure("new_leader_elected", t.elected_ms, "ms");

@@ -24,12 +24,13 @@ void with_watchdog(const dh::Host &host, const json &params, const Bounds &bound
     host.phase("freezing Patroni on " + leader + " (SIGSTOP), watchdog on");
     dh::Fault frozen = host.inject(freeze_injector, {{"host", leader}, {"service", "patroni"}});
     double fenced_ms = -1;
-    const Takeover &t = loss.await_takeover(
-        bounds.failover(), {.check = "a replica took over", .next_timeline = false, .also = [&] {
-                                if (fenced_ms < 0 && !writable(host, leader))
-                                    fenced_ms = host.now_ms() - loss.fault_ms();
-                                return fenced_ms >= 0;
-                            }});
+    const Takeover &t =
+        loss.await_takeover(bounds.failover_past_silent_leader(),
+                            {.check = "a replica took over", .next_timeline = false, .also = [&] {
+                                 if (fenced_ms < 0 && !writable(host, leader))
+                                     fenced_ms = host.now_ms() - loss.fault_ms();
+                                 return fenced_ms >= 0;
+                             }});
     if (fenced_ms >= 0) host.measure("fenced", fenced_ms, "ms");
     bool reset = !service_on(host, leader, "patroni", "status").value("running", true);
     // The key expires ttl after the frozen leader's last refresh, at most a loop before the freeze.
@@ -66,8 +67,8 @@ void without_watchdog(const dh::Host &host, const json &params, const Bounds &bo
     host.phase("freezing Patroni on " + leader + " (SIGSTOP), watchdog off");
     dh::Fault frozen = host.inject(freeze_injector, {{"host", leader}, {"service", "patroni"}});
     // Measured, not judged: the first round's verdicts and measurements are the drill's.
-    const Takeover &t =
-        loss.await_takeover(bounds.failover(), {.check = "", .next_timeline = false, .report = false});
+    const Takeover &t = loss.await_takeover(bounds.failover_past_silent_leader(),
+                                            {.check = "", .next_timeline = false, .report = false});
     host.sleep(std::chrono::milliseconds(
         static_cast<long>(1000 * params.at("frozen_after_promotion_s").get<double>())));
     host.phase("thawing Patroni on " + leader + " (SIGCONT)");

@@ -35,7 +35,7 @@ struct FrozenLeaderDrill : dh::Drill {
         host.phase("freezing Patroni on " + leader + " (SIGSTOP)");
         auto frozen = host.inject(freeze_injector, {{"host", leader}, {"service", "patroni"}});
         const Takeover &t = loss.await_takeover(
-            bounds.failover(),
+            bounds.failover_past_silent_leader(),
             {.check = "a replica took over from the frozen leader", .next_timeline = false});
         bool old_still_writable = writable(host, leader);
         host.event("frozen_leader.writable", {{"writable", old_still_writable}});

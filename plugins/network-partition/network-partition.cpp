@@ -35,12 +35,12 @@ struct NetworkPartitionDrill : dh::Drill {
         auto peers = host.inject(partition_injector, {{"host", leader}});
         auto dcs = host.inject(partition_injector, {{"host", leader}, {"dcs", true}});
         double demoted_ms = -1;
-        const Takeover &t =
-            loss.await_takeover(bounds.failover(), {.next_timeline = false, .also = [&] {
-                                                        if (!writable(host, leader))
-                                                            demoted_ms = host.now_ms() - loss.fault_ms();
-                                                        return demoted_ms >= 0;
-                                                    }});
+        const Takeover &t = loss.await_takeover(bounds.failover_past_silent_leader(),
+                                                {.next_timeline = false, .also = [&] {
+                                                     if (!writable(host, leader))
+                                                         demoted_ms = host.now_ms() - loss.fault_ms();
+                                                     return demoted_ms >= 0;
+                                                 }});
         if (demoted_ms >= 0) host.measure("old_primary_demoted", demoted_ms, "ms");
         host.check("old primary demoted", demoted_ms >= 0 && demoted_ms <= demote_bound_ms,
                    demoted_ms >= 0 ? "after " + ms_text(demoted_ms) : "still writable",
