@@ -2,13 +2,15 @@
 // Patroni runs) or the DCS (etcd) on one host, through the host's service backend (the embedded
 // cluster's supervisor, or systemd over the host's transport). Revert brings back what was stopped:
 // Patroni and etcd are started again; PostgreSQL is Patroni's to restart, so revert waits for it
-// and, if Patroni did not (a paused cluster), asks Patroni to (POST /restart), starting it itself
-// only when Patroni does not answer.
+// and, if Patroni did not (a paused cluster), asks Patroni to (POST /restart). It starts it itself
+// only when that did not work and the member still holds the leader key: started by hand, a
+// postmaster comes up as the primary it was.
 #include <drillhost/sdk.hpp>
 
 #include <array>
 
 #include "injector_hosts.hpp"
+#include "patroni_calls.hpp"
 
 namespace dh = drillhost::sdk;
 using namespace drillhost::injectors;
@@ -139,8 +141,27 @@ struct ServiceInjector : dh::Injector {
             while (!host.call("service", request).value("running", false) && host.now_ms() < deadline)
                 host.sleep(std::chrono::milliseconds(250));
         }
-        if (service == "postgres" && !host.call("service", request).value("running", false))
-            start_through_patroni(host, record, request);
+        if (service == "postgres" && !host.call("service", request).value("running", false)) {
+            std::string member = member_of(record);
+            // A POST /restart to a Patroni that does not answer (frozen, hung) would only wait out
+            // the probe's write timeout.
+            if (!member.empty() && patroni_answers(host, member))
+                start_through_patroni(host, record, request);
+            if (!host.call("service", request).value("running", false) && !member.empty()) {
+                // Started by hand, this postmaster comes up as the primary it was: next to a leader
+                // that took over, a second writable primary. Only the member that still holds the
+                // leader key (a paused cluster) may get it back that way; otherwise its Patroni
+                // starts it, as a replica, once it acts again (a freeze in the ledger is undone by
+                // recover).
+                std::string leader = leader_of_cluster(host);
+                if (leader != member)
+                    return host.warn("PostgreSQL on " + member + " is left stopped: " +
+                                     (leader.empty() ? "no member could say who leads"
+                                                     : leader + " holds the leader key") +
+                                     ", and started by hand it would be a second primary. Its Patroni "
+                                     "starts it once it acts again");
+            }
+        }
         if (!host.call("service", request).value("running", false)) {
             request["action"] = "start";
             json after = host.call("service", request);
@@ -152,17 +173,52 @@ struct ServiceInjector : dh::Injector {
     }
 
   private:
+    static std::string member_of(const json &record) {
+        return record.value("host", record.value("backend", json::object()).value("member", ""));
+    }
+
+    // Whether the member's Patroni answers its REST API: a frozen one takes the connection and
+    // never replies, and a POST /restart to it would wait out the probe's write timeout for nothing.
+    static bool patroni_answers(dh::Host &host, const std::string &member) {
+        try {
+            host.operate(patroni_rest, "patroni", {{"member", member}, {"timeout_ms", 2000}});
+            return true;
+        } catch (const dh::Error &e) {
+            if (e.status() == DH_ERR_CANCELLED) throw;
+            return false;
+        }
+    }
+
+    // Who holds the leader key, as the first member that answers sees it; "" when none answers, none
+    // leads, or two claim it.
+    static std::string leader_of_cluster(dh::Host &host) {
+        json cluster;
+        try {
+            cluster = host.operate(patroni_rest, "cluster", {{"timeout_ms", 2000}}).at("data");
+        } catch (const dh::Error &e) {
+            if (e.status() == DH_ERR_CANCELLED) throw;
+            return "";
+        }
+        std::string leader;
+        for (const auto &m : cluster.value("members", json::array())) {
+            std::string role = m.value("role", "");
+            if (role != "leader" && role != "standby_leader") continue;
+            if (!leader.empty()) return "";  // two claim it: nobody to trust
+            leader = m.value("name", "");
+        }
+        return leader;
+    }
+
     // PostgreSQL that Patroni did not start again by itself, a paused cluster's (maintenance mode:
     // a kill -9 of a primary-down-maintenance run leaves exactly that), is started through Patroni,
     // as `patronictl restart` does (POST /restart): one started behind its back with pg_ctl stays
     // "stopped" in Patroni 3.0.2's /cluster, even after the resume. The backend's start stays the
     // fallback, for a Patroni that does not answer.
     static void start_through_patroni(dh::Host &host, const json &record, const json &status) {
-        std::string member =
-            record.value("host", record.value("backend", json::object()).value("member", ""));
+        std::string member = member_of(record);
         if (member.empty()) return;
         try {
-            auto reply = host.operate("org.drillhost.probe.patroni-rest", "restart", {{"member", member}});
+            auto reply = host.operate(patroni_rest, "restart", {{"member", member}});
             if (!reply.value("ok", false))
                 return host.warn("POST /restart on " + member + ": " + reply.dump());
         } catch (const dh::Error &e) {

@@ -106,4 +106,10 @@ TEST_CASE(
     CHECK(stuck["outcome"] == "failed");
     CHECK(contains(failed_assertions(stuck), "Patroni restarted PostgreSQL"));
     REQUIRE(dh(s, {"recover"}).exit_code == 0);
+    // The thaw gives PostgreSQL back to its Patroni, which starts it as the replica it was.
+    CHECK(eventually(
+        [&] {
+            return dh(s, {"run", "cluster-status"}).exit_code == 0;
+        },
+        std::chrono::seconds(90)));
 }
