@@ -14,6 +14,7 @@
 #include <system_error>
 
 #include "commands.hpp"
+#include "log_severity.hpp"
 #include "table.hpp"
 
 namespace drillhost::cli {
@@ -21,10 +22,8 @@ namespace fs = std::filesystem;
 
 namespace {
 
-void log_line(dh_severity severity, const std::string &message) {
-    static const spdlog::level::level_enum levels[] = {spdlog::level::debug, spdlog::level::info,
-                                                       spdlog::level::warn, spdlog::level::err};
-    spdlog::log(levels[std::clamp(severity, 0, 3)], "{}", valid_utf8(message));
+void log_recovery_line(dh_severity severity, const std::string &message) {
+    spdlog::log(spdlog_level(severity), "{}", valid_utf8(message));
 }
 
 std::string count_text(int n) {
@@ -172,7 +171,7 @@ int recover_command(const GlobalOptions &global, const RecoverOptions &options) 
 
     // First the ledgers (read-only): which injectors do open faults need?
     RecoveryLog quiet = [](dh_severity, const std::string &) {};  // recover itself reports them below
-    auto scan = inspect_ledgers(global.state_dir, options.dry_run ? RecoveryLog(log_line) : quiet);
+    auto scan = inspect_ledgers(global.state_dir, options.dry_run ? RecoveryLog(log_recovery_line) : quiet);
     if (options.dry_run) return dry_run(global, scan);
     // A run killed with -9 leaves its cluster lock file behind (unheld); tidy it with the ledgers.
     if (int stale = TargetLock::remove_stale(global.state_dir); stale > 0)
@@ -201,7 +200,7 @@ int recover_command(const GlobalOptions &global, const RecoverOptions &options) 
     }
 
     // Each fault in a worker: an injector whose revert crashes fails only its own fault.
-    auto report = recover(registry, global.state_dir, log_line, {}, self_worker_command());
+    auto report = recover(registry, global.state_dir, log_recovery_line, {}, self_worker_command());
     if (global.format == Format::json) {
         nlohmann::json ledgers = nlohmann::json::array();
         nlohmann::json failed = nlohmann::json::array();  // every fault left open, for scripts

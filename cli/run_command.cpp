@@ -16,6 +16,7 @@
 
 #include "cluster_facts.hpp"
 #include "commands.hpp"
+#include "log_severity.hpp"
 #include "output_file.hpp"
 #include "run_progress.hpp"
 #include "run_summary.hpp"
@@ -51,10 +52,8 @@ std::map<std::string, nlohmann::json> parse_params(const Registry &registry,
     return params;
 }
 
-void log_line(dh_severity severity, const std::string &component, const std::string &message) {
-    static const spdlog::level::level_enum levels[] = {spdlog::level::debug, spdlog::level::info,
-                                                       spdlog::level::warn, spdlog::level::err};
-    spdlog::log(levels[std::clamp(severity, 0, 3)], "[{}] {}", component, message);
+void log_component_line(dh_severity severity, const std::string &component, const std::string &message) {
+    spdlog::log(spdlog_level(severity), "[{}] {}", component, message);
 }
 
 // --all: the least disruptive first (see dh_impact), so a cheap check fails fast before a drill
@@ -106,7 +105,7 @@ int run_command(const GlobalOptions &global, const RunOptions &options) {
     runner_options.target = target.json();
     runner_options.timeout = to_ms(options.timeout_s);
     runner_options.grace = to_ms(options.grace_s);
-    runner_options.log = &log_line;
+    runner_options.log = &log_component_line;
     // Each drill in a worker process: a plugin that crashes or hangs ends only its own drill.
     runner_options.worker_command = self_worker_command();
     RunProgress progress(drills.size() * static_cast<size_t>(options.repeat));

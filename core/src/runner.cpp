@@ -384,14 +384,14 @@ class StopClock {
 
     // Cancels at the deadline (once); true once the grace after a cancellation is over.
     bool must_stop(Cancellation &cancellation, const std::function<void(const std::string &)> &on_timeout) {
-        if (!stop_by_ && !timed_out_ && Clock::now() >= deadline_) {
+        if (stop_by_ == never && !timed_out_ && Clock::now() >= deadline_) {
             timed_out_ = true;
             std::string reason = "timeout after " + seconds_text(timeout_);
             cancellation.cancel(reason);
             on_timeout(reason);
         }
-        if (!stop_by_ && cancellation.cancelled()) stop_by_ = Clock::now() + grace_;
-        return stop_by_ && Clock::now() >= *stop_by_;
+        if (stop_by_ == never && cancellation.cancelled()) stop_by_ = Clock::now() + grace_;
+        return Clock::now() >= stop_by_;
     }
     bool timed_out() const { return timed_out_; }
     std::chrono::milliseconds grace() const { return grace_; }
@@ -399,7 +399,10 @@ class StopClock {
   private:
     Clock::time_point deadline_;
     std::chrono::milliseconds timeout_, grace_;
-    std::optional<Clock::time_point> stop_by_;
+    // A plain time point, not an optional: GCC's -Wmaybe-uninitialized misreads the optional's
+    // storage once this is inlined with its callers (a batched build showed it).
+    static constexpr Clock::time_point never = Clock::time_point::max();
+    Clock::time_point stop_by_ = never;
     bool timed_out_ = false;
 };
 

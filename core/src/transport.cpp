@@ -62,7 +62,7 @@ std::string required(const json &transport, const char *key) {
     return value;
 }
 
-std::string seconds_text(std::chrono::milliseconds timeout) {
+std::string whole_seconds_arg(std::chrono::milliseconds timeout) {
     return std::to_string(std::max<long>(1, (timeout.count() + 999) / 1000));
 }
 
@@ -82,14 +82,14 @@ std::string describe_ssh(const json &t) {
 // The command runs on the remote side under timeout(1), so a hung command dies there too.
 ExecResult exec_ssh(const json &transport, const std::vector<std::string> &argv,
                     std::chrono::milliseconds timeout) {
-    std::string remote = "timeout -k 2 " + seconds_text(timeout);
+    std::string remote = "timeout -k 2 " + whole_seconds_arg(timeout);
     for (const auto &word : argv) remote += " " + shell_quote(word);
     std::vector<std::string> ssh = {
         "ssh",
         "-o",
         "BatchMode=yes",
         "-o",
-        "ConnectTimeout=" + seconds_text(std::min(timeout, std::chrono::milliseconds(10000))),
+        "ConnectTimeout=" + whole_seconds_arg(std::min(timeout, std::chrono::milliseconds(10000))),
         "-p",
         std::to_string(transport.value("port", 22))};
     if (transport.contains("key"))

@@ -185,6 +185,8 @@ constexpr const char *history_result = R"json({
 }  // namespace schemas
 
 // Only reads: every operation observes.
+namespace {
+
 struct DcsProbe : dh::Probe {
     static constexpr dh::Info info{"org.drillhost.probe.dcs", "dcs", "0.1.0",
                                    "Reads Patroni's leader key and published WAL position in etcd, once or "
@@ -315,5 +317,7 @@ struct DcsProbe : dh::Probe {
     double origin_host_ms_ = 0;
     std::chrono::steady_clock::time_point origin_;
 };
+
+}  // namespace
 
 DRILLHOST_PLUGIN("dcs", "0.1.0", DcsProbe)
