@@ -77,11 +77,15 @@ nlohmann::json writer_wal(const std::vector<Ack> &unsorted) {
     std::vector<uint32_t> order;
     std::map<uint32_t, std::pair<const Ack *, const Ack *>> ends;
     std::map<uint32_t, uint64_t> counts;
+    // With several clients, the commit acknowledged last is not always the one written last: the WAL
+    // a failover loses on a timeline ends at the highest LSN acknowledged on it.
+    std::map<uint32_t, uint64_t> highest;
     for (const auto &ack : acks) {
         auto [it, fresh] = ends.try_emplace(ack.timeline, &ack, &ack);
         if (fresh) order.push_back(ack.timeline);
         it->second.second = &ack;
         ++counts[ack.timeline];
+        highest[ack.timeline] = std::max(highest[ack.timeline], ack.lsn);
     }
     auto commit = [](const Ack *a) {
         return nlohmann::json{{"id", a->id}, {"t_ms", rounded(a->t_ms)}, {"lsn", lsn_or_null(a->lsn)}};
@@ -91,7 +95,8 @@ nlohmann::json writer_wal(const std::vector<Ack> &unsorted) {
         timelines.push_back({{"timeline", timeline ? nlohmann::json(timeline) : nlohmann::json(nullptr)},
                              {"acknowledged", counts[timeline]},
                              {"first", commit(ends[timeline].first)},
-                             {"last", commit(ends[timeline].second)}});
+                             {"last", commit(ends[timeline].second)},
+                             {"highest_lsn", lsn_or_null(highest[timeline])}});
     return {{"version", writer_evidence_version}, {"timelines", timelines}};
 }
 

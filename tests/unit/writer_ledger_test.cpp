@@ -94,6 +94,15 @@ TEST_CASE("the WAL summary: per timeline, the first and last acknowledged commit
     auto second = wal["timelines"][1];
     CHECK(second.at("timeline") == 2);
     CHECK(second.at("last").at("lsn").is_null());  // a commit whose LSN was not read
+    CHECK(second.at("highest_lsn") == "0/900");
+}
+
+TEST_CASE("the WAL summary: with several clients the highest LSN is not always the last acknowledged") {
+    // Client 1's commit at 0x300 came back after client 0's at 0x380 (CI saw 184 bytes of this).
+    std::vector<Ack> acks = {{1, 0, 10, 0x100, 1}, {2, 0, 20, 0x380, 1}, {3, 1, 21, 0x300, 1}};
+    auto timeline = writer_wal(acks)["timelines"][0];
+    CHECK(timeline.at("last").at("lsn") == "0/300");
+    CHECK(timeline.at("highest_lsn") == "0/380");
 }
 
 TEST_CASE("WAL loss: writes and bytes beyond the switch point, split at the last published position") {
