@@ -1,10 +1,12 @@
 #include "sandbox_command.hpp"
+#include "table.hpp"
 
 #include <spdlog/spdlog.h>
 #include <drillhost/sandbox/sandbox.hpp>
 
 #include <chrono>
 #include <iostream>
+#include <map>
 #include <memory>
 
 #include "cluster_table.hpp"
@@ -31,23 +33,61 @@ sb::SandboxState require_state(const GlobalOptions &global) {
     return *state;
 }
 
+// One row per service (--services): its port and, for each host, whom that host's HAProxy routes
+// it to ("-" for nobody, "?" for a host whose HAProxy did not answer).
+void print_routing_table(std::ostream &out, const json &routing) {
+    if (routing.empty()) return;
+    std::vector<std::string> header = {"Service", "Port"}, services;
+    std::map<std::string, int> ports;
+    std::map<std::pair<std::string, std::string>, std::string> routes;  // (service, host) -> members
+    for (const auto &host : routing) {
+        std::string member = host.value("member", "");
+        header.push_back(member + " routes to");
+        for (const auto &service : host.value("services", json::array())) {
+            std::string name = service.value("service", "");
+            if (!ports.count(name)) services.push_back(name);
+            ports[name] = service.value("port", 0);
+            std::string to;
+            for (const auto &m : service.value("routes_to", json::array()))
+                to += (to.empty() ? "" : ",") + m.get<std::string>();
+            routes[{name, member}] = to.empty() ? "-" : to;
+        }
+    }
+    TextTable table(header);
+    for (const auto &name : services) {
+        std::vector<std::string> row = {name, std::to_string(ports[name])};
+        for (const auto &host : routing) {
+            auto it = routes.find({name, host.value("member", "")});
+            row.push_back(it == routes.end() ? "?" : it->second);
+        }
+        table.add(row);
+    }
+    out << '\n';
+    table.print(out);
+    for (const auto &host : routing)
+        if (host.contains("error"))
+            out << host.value("member", "") << ": " << host.value("error", "") << '\n';
+}
+
 void print_status(const GlobalOptions &global, const sb::SandboxState &state) {
     json cluster = sb::cluster_view(state);
+    json routing = sb::routing_view(state);
     if (global.format == Format::json) {
-        std::cout << json{{"scope", state.options.scope},
-                          {"mode", state.mode},
-                          {"dcs", state.options.dcs},
-                          {"patroni_version", state.patroni.version},
-                          {"timing", {{"used", state.timing_used}, {"changes", state.timing_changes}}},
-                          {"cluster", cluster}}
-                         .dump(2)
-                  << '\n';
+        json status = {{"scope", state.options.scope},
+                       {"mode", state.mode},
+                       {"dcs", state.options.dcs},
+                       {"patroni_version", state.patroni.version},
+                       {"timing", {{"used", state.timing_used}, {"changes", state.timing_changes}}},
+                       {"cluster", cluster}};
+        if (state.options.services) status["routing"] = routing;
+        std::cout << status.dump(2) << '\n';
         return;
     }
     print_cluster_table(std::cout,
                         "Cluster: " + state.options.scope + " (" + state.mode + ", " + state.options.dcs +
                             ", " + timing_header(state.patroni.version, state.timing_used) + ")",
                         cluster);
+    print_routing_table(std::cout, routing);
 }
 
 }  // namespace
@@ -81,6 +121,13 @@ std::function<int()> add_sandbox_commands(CLI::App &app, const GlobalOptions &gl
                  "each Patroni talks only to its own host's etcd member");
     up->add_option("--subnet", o.subnet,
                    "private IPv4 /24 for the hosts (default: the first free 10.213.X.0/24)");
+    up->add_flag("--services", o.services,
+                 "HAProxy and pgbouncer on every host, as Pigsty lays them out: primary 5433, replica 5434, "
+                 "default 5436, offline 5438; pgbouncer 6432");
+    up->add_option("--rto-plan", o.rto_plan,
+                   "with --services: the pg_rto plan whose HAProxy check intervals apply")
+        ->check(CLI::IsMember({"fast", "norm", "safe", "wide"}))
+        ->capture_default_str();
     up->add_option("--patroni", o.patroni,
                    "the Patroni to run: an executable (with patronictl beside it) or a source tree with "
                    "patroni.py (run with /usr/bin/python3); default: Debian's patroni");

@@ -19,6 +19,9 @@ packages=(
   # the systems under test and the tools drills drive
   postgresql-15 postgresql-contrib patroni etcd-server etcd-client python3-etcd
   iptables iproute2 procps psmisc util-linux bc openssl openssh-server openssh-client curl
+  # the routing layer the embedded cluster runs with --services (Pigsty's layout), and the
+  # non-root admin user with passwordless sudo that the ssh transport drives
+  haproxy pgbouncer sudo
 )
 
 missing=()
@@ -33,5 +36,20 @@ fi
 
 echo "install-deps: installing ${missing[*]}"
 export DEBIAN_FRONTEND=noninteractive
+# Debian's maintainer scripts start a package's daemon (postgresql's main cluster, haproxy,
+# pgbouncer on 6432) unless policy-rc.d says no: drillhost starts what it needs itself, in its own
+# namespaces, and nothing of a package may keep running behind it. Only a policy of ours is removed.
+policy=/usr/sbin/policy-rc.d
+if [ ! -e "$policy" ]; then
+  printf '#!/bin/sh\n# install-deps.sh: no daemon starts while packages install\nexit 101\n' > "$policy"
+  chmod 755 "$policy"
+  trap 'rm -f "$policy"' EXIT
+fi
 apt-get update -qq
 apt-get install -y -qq --no-install-recommends "${missing[@]}"
+# On a machine that boots with systemd, the routing daemons this installed stay off at boot too.
+if [ -d /run/systemd/system ]; then
+  for unit in haproxy pgbouncer; do
+    if printf '%s\n' "${missing[@]}" | grep -qx "$unit"; then systemctl disable --now "$unit" >/dev/null 2>&1 || true; fi
+  done
+fi

@@ -36,7 +36,9 @@ std::string package_for(const std::string &program) {
                                                                 {"pgbench", "postgresql-contrib"},
                                                                 {"sshd", "openssh-server"},
                                                                 {"ssh", "openssh-client"},
-                                                                {"python3", "python3"}};
+                                                                {"python3", "python3"},
+                                                                {"haproxy", "haproxy"},
+                                                                {"pgbouncer", "pgbouncer"}};
     auto it = packages.find(fs::path(program).filename().string());
     return it == packages.end() ? "" : it->second;
 }

@@ -10,15 +10,19 @@
 #include <drillhost/sandbox/network.hpp>
 #include <drillhost/sandbox/patroni_install.hpp>
 #include <drillhost/sandbox/replica_lag.hpp>
+#include <drillhost/sandbox/routing_config.hpp>
 #include <drillhost/sandbox/sandbox.hpp>
 #include <drillhost/sandbox/supervisor.hpp>
+#include <drillhost/sandbox/unix_socket.hpp>
 
+#include <algorithm>
 #include <boost/process.hpp>
 #include <fstream>
 #include <random>
 #include <set>
 #include <thread>
 
+#include "haproxy_stats.hpp"
 #include "rest_tls.hpp"
 #include "ssh_access.hpp"
 
@@ -37,16 +41,17 @@ std::string random_secret() {
 }
 
 // Patroni itself is checked by resolve_patroni and probe_patroni_version.
-void check_installed() {
-    for (const char *program : {"etcd", "setsid", "/usr/lib/postgresql/15/bin/postgres"}) {
-        if (std::string(program).find('/') != std::string::npos) {
+void check_installed(const SandboxOptions &options) {
+    std::vector<std::string> programs = {"etcd", "setsid", "/usr/lib/postgresql/15/bin/postgres"};
+    if (options.services) programs.insert(programs.end(), {"haproxy", "pgbouncer"});
+    for (const auto &program : programs) {
+        if (program.find('/') != std::string::npos) {
             if (!fs::exists(program))
-                throw InfraError(std::string(program) +
-                                 " is missing; install the Debian package postgresql-15");
+                throw InfraError(program + " is missing; install the Debian package postgresql-15");
             continue;
         }
         if (boost::process::search_path(program).empty())
-            throw InfraError(std::string("`") + program + "` is not installed; install the Debian package " +
+            throw InfraError("`" + program + "` is not installed; install the Debian package " +
                              package_for(program));
     }
     if (!run_command({"/usr/bin/python3", "-c", "import etcd"}).ok())
@@ -74,6 +79,8 @@ SandboxState plan(const fs::path &state_dir, const SandboxOptions &options) {
                          std::to_string(options.loop_wait) + " and --retry-timeout " +
                          std::to_string(options.retry_timeout) +
                          ": Patroni needs loop_wait + 2 * retry_timeout <= ttl");
+    if (options.services && !named_rto_plan(options.rto_plan))
+        throw UsageError("--rto-plan \"" + options.rto_plan + "\": one of fast, norm, safe, wide");
     SandboxState state;
     state.options = options;
     state.patroni = resolve_patroni(options.patroni);
@@ -115,6 +122,83 @@ SandboxState plan(const fs::path &state_dir, const SandboxOptions &options) {
     return state;
 }
 
+// HAProxy's and pgbouncer's files for one member (--services). pgbouncer runs as postgres and reads
+// the superuser's password from its auth file: that file is the postgres user's alone.
+void write_routing_files(const SandboxState &state, const Member &m, const struct passwd *postgres) {
+    RoutingFiles files{m.haproxy_socket(), m.pgbouncer_auth(), m.socket_dir()};
+    std::ofstream(m.haproxy_config())
+        << render_haproxy_cfg(state, m, *named_rto_plan(state.options.rto_plan), files);
+    std::ofstream(m.pgbouncer_config()) << render_pgbouncer_ini(state, m, files);
+    {
+        std::ofstream auth(m.pgbouncer_auth());
+        fs::permissions(m.pgbouncer_auth(), fs::perms::owner_read | fs::perms::owner_write);
+        auth << pgbouncer_auth_line(state.superuser, state.superuser_password);
+    }
+    if (::geteuid() == 0 && postgres)
+        for (const auto &path : {m.pgbouncer_config(), m.pgbouncer_auth()})
+            if (::chown(path.c_str(), postgres->pw_uid, postgres->pw_gid) != 0)
+                throw InfraError("cannot hand " + path.string() + " to the postgres user");
+}
+
+// The member whose Patroni says it is the primary; "" when not exactly one does.
+std::string current_leader(const SandboxState &state) {
+    std::vector<std::string> leaders;
+    for (const auto &m : state.members) {
+        auto body = json::parse(
+            http_get(m.rest_url() + "/patroni", std::chrono::milliseconds(1000), state.rest_cacert()).body,
+            nullptr, false);
+        std::string role = body.is_object() ? body.value("role", "") : "";
+        if (role == "master" || role == "primary") leaders.push_back(m.name);
+    }
+    return leaders.size() == 1 ? leaders.front() : "";
+}
+
+// Whom a service admits once every health check has run, as Patroni answers its check path with the
+// cluster healthy: /primary the leader, /replica the others, /read-only everyone.
+std::vector<std::string> expected_routes(const SandboxState &state, const RoutedService &service,
+                                         const std::string &leader) {
+    std::vector<std::string> names;
+    for (const auto &m : state.members)
+        if (service.check == "/read-only" || (service.check == "/primary") == (m.name == leader))
+            names.push_back(m.name);
+    return names;
+}
+
+std::string joined(const std::vector<std::string> &names) {
+    std::string text;
+    for (const auto &name : names) text += (text.empty() ? "" : ",") + name;
+    return text.empty() ? "nobody" : text;
+}
+
+// "" once every member's HAProxy routes each service to the members its check admits, as its stats
+// socket says; else the first that does not yet. HAProxy starts a server as up and marks it down
+// only after `fall` failed checks, so a fresh HAProxy routes every service to everyone at first.
+std::string routing_ready(const SandboxState &state, const Supervisor &supervisor,
+                          const std::string &leader) {
+    for (const auto &m : state.members) {
+        for (const char *service : {"pgbouncer", "haproxy"})
+            if (!supervisor.running(m.name, service))
+                throw InfraError(std::string(service) + " on " + m.name + " exited; its log " +
+                                 m.log(service).string() + " ends:\n" + tail_of(m.log(service)));
+        auto csv = unix_socket_exchange(m.haproxy_socket(), "show stat\n", std::chrono::milliseconds(1000));
+        if (!csv) return "HAProxy on " + m.name + " does not answer on its stats socket yet";
+        auto seen = drillhost::probes::parse_show_stat(*csv);
+        for (const auto &service : pigsty_services()) {
+            const std::string proxy = state.options.scope + "-" + service.suffix;
+            auto expected = expected_routes(state, service, leader);
+            std::sort(expected.begin(), expected.end());
+            auto it = std::find_if(seen.begin(), seen.end(), [&](const auto &s) { return s.name == proxy; });
+            if (it == seen.end()) return "HAProxy on " + m.name + " has no " + proxy + " yet";
+            auto routes = it->routes_to();
+            std::sort(routes.begin(), routes.end());
+            if (routes != expected)
+                return "HAProxy on " + m.name + " routes " + proxy + " to " + joined(routes) +
+                       ", not yet to " + joined(expected);
+        }
+    }
+    return "";
+}
+
 void make_directories(const SandboxState &state) {
     fs::create_directories(state.base_dir);
     // Services run as postgres: every directory above theirs must let it through.
@@ -137,6 +221,7 @@ void make_directories(const SandboxState &state) {
                     throw InfraError("cannot hand " + path.string() + " to the postgres user");
             fs::permissions(m.etcd_dir(), fs::perms::owner_all);
         }
+        if (state.options.services) write_routing_files(state, m, postgres);
     }
 }
 
@@ -345,7 +430,7 @@ SandboxState sandbox_up(const fs::path &state_dir, const SandboxOptions &options
         throw UsageError("a sandbox is already up (" + state_file(state_dir).string() +
                          "); use it, or `drillhost sandbox down` first");
     if (down_with(state_dir, existing, quiet)) progress("removed what an earlier run left behind");
-    check_installed();
+    check_installed(options);
     SandboxState state = plan(state_dir, options);
     probe_patroni_version(state.patroni);
     if (state.mode == "loopback")
@@ -395,6 +480,18 @@ SandboxState sandbox_up(const fs::path &state_dir, const SandboxOptions &options
                  " ms");
         record_timing(state);
         save_state(state_dir, state);
+        if (options.services) {
+            std::string leader = current_leader(state);
+            for (const auto &m : state.members) {
+                supervisor.start(m.name, "pgbouncer");
+                supervisor.start(m.name, "haproxy");
+            }
+            // HAProxy counts a server up after `rise` good checks, `inter` apart until the first.
+            wait_for("the services", Clock::now() + std::chrono::seconds(30),
+                     [&] { return routing_ready(state, supervisor, leader); });
+            progress("HAProxy and pgbouncer on every host; " + options.scope + "-primary routes to " +
+                     leader + ", every service as Patroni's checks say");
+        }
         for (const auto &change : state.timing_changes)
             progress("notice: Patroni " + state.patroni.version + " changed the timing asked for: " + change);
         return state;
@@ -416,6 +513,26 @@ json cluster_view(const SandboxState &state) {
                  (reply.status ? "HTTP " + std::to_string(reply.status) : reply.error);
     }
     throw InfraError("no member answered GET /cluster:" + tried);
+}
+
+json routing_view(const SandboxState &state) {
+    json hosts = json::array();
+    if (!state.options.services) return hosts;
+    std::map<std::string, int> ports;
+    for (const auto &service : pigsty_services())
+        ports[state.options.scope + "-" + service.suffix] = service.port;
+    for (const auto &m : state.members) {
+        auto csv = unix_socket_exchange(m.haproxy_socket(), "show stat\n", std::chrono::milliseconds(1000));
+        if (!csv) {
+            hosts.push_back(
+                {{"member", m.name}, {"error", "HAProxy does not answer on " + m.haproxy_socket().string()}});
+            continue;
+        }
+        json services = drillhost::probes::to_json(drillhost::probes::parse_show_stat(*csv));
+        for (auto &service : services) service["port"] = ports[service.value("service", "")];
+        hosts.push_back({{"member", m.name}, {"services", services}});
+    }
+    return hosts;
 }
 
 int sandbox_exec(const SandboxState &state, const std::string &member, const std::vector<std::string> &argv) {

@@ -15,7 +15,8 @@ namespace fs = std::filesystem;
 std::optional<json> claim(const json &target, const std::string &host, const std::string &service) {
     if (!target.is_object() || target.value("kind", "") != "drillhost-sandbox") return std::nullopt;
     if (std::find(service_names.begin(), service_names.end(), service) == service_names.end())
-        throw UsageError("unknown service '" + service + "'; one of etcd, patroni, postgres, watchdog");
+        throw UsageError("unknown service '" + service +
+                         "'; one of etcd, patroni, postgres, watchdog, pgbouncer, haproxy");
     transport_for(target, host);  // throws UsageError naming the hosts for an unknown one
     fs::path base_dir = target.at("base_dir").get<std::string>();
     return json{{"kind", "sandbox"},

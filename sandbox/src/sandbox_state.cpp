@@ -1,4 +1,5 @@
 #include <drillhost/core/errors.hpp>
+#include <drillhost/sandbox/routing_config.hpp>
 #include <drillhost/sandbox/sandbox_state.hpp>
 
 #include <fstream>
@@ -22,7 +23,7 @@ json SandboxState::to_json() const {
     json out_members = json::array();
     for (const auto &m : members) {
         json services = json::object();
-        for (const auto &service : {"etcd", "patroni", "watchdog", "sshd"}) {
+        for (const auto &service : {"etcd", "patroni", "watchdog", "sshd", "pgbouncer", "haproxy"}) {
             auto it = pids.find(m.name + "/" + service);
             if (it != pids.end()) services[service] = {{"pid", it->second}, {"log", m.log(service).string()}};
         }
@@ -46,6 +47,15 @@ json SandboxState::to_json() const {
         if (m.netns.empty()) out_members.back()["transport"] = {{"kind", "local"}};
         // How to reach the host over ssh instead (a target file can use it as the member's transport).
         if (options.ssh) out_members.back()["ssh_transport"] = ssh_transport(*this, m);
+        if (options.services) {
+            json ports = json::object();
+            for (const auto &service : pigsty_services()) ports[service.suffix] = service.port;
+            out_members.back()["routing"] = {{"haproxy_config", m.haproxy_config().string()},
+                                             {"haproxy_socket", m.haproxy_socket().string()},
+                                             {"pgbouncer_config", m.pgbouncer_config().string()},
+                                             {"pgbouncer_port", pgbouncer_port},
+                                             {"service_ports", ports}};
+        }
     }
     return {{"kind", "drillhost-sandbox"},
             {"mode", mode},
@@ -64,7 +74,9 @@ json SandboxState::to_json() const {
               {"rest_tls", options.rest_tls},
               {"rest_auth", options.rest_auth},
               {"ssh", options.ssh},
-              {"patroni", options.patroni}}},
+              {"patroni", options.patroni},
+              {"services", options.services},
+              {"rto_plan", options.rto_plan}}},
             {"patroni", patroni.to_json()},
             {"timing", {{"used", timing_used}, {"changes", timing_changes}}},
             // What a client of the REST API needs (the patroni-rest probe reads it from the target).
@@ -102,6 +114,8 @@ SandboxState SandboxState::from_json(const json &j) {
     s.options.rest_auth = o.value("rest_auth", false);
     s.options.ssh = o.value("ssh", false);
     s.options.patroni = o.value("patroni", "");
+    s.options.services = o.value("services", false);
+    s.options.rto_plan = o.value("rto_plan", "fast");
     if (j.contains("patroni")) s.patroni = PatroniInstall::from_json(j.at("patroni"));
     if (j.contains("timing")) {
         s.timing_used = j["timing"].value("used", json::object());

@@ -141,6 +141,12 @@ std::vector<std::string> Supervisor::service_argv(const Member &m, const std::st
         return on_host(m, argv, true);
     }
     if (service == "sshd") return on_host(m, sshd_argv(state_, m), false);
+    // The routing layer (--services): in the foreground, logging to the supervisor's capture.
+    // pgbouncer refuses to run as root; HAProxy binds the service ports as root and needs no more.
+    if (service == "pgbouncer") return on_host(m, {"pgbouncer", m.pgbouncer_config().string()}, true);
+    // One process in the foreground (-db, no -W master): the pid the supervisor holds is the one
+    // that serves, so a SIGKILL from `sandbox down` leaves no worker behind.
+    if (service == "haproxy") return on_host(m, {"haproxy", "-db", "-f", m.haproxy_config().string()}, false);
     if (service == "watchdog") {
         // The monitor plays the kernel: it stays outside the host, as root, and is drillhost itself.
         const char *self = std::getenv("DRILLHOST_BIN");
@@ -148,7 +154,8 @@ std::vector<std::string> Supervisor::service_argv(const Member &m, const std::st
         return {exe, "--state-dir", state_dir_.string(), "sandbox", "watchdog-monitor", m.name};
     }
     throw UsageError("no service '" + service +
-                     "' runs under the supervisor; services: etcd, patroni, postgres, watchdog");
+                     "' runs under the supervisor; services: etcd, patroni, postgres, watchdog, pgbouncer, "
+                     "haproxy");
 }
 
 pid_t Supervisor::pid(const std::string &member, const std::string &service) const {

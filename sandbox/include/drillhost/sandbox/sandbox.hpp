@@ -32,6 +32,11 @@ bool sandbox_down(const std::filesystem::path &state_dir, const Progress &progre
 // every member tried when none answers.
 nlohmann::json cluster_view(const SandboxState &state);
 
+// With --services: each host's HAProxy, from its stats socket: [{member, services: [{service, port,
+// routes_to: [member...], servers: [...]}]}], or {member, error} for a host whose HAProxy does not
+// answer. Empty without --services.
+nlohmann::json routing_view(const SandboxState &state);
+
 // Runs argv inside a host (its namespace) as root, with our stdin/stdout/stderr; returns its exit code.
 int sandbox_exec(const SandboxState &state, const std::string &member, const std::vector<std::string> &argv);
 

@@ -32,6 +32,10 @@ struct SandboxOptions {
     std::string subnet;           // "10.213.7.0/24"; empty: the first free candidate
     std::string scope = "drillhost";
     std::string patroni;  // --patroni: an executable or a source tree; "" for Debian's
+    // --services: HAProxy and pgbouncer on every host, Pigsty's routing layer (routing_config.hpp),
+    // health-checked at the intervals of the pg_rto plan `rto_plan` names.
+    bool services = false;
+    std::string rto_plan = "fast";
 };
 
 struct Member {
@@ -51,6 +55,10 @@ struct Member {
     std::filesystem::path socket_dir() const { return dir / "run"; }
     std::filesystem::path watchdog_fifo() const { return dir / "watchdog.fifo"; }
     std::filesystem::path log(const std::string &service) const { return dir / (service + ".log"); }
+    std::filesystem::path haproxy_config() const { return dir / "haproxy.cfg"; }
+    std::filesystem::path haproxy_socket() const { return socket_dir() / "haproxy.sock"; }
+    std::filesystem::path pgbouncer_config() const { return dir / "pgbouncer.ini"; }
+    std::filesystem::path pgbouncer_auth() const { return dir / "pgbouncer.users"; }
     std::string rest_url() const {
         return (rest_tls ? "https://" : "http://") + address + ":" + std::to_string(rest_port);
     }

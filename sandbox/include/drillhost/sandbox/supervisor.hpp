@@ -14,9 +14,11 @@
 
 namespace drillhost::sandbox {
 
-// "etcd", "patroni", "watchdog" (the FIFO monitor) run under the supervisor; "postgres" is the
-// postmaster Patroni manages (found through postmaster.pid, stopped with pg_ctl).
-inline const std::vector<std::string> service_names = {"etcd", "patroni", "postgres", "watchdog"};
+// "etcd", "patroni", "watchdog" (the FIFO monitor), and with --services "pgbouncer" and "haproxy",
+// run under the supervisor; "postgres" is the postmaster Patroni manages (found through
+// postmaster.pid, stopped with pg_ctl).
+inline const std::vector<std::string> service_names = {"etcd",     "patroni",   "postgres",
+                                                       "watchdog", "pgbouncer", "haproxy"};
 
 class Supervisor {
   public:
