@@ -448,3 +448,50 @@ TEST_CASE(
     CHECK_FALSE(contains(file_text(member.dir / "watchdog.events.jsonl"), "\"fired\""));
     CHECK(current_leader(state) == leader);  // Patroni was never left with a failing watchdog
 }
+
+TEST_CASE(
+    "crash test: a drillhost killed while it stops a replica's Patroni: recover finishes the stop and starts "
+    "it, so it is not left dead once the stop completes") {
+    Sandbox s;
+    auto state = s.up();
+    std::string leader = current_leader(state);
+    std::string replica = leader == "pg-1" ? "pg-2" : "pg-1";
+    const auto &member = state.member(replica);
+    // With the replica's postmaster stopped, its Patroni cannot finish shutting down: the run dies
+    // while the stop waits, leaving an unconfirmed fault and a Patroni on its way down.
+    int postmaster = std::atoi(file_text(member.data_dir() / "postmaster.pid").c_str());
+    REQUIRE(postmaster > 0);
+    REQUIRE(::kill(postmaster, SIGSTOP) == 0);
+    json faults =
+        json::array({{{"injector", "org.drillhost.injector.service"},
+                      {"params", {{"host", replica}, {"service", "patroni"}, {"action", "stop"}}}}});
+    auto journal = s.dir.path() / "journal.jsonl";
+    DrillhostProcess held(
+        {"--state-dir", s.state_dir.string(), "--load", plugins, "--load", HOLD_FAULTS_PLUGIN, "run",
+         "hold-faults", "-p", "faults=" + faults.dump(), "--journal", journal.string()},
+        s.dir.path());
+    pid_t patroni = state.pids.at(replica + "/patroni");
+    // Patroni's shutdown reached PostgreSQL: a signal waits on the stopped postmaster.
+    auto pending = [&] {
+        std::string status = file_text("/proc/" + std::to_string(postmaster) + "/status");
+        auto at = status.find("ShdPnd:\t");
+        return at != std::string::npos && status.substr(at + 8, 16) != std::string(16, '0');
+    };
+    bool stopping = eventually(pending, std::chrono::seconds(20));
+    held.send(SIGKILL);
+    held.wait(std::chrono::seconds(10));
+    CHECK(stopping);
+    REQUIRE_FALSE(contains(file_text(journal), "\"fault.injected\""));  // unconfirmed
+    REQUIRE(::kill(patroni, 0) == 0);                                   // still on its way down
+
+    recover(s, 1);
+    ::kill(postmaster, SIGCONT);  // the old Patroni's shutdown may now end: it must not take the new one
+    std::this_thread::sleep_for(std::chrono::seconds(3));
+    CHECK(eventually(
+        [&] {
+            auto view = s.drillhost({"sandbox", "exec", replica, "--", "curl", "-s", "-m", "1", "-o",
+                                     "/dev/null", "-w", "%{http_code}", member.rest_url() + "/replica"});
+            return view.out == "200";
+        },
+        std::chrono::seconds(40)));
+}
