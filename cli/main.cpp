@@ -16,6 +16,7 @@
 #include "duration_option.hpp"
 #include "sandbox_command.hpp"
 #include "signal_forwarder.hpp"
+#include "target_command.hpp"
 
 using namespace drillhost;
 using namespace drillhost::cli;
@@ -113,6 +114,8 @@ int main(int argc, char **argv) {
     status_cmd->add_option("--target", status_target, "YAML/JSON target file; default: the embedded cluster");
     auto run_sandbox = add_sandbox_commands(app, global);
     auto *sandbox_cmd = app.get_subcommand("sandbox");
+    auto run_target_command = add_target_commands(app, global);
+    auto *target_cmd = app.get_subcommand("target");
 
     try {
         app.parse(argc, argv);
@@ -150,6 +153,7 @@ int main(int argc, char **argv) {
         if (*inject_cmd) return inject_command(global, inject);
         if (*status_cmd) return status_command(global, status_target);
         if (*sandbox_cmd) return run_sandbox();
+        if (*target_cmd) return run_target_command();
     } catch (const UsageError &e) {
         spdlog::error("{}", e.what());
         return static_cast<int>(ExitCode::usage);

@@ -103,6 +103,13 @@ int run_command(const GlobalOptions &global, const RunOptions &options) {
     if (!options.journal.empty()) runner_options.journal_path = options.journal;
     RunTarget target(global, options.target, options.keep_sandbox);
     runner_options.target = target.json();
+    // A plan the target declares (Pigsty's pg_rto) is checked now: the summary holds RTO against it.
+    std::optional<RtoPlan> plan;
+    if (runner_options.target.is_object() && runner_options.target.contains("rto_plan"))
+        plan = parse_rto_plan(runner_options.target["rto_plan"],
+                              (options.target.empty() ? std::string("the embedded cluster's state")
+                                                      : "--target " + options.target) +
+                                  ": rto_plan");
     runner_options.timeout = to_ms(options.timeout_s);
     runner_options.grace = to_ms(options.grace_s);
     runner_options.log = &log_component_line;
@@ -136,6 +143,7 @@ int run_command(const GlobalOptions &global, const RunOptions &options) {
     record.run_id = runner.run_id();
     record.journal = runner.journal_path();
     record.repeat = options.repeat;
+    record.plan = plan;
     bool has_members = runner_options.target.is_object() && runner_options.target.contains("members");
     record.cluster =
         has_members ? read_cluster_facts(runner) : nlohmann::json{{"error", "no cluster target"}};

@@ -46,6 +46,27 @@ nlohmann::json to_json(const DrillResult &r) {
             {"measurements", measurements}};
 }
 
+// The numbers a drill measured that Pigsty's RTO ranges speak of, and the bound Patroni's timing
+// gave the takeover (the drill's own check of it).
+constexpr const char *rto_measurements[] = {"rto", "service_rto", "service_routed", "switchover", "failover"};
+
+// {expected: Pigsty's range for the drill's failure path, measured: {name: ms}, patroni_bound};
+// null when there is no plan or the drill has no path in Pigsty's table.
+nlohmann::json against_plan(const DrillResult &r, const std::optional<RtoPlan> &plan,
+                            const nlohmann::json &cluster) {
+    if (!plan) return nullptr;
+    nlohmann::json expected = expected_rto_json(*plan, r.drill, cluster.value("timing", nlohmann::json()));
+    if (expected.is_null()) return nullptr;
+    nlohmann::json measured = nlohmann::json::object();
+    for (const auto &m : r.measurements)
+        for (const char *name : rto_measurements)
+            if (m.name == name) measured[m.name] = m.value;
+    nlohmann::json bound = nullptr;
+    for (const auto &a : r.assertions)
+        if (a.name == "a new leader took over" || a.name == "candidate leads") bound = a.bound;
+    return {{"expected", expected}, {"measured", measured}, {"patroni_bound", bound}};
+}
+
 // "Patroni 4.1.4, ttl 20 s, ..." or why it is not known.
 std::string cluster_line(const nlohmann::json &cluster) {
     if (cluster.contains("error"))
@@ -115,6 +136,32 @@ void print_repeats(std::ostream &text, const std::vector<DrillRepeats> &drills) 
     }
 }
 
+// Each drill Pigsty's table covers: its expected range beside what was measured and Patroni's bound.
+void print_against_plan(std::ostringstream &text, const RunRecord &run) {
+    bool header = false;
+    for (const auto &r : run.results) {
+        nlohmann::json held = against_plan(r, run.plan, run.cluster);
+        if (held.is_null()) continue;
+        const auto &e = held["expected"];
+        if (!header) {
+            text << "RTO against the " << run.plan->name
+                 << " plan (Pigsty's range for the failure path, with ttl " << number(e["ttl"].get<double>())
+                 << " s and loop_wait " << number(e["loop_wait"].get<double>()) << " s):\n";
+            header = true;
+        }
+        std::string measured;
+        for (const auto &[name, value] : held["measured"].items())
+            measured += (measured.empty() ? "" : ", ") + name + " " + number(value.get<double>()) + " ms";
+        text << "  " << r.drill << ": " << e["path"].get<std::string>() << ", expected "
+             << number(e["min_ms"].get<double>() / 1000) << " .. " << number(e["max_ms"].get<double>() / 1000)
+             << " s; measured " << (measured.empty() ? "nothing" : measured)
+             << (held["patroni_bound"].is_string()
+                     ? "; Patroni's bound " + held["patroni_bound"].get<std::string>()
+                     : "")
+             << '\n';
+    }
+}
+
 }  // namespace
 
 void print_summary(std::ostream &out, const RunRecord &run, bool as_json) {
@@ -122,13 +169,18 @@ void print_summary(std::ostream &out, const RunRecord &run, bool as_json) {
     auto repeats = summarise_repeats(results);
     if (as_json) {
         nlohmann::json drills = nlohmann::json::array();
-        for (const auto &r : results) drills.push_back(to_json(r));
+        for (const auto &r : results) {
+            drills.push_back(to_json(r));
+            if (auto held = against_plan(r, run.plan, run.cluster); !held.is_null())
+                drills.back()["rto_plan"] = held;
+        }
         nlohmann::json summary{{"run", run.run_id},
                                {"journal", run.journal.string()},
                                {"exit_code", exit_code_for(results)},
                                {"duration_ms", run.wall_ms},
                                {"cluster", run.cluster},
                                {"repeat", run.repeat},
+                               {"rto_plan", run.plan ? run.plan->to_json() : nlohmann::json(nullptr)},
                                {"drills", drills}};
         if (run.repeat > 1) summary["repeats"] = repeats_json(repeats);
         // Verdict texts and messages come from plugins and servers: no secret leaves in a report.
@@ -160,6 +212,7 @@ void print_summary(std::ostream &out, const RunRecord &run, bool as_json) {
                 text << "  FAIL " << r.drill << ": " << a.name << ": observed " << a.observed << ", bound "
                      << a.bound << '\n';
     if (run.repeat > 1) print_repeats(text, repeats);
+    print_against_plan(text, run);
     char total[96];
     std::snprintf(total, sizeof total, "%zu drill(s)%s in %d min %.1f s", repeats.size(),
                   run.repeat > 1 ? (" x " + std::to_string(run.repeat) + " runs").c_str() : "",

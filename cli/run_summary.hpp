@@ -1,10 +1,12 @@
 // The end-of-run summary (table or JSON) and the exit code it implies.
 #pragma once
 
+#include <drillhost/core/rto_plan.hpp>
 #include <drillhost/core/runner.hpp>
 
 #include <filesystem>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <ostream>
 #include <vector>
 
@@ -16,6 +18,7 @@ struct RunRecord {
     double wall_ms = 0;  // the whole run, start of the first drill to the end of the last
     nlohmann::json cluster = nlohmann::json::object();  // read_cluster_facts: Patroni version, timing
     int repeat = 1;                                     // --repeat: each drill's runs are consecutive
+    std::optional<RtoPlan> plan;                        // the target's pg_rto plan, when it declares one
     std::vector<DrillResult> results;
 };
 

@@ -50,27 +50,27 @@ const char *const target_schema = R"({
 // aliased nodes is slow (100 000 values took 0.5 s), so the bound is low.
 constexpr size_t max_target_values = 10000;
 
-nlohmann::json to_json(const YAML::Node &node, int depth, const std::string &path, size_t &values) {
+// `file` names the file as the user gave it: "--target t.yml".
+nlohmann::json to_json(const YAML::Node &node, int depth, const std::string &file, size_t &values) {
     if (++values > max_target_values)
-        throw UsageError("--target " + path + ": more than " + std::to_string(max_target_values) +
-                         " values (YAML aliases that expand?); a target file describes a cluster");
+        throw UsageError(file + ": more than " + std::to_string(max_target_values) +
+                         " values (YAML aliases that expand?); a file describing clusters holds fewer");
     if (depth > max_json_depth)
-        throw UsageError("--target " + path + ": nested deeper than " + std::to_string(max_json_depth) +
-                         " levels");
+        throw UsageError(file + ": nested deeper than " + std::to_string(max_json_depth) + " levels");
     switch (node.Type()) {
         case YAML::NodeType::Map: {
             nlohmann::json out = nlohmann::json::object();
             for (const auto &item : node) {
                 if (!item.first.IsScalar())
-                    throw UsageError("--target " + path + ":" + std::to_string(item.first.Mark().line + 1) +
+                    throw UsageError(file + ":" + std::to_string(item.first.Mark().line + 1) +
                                      ": a key must be a plain name");
-                out[item.first.Scalar()] = to_json(item.second, depth + 1, path, values);
+                out[item.first.Scalar()] = to_json(item.second, depth + 1, file, values);
             }
             return out;
         }
         case YAML::NodeType::Sequence: {
             nlohmann::json out = nlohmann::json::array();
-            for (const auto &item : node) out.push_back(to_json(item, depth + 1, path, values));
+            for (const auto &item : node) out.push_back(to_json(item, depth + 1, file, values));
             return out;
         }
         case YAML::NodeType::Scalar:
@@ -86,17 +86,20 @@ nlohmann::json to_json(const YAML::Node &node, int depth, const std::string &pat
 
 }  // namespace
 
-nlohmann::json load_target_file(const std::string &path) {
+nlohmann::json load_yaml_file(const std::string &path, const std::string &option) {
     // Opened without following links, a regular file of ours: it carries the cluster's credentials.
-    std::string text = read_trusted_file(path, "--target", max_target_bytes);
-    nlohmann::json target;
+    std::string text = read_trusted_file(path, option, max_target_bytes);
     try {
         size_t values = 0;
-        target = to_json(YAML::Load(text), 0, path, values);
+        return to_json(YAML::Load(text), 0, option + " " + path, values);
     } catch (const YAML::Exception &e) {
-        throw UsageError("--target " + path + ":" + std::to_string(e.mark.line + 1) + ":" +
+        throw UsageError(option + " " + path + ":" + std::to_string(e.mark.line + 1) + ":" +
                          std::to_string(e.mark.column + 1) + ": " + e.msg);
     }
+}
+
+nlohmann::json load_target_file(const std::string &path) {
+    nlohmann::json target = load_yaml_file(path, "--target");
     if (!target.is_object()) throw UsageError("--target " + path + ": expected a mapping at the top level");
     static const auto shape = ParamSchema::compile(nlohmann::json::parse(target_schema));
     if (auto violation = shape->first_violation(target))

@@ -12,7 +12,7 @@ import pathlib
 import subprocess
 import sys
 
-PROBES = ["patroni-rest", "sql", "writer", "pgbench", "split-brain", "dcs"]
+PROBES = ["patroni-rest", "sql", "writer", "pgbench", "split-brain", "dcs", "haproxy"]
 INJECTORS = ["service", "scratch-cluster"]  # injectors that declare operations of their own
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 OUT = ROOT / "docs" / "probe-operations.md"

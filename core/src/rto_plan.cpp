@@ -86,7 +86,8 @@ json RtoPlan::to_json() const {
             {"fastinter", fastinter},
             {"downinter", downinter},
             {"rise", rise},
-            {"fall", fall}};
+            {"fall", fall},
+            {"check_timeout", check_timeout}};
 }
 
 std::optional<RtoPlan> named_rto_plan(std::string_view name) {
@@ -115,7 +116,8 @@ RtoPlan parse_rto_plan(const json &value, const std::string &where) {
         for (size_t i = 0; i < values.size(); ++i) values[i] = value[i];
     } else if (value.is_object()) {
         for (const auto &[key, _] : value.items())
-            if (key != "name" && std::find(plan_keys.begin(), plan_keys.end(), key) == plan_keys.end())
+            if (key != "name" && key != "check_timeout" &&
+                std::find(plan_keys.begin(), plan_keys.end(), key) == plan_keys.end())
                 throw UsageError(where + ": unknown key \"" + key + "\"");
         for (size_t i = 0; i < values.size(); ++i) {
             if (!value.contains(plan_keys[i]))
@@ -126,7 +128,14 @@ RtoPlan parse_rto_plan(const json &value, const std::string &where) {
         throw UsageError(where + ": " + value.dump() + " is not a plan (a name, a list or an object)");
     }
     RtoPlan p = plan_from_values(values, where);
-    if (value.is_object() && value.contains("name") && value["name"].is_string()) p.name = value["name"];
+    if (value.is_object() && value.contains("name")) {
+        if (!value["name"].is_string() || value["name"].get<std::string>().size() > 64)
+            throw UsageError(where + ".name: " + value["name"].dump().substr(0, 80) +
+                             " is not a plan's name");
+        p.name = value["name"];
+    }
+    if (value.is_object() && value.contains("check_timeout"))
+        p.check_timeout = seconds_of(value["check_timeout"], where + ".check_timeout");
     return p;
 }
 
@@ -149,6 +158,27 @@ std::optional<FailurePath> failure_path_of(std::string_view drill_id) {
         name == "fencing-watchdog" || name == "failover-with-load" || name == "dcs-down-primary-client")
         return FailurePath::leader_lost;
     return std::nullopt;
+}
+
+json expected_rto_json(const RtoPlan &plan, std::string_view drill_id, const json &timing_used) {
+    auto path = failure_path_of(drill_id);
+    if (!path) return nullptr;
+    RtoPlan with_cluster = plan;
+    auto used = [&](const char *key, double &field) {
+        if (timing_used.is_object() && timing_used.contains(key) && timing_used[key].is_number() &&
+            timing_used[key].get<double>() > 0)
+            field = timing_used[key].get<double>();
+    };
+    used("ttl", with_cluster.ttl);
+    used("loop_wait", with_cluster.loop_wait);
+    ExpectedRto e = expected_rto(with_cluster, *path);
+    return {{"plan", plan.name},
+            {"path", *path == FailurePath::manual_failover ? "manual failover" : "leader lost"},
+            {"min_ms", std::round(e.min_s * 1000)},
+            {"max_ms", std::round(e.max_s * 1000)},
+            {"formula", e.formula},
+            {"ttl", with_cluster.ttl},
+            {"loop_wait", with_cluster.loop_wait}};
 }
 
 }  // namespace drillhost

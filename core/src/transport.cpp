@@ -76,13 +76,16 @@ ExecResult exec_netns(const json &transport, const std::vector<std::string> &arg
 std::string describe_ssh(const json &t) {
     std::string user = t.value("user", "");
     return "ssh " + (user.empty() ? "" : user + "@") + t.value("host", "") + ":" +
-           std::to_string(t.value("port", 22));
+           std::to_string(t.value("port", 22)) + (t.value("sudo", false) ? " (sudo)" : "");
 }
 
-// The command runs on the remote side under timeout(1), so a hung command dies there too.
+// The command runs on the remote side under timeout(1), so a hung command dies there too. With
+// `sudo: true` (a non-root admin user, as Pigsty's dba), under `sudo -n`: never a password prompt,
+// so a sudo that wants one fails at once and says so instead of hanging.
 ExecResult exec_ssh(const json &transport, const std::vector<std::string> &argv,
                     std::chrono::milliseconds timeout) {
-    std::string remote = "timeout -k 2 " + whole_seconds_arg(timeout);
+    const bool sudo = transport.value("sudo", false);
+    std::string remote = std::string(sudo ? "sudo -n " : "") + "timeout -k 2 " + whole_seconds_arg(timeout);
     for (const auto &word : argv) remote += " " + shell_quote(word);
     std::vector<std::string> ssh = {
         "ssh",
@@ -106,6 +109,12 @@ ExecResult exec_ssh(const json &transport, const std::vector<std::string> &argv,
     auto result = run_local(ssh, timeout + std::chrono::seconds(5));
     if (result.exit_code == 255)  // ssh's own failure: the command never ran
         throw InfraError(describe_transport(transport) + ": cannot reach the host over ssh: " + result.err);
+    // sudo's own refusal ("sudo: a password is required"): the command never ran either.
+    if (sudo && result.exit_code == 1 && result.err.rfind("sudo: ", 0) == 0)
+        throw InfraError(describe_transport(transport) + ": sudo -n refused to run " + argv.front() + " (" +
+                         result.err.substr(0, result.err.find('\n')) + "): give " +
+                         transport.value("user", "") +
+                         " passwordless sudo (NOPASSWD in sudoers), or log in as root");
     if (result.exit_code == 124 || result.exit_code == 137)
         result.timed_out = true;  // timeout(1) on the remote side
     return result;

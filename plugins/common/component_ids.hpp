@@ -11,6 +11,7 @@ inline constexpr const char *writer_probe = "org.drillhost.probe.writer";
 inline constexpr const char *split_brain_probe = "org.drillhost.probe.split-brain";
 inline constexpr const char *pgbench_probe = "org.drillhost.probe.pgbench";
 inline constexpr const char *dcs_probe = "org.drillhost.probe.dcs";
+inline constexpr const char *haproxy_probe = "org.drillhost.probe.haproxy";
 
 inline constexpr const char *service_injector = "org.drillhost.injector.service";
 inline constexpr const char *partition_injector = "org.drillhost.injector.partition";

@@ -62,13 +62,16 @@ inline void planned_change(const dh::Host &host, const json &params, const std::
 
     host.phase("convergence");
     bool converged = converge(host, bounds, bounds.within_ttl());
-    WriteOutcome writes = watch.stop(host, fault_ms);
+    // The handover, so that with services the report says when they followed the candidate.
+    double led_at_ms = led_ms >= 0 ? fault_ms + led_ms : -1;
+    WriteOutcome writes = watch.stop(
+        host, fault_ms, {leader, led_ms >= 0 ? candidate : std::string(), timeline + 1, led_at_ms});
     if (converged) {
         bool replica = sql_status(host, leader).value("in_recovery", false);
         host.check("old leader read-only", replica, leader + (replica ? " in recovery" : " writable"),
                    "in recovery (a replica)");
     }
-    WriteWatch::report(host, writes, {.with_rto = false});
+    WriteWatch::report(host, writes, {.with_rto = false, .promoted_at_ms = led_at_ms});
 }
 
 }  // namespace drillhost::drills

@@ -6,6 +6,7 @@
 #pragma once
 
 #include "drill_kit.hpp"
+#include "service_routing.hpp"
 
 namespace drillhost::drills {
 
@@ -23,9 +24,14 @@ struct WriteOutcome {
     }
     bool split_brain() const { return overlap.value("split_brain", true); }
     double overlap_ms() const { return overlap.value("overlap_total_ms", 0.0); }
-    json dcs;                  // dcs stop: holders, publishes (empty when the DCS could not be sampled)
-    std::string dcs_error;     // why there is no DCS history
-    json published = nullptr;  // the old leader's last publish before the handover {t_ms, lsn, ...}
+    json dcs;                   // dcs stop: holders, publishes (empty when the DCS could not be sampled)
+    std::string dcs_error;      // why there is no DCS history
+    json published = nullptr;   // the old leader's last publish before the handover {t_ms, lsn, ...}
+    json routing;               // haproxy stop: each change of a service's routing (null without services)
+    std::string routing_error;  // why the services could not be watched
+    std::string scope;          // the cluster's name: its services are <scope>-primary, ...
+    std::string new_leader;     // after a handover
+    double fault_ms = -1;
 };
 
 // A leader change the writes went through: who handed over to whom, on which timeline, when.
@@ -54,8 +60,20 @@ class WriteWatch {
     // (write_load_params; the host filled the defaults in).
     void start(const dh::Host &host, const json &params, const std::string &leader) {
         host.phase("write load on " + leader);
-        host.operate(writer_probe, "start", {{"rate_hz", params.at("writer_rate_hz")}});
+        json writer = {{"rate_hz", params.at("writer_rate_hz")}};
+        // A cluster with services: two more clients write through the primary service, as the
+        // cluster's own clients do, and every node's HAProxy is watched.
+        services_ = offers_services(host.target());
+        if (services_) writer["service"] = "primary";
+        host.operate(writer_probe, "start", writer);
         host.operate(split_brain_probe, "start");
+        if (services_) try {
+                host.operate(haproxy_probe, "start");
+                haproxy_started_ = true;
+            } catch (const dh::Error &e) {
+                if (e.status() == DH_ERR_CANCELLED) throw;
+                routing_error_ = e.what();
+            }
         try {  // evidence, not a precondition: a target whose etcd cannot be read still runs the drill
             host.operate(dcs_probe, "start");
             dcs_started_ = true;
@@ -78,6 +96,11 @@ class WriteWatch {
         out.overlap = host.operate(split_brain_probe, "stop");
         out.dcs_error = dcs_error_;
         if (dcs_started_) out.dcs = host.operate(dcs_probe, "stop");
+        out.routing_error = routing_error_;
+        if (haproxy_started_) out.routing = host.operate(haproxy_probe, "stop");
+        out.scope = host.target().value("scope", "");
+        out.new_leader = handover.new_leader;
+        out.fault_ms = fault_ms;
         json verify = json::object();
         if (handover.promoted_at_ms >= 0) {
             verify["after_ms"] = handover.promoted_at_ms;
@@ -159,6 +182,35 @@ class WriteWatch {
         host.check("never two writable primaries", !o.split_brain(), ms_text(o.overlap_ms()) + " of overlap",
                    "0 ms");
         report_wal_loss(host, o, promise);
+        report_service(host, o, promise);
+    }
+
+    // What the clients of the primary service saw, beside the direct numbers above: the first
+    // write acknowledged through it after the fault (service_rto), its longest silence
+    // (service_unavailability), and after a handover when every node's HAProxy routed it to the
+    // new leader (service_routed, from the fault), judged against the target's plan when it has one.
+    static void report_service(const dh::Host &host, const WriteOutcome &o, const Promise &promise) {
+        json route = service_route(o.writes);
+        if (route.is_null()) return;
+        host.measure("service_unavailability", route.value("longest_gap_ms", 0.0), "ms");
+        if (promise.with_rto && route.value("rto_ms", json()).is_number())
+            host.measure("service_rto", route["rto_ms"].get<double>(), "ms");
+        if (o.routing.is_null()) {
+            host.info("the services' routing was not watched: " + o.routing_error);
+            return;
+        }
+        if (o.new_leader.empty() || promise.promoted_at_ms < 0) return;
+        std::string service = o.scope + "-primary";
+        double routed = routed_everywhere_at(o.routing, service, o.new_leader, o.fault_ms);
+        if (routed >= 0) host.measure("service_routed", routed - o.fault_ms, "ms");
+        auto bound = routing_bound(host.target());
+        if (!bound) return;
+        double after_promotion = routed >= 0 ? routed - promise.promoted_at_ms : -1;
+        host.check("the primary service followed the new leader", routed >= 0 && after_promotion <= bound->ms,
+                   routed >= 0 ? "every node routed " + service + " to " + o.new_leader + " " +
+                                     ms_text(std::max(0.0, after_promotion)) + " after its promotion"
+                               : "not every node routed " + service + " to " + o.new_leader,
+                   "<= " + bound->text() + " after the promotion");
     }
 
     // The lost WAL beyond the switch point, split at the old leader's last published position:
@@ -197,6 +249,8 @@ class WriteWatch {
     }
 
   private:
+    bool services_ = false, haproxy_started_ = false;
+    std::string routing_error_;
     bool dcs_started_ = false;
     std::string dcs_error_;
 };

@@ -3,9 +3,13 @@
 // numbers before the fault are not a checkpoint's. The read-write clients die with the primary; the
 // load must resume on the new primary. Measures TPS and latency before and after, errors, the time
 // to resume (the writer's first acknowledged commit after the fault), the RTO phases and the loss.
+// Where the cluster has services (Pigsty's HAProxy), the load goes through them as the seed's
+// clients do: read-write through the primary service, select-only through the replica service, and
+// the RTO phases gain when the service routed to the new primary and the first write through it.
 #include <drillhost/sdk.hpp>
 
 #include "leader_loss.hpp"
+#include "service_routing.hpp"
 
 using namespace drillhost::drills;
 
@@ -21,6 +25,12 @@ std::pair<double, double> means(const json &series, double from_ms, double to_ms
         tps += p.value("tps", 0.0), latency += p.value("latency_ms", 0.0), ++n;
     }
     return n ? std::pair(tps / n, latency / n) : std::pair(0.0, 0.0);
+}
+
+// `params` with `where`'s keys added (where a load connects).
+json merged(json params, const json &where) {
+    params.update(where);
+    return params;
 }
 
 }  // namespace
@@ -67,17 +77,23 @@ struct FailoverWithLoadDrill : dh::Drill {
             throw dh::Skip("precondition: the replicas did not catch up with pgbench -i within " +
                            bounds.failover().text() + ": " + settling);
 
-        host.phase("load: read-write on " + leader + ", select-only on " + reader + ", writer");
+        bool services = offers_services(host.target());
+        // Where each load connects: the services, or straight to the leader and the reader.
+        json rw_where = services ? json{{"service", "primary"}} : json::object();
+        json ro_where = services ? json{{"service", "replica"}, {"target_session_attrs", "any"}}
+                                 : json{{"member", reader}, {"target_session_attrs", "any"}};
+        host.phase(services ? "load: read-write through the primary service, select-only through the replica "
+                              "service, writer"
+                            : "load: read-write on " + leader + ", select-only on " + reader + ", writer");
         // The writer beside pgbench, at a fixed rate and with no settling: pgbench's own load ran.
         LeaderLossUnderLoad loss(host, start, {{"writer_rate_hz", 100}, {"settle_s", 0}});
-        host.operate(pgbench_probe, "start", {{"name", "rw"}, {"clients", clients}, {"duration_s", cover_s}});
         host.operate(pgbench_probe, "start",
-                     {{"name", "ro"},
-                      {"builtin", "select-only"},
-                      {"member", reader},
-                      {"target_session_attrs", "any"},
-                      {"clients", clients},
-                      {"duration_s", cover_s}});
+                     merged({{"name", "rw"}, {"clients", clients}, {"duration_s", cover_s}}, rw_where));
+        host.operate(
+            pgbench_probe, "start",
+            merged(
+                {{"name", "ro"}, {"builtin", "select-only"}, {"clients", clients}, {"duration_s", cover_s}},
+                ro_where));
         double load_ms = host.now_ms();
         host.sleep(std::chrono::seconds(before_s));
 
@@ -88,10 +104,20 @@ struct FailoverWithLoadDrill : dh::Drill {
         host.event("pgbench.rw", rw);
 
         json after = json::object();
+        if (t.promoted_ms >= 0 && services) {
+            // A client of the service reaches the new primary once HAProxy routes to it: the load
+            // resumes then, as the seed's clients would retry (service_routed says when).
+            std::string service = host.target().value("scope", "") + "-primary";
+            host.phase("waiting for " + service + " to route to " + t.new_leader);
+            wait_until(host, host.now_ms(), bounds.failover().ms, [&] {
+                return routes_everywhere(host.operate(haproxy_probe, "routes"), service, t.new_leader);
+            });
+        }
         if (t.promoted_ms >= 0) {
             host.phase("read-write load on the new primary " + t.new_leader);
-            after = host.operate(pgbench_probe, "run",
-                                 {{"name", "rw-after"}, {"clients", clients}, {"duration_s", after_s}});
+            after = host.operate(
+                pgbench_probe, "run",
+                merged({{"name", "rw-after"}, {"clients", clients}, {"duration_s", after_s}}, rw_where));
             host.event("pgbench.rw_after", after);
             bool resumed = after.value("tps_mean", json()).is_number() &&
                            after["tps_mean"].get<double>() > 0 && after.value("aborted_clients", 1) == 0;

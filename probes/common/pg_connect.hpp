@@ -51,6 +51,37 @@ inline ConnectParams members_params(const json &target, const std::vector<json> 
     return p.set("dbname", dbname);
 }
 
+// The port a member's HAProxy offers `service` on ("primary": 5433 in Pigsty's layout), from its
+// `routing.service_ports`; 0 when it declares none.
+inline int service_port(const json &member, const std::string &service) {
+    const json routing = member.value("routing", json::object());
+    if (!routing.is_object()) return 0;
+    const json ports = routing.value("service_ports", json::object());
+    if (!ports.is_object() || !ports.contains(service) || !ports[service].is_number_integer()) return 0;
+    int port = ports[service].get<int>();
+    return port > 0 && port < 65536 ? port : 0;
+}
+
+// Like members_params, but to `service` through each member's HAProxy, as a client of the cluster's
+// services connects: every member that offers it, in order (libpq tries the next when one does
+// not answer). Throws naming the service when no member offers it.
+inline ConnectParams service_params(const json &target, const std::vector<json> &members,
+                                    const std::string &service, const std::string &dbname = "postgres") {
+    std::vector<json> routed;
+    for (const auto &m : members)
+        if (int port = service_port(m, service)) {
+            json copy = m;
+            copy["pg_port"] = port;
+            routed.push_back(std::move(copy));
+        }
+    if (routed.empty())
+        throw sdk::Error(DH_ERR_INVALID_ARGUMENT,
+                         "no member of the target offers the '" + service +
+                             "' service (members[].routing.service_ports): start the embedded cluster with "
+                             "--services, or describe the services in the target file");
+    return members_params(target, routed, dbname);
+}
+
 // The target's members, all of them or the one named `only`.
 inline std::vector<json> target_members(const json &target, const std::string &only = "") {
     std::vector<json> members;

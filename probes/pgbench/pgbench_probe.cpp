@@ -280,7 +280,8 @@ struct PgbenchProbe : dh::Probe {
             throw dh::Error(DH_ERR_FAILED,
                             "pgbench init: marking pgbench_accounts: " + pg_error(comment.get()));
         dh::json where = dh::json::object();
-        for (const char *key : {"member", "target_session_attrs", "dbname", "connect_timeout_s", "pgbench"})
+        for (const char *key :
+             {"member", "service", "target_session_attrs", "dbname", "connect_timeout_s", "pgbench"})
             if (params.contains(key)) where[key] = params[key];
         result["connection"] = where;
         return result;
@@ -317,11 +318,16 @@ struct PgbenchProbe : dh::Probe {
         bp::environment env;
     };
 
-    // Where pgbench connects, as libpq parameters.
+    // Where pgbench connects, as libpq parameters: straight to PostgreSQL, or through a service.
     static ConnectParams connect_params(const dh::json &target, const dh::json &params) {
-        auto p = members_params(target, target_members(target, params.value("member", "")),
-                                params.value("dbname", "postgres"));
-        p.set("target_session_attrs", params.value("target_session_attrs", "read-write"))
+        auto members = target_members(target, params.value("member", ""));
+        std::string dbname = params.value("dbname", "postgres");
+        auto p = params.contains("service") ? service_params(target, members, params["service"], dbname)
+                                            : members_params(target, members, dbname);
+        // Through a service the service picks the member (see the writer: pgbouncer's cached
+        // in_hot_standby would fail libpq's read-write check after a promotion).
+        p.set("target_session_attrs",
+              params.value("target_session_attrs", params.contains("service") ? "any" : "read-write"))
             .set("connect_timeout", std::to_string(params.value("connect_timeout_s", 5)))
             .set("application_name", "drillhost-pgbench");
         return p;

@@ -6,14 +6,17 @@
 namespace drillhost::probes::schemas {
 
 // Where pgbench connects: every operation takes these.
-#define DH_PGBENCH_WHERE                                                                                  \
-    "\"member\": {\"type\": \"string\", \"description\": \"this member only (default: every member, "     \
-    "multi-host)\"}, "                                                                                    \
-    "\"target_session_attrs\": {\"enum\": [\"any\", \"read-write\", \"read-only\", \"primary\", "         \
-    "\"standby\", "                                                                                       \
-    "\"prefer-standby\"], \"default\": \"read-write\"}, "                                                 \
-    "\"dbname\": {\"type\": \"string\", \"default\": \"postgres\"}, "                                     \
-    "\"connect_timeout_s\": {\"type\": \"integer\", \"minimum\": 1, \"maximum\": 3600, \"default\": 5}, " \
+#define DH_PGBENCH_WHERE                                                                                    \
+    "\"member\": {\"type\": \"string\", \"description\": \"this member only (default: every member, "       \
+    "multi-host)\"}, "                                                                                      \
+    "\"service\": {\"type\": \"string\", \"pattern\": \"^[a-z][a-z0-9_-]{0,62}$\", \"description\": "       \
+    "\"through this service of the members' HAProxy (members[].routing.service_ports: primary, replica, "   \
+    "...), as the cluster's clients connect; default: straight to PostgreSQL\"}, "                          \
+    "\"target_session_attrs\": {\"enum\": [\"any\", \"read-write\", \"read-only\", \"primary\", "           \
+    "\"standby\", "                                                                                         \
+    "\"prefer-standby\"], \"description\": \"default: read-write, or any through a service (it picks)\"}, " \
+    "\"dbname\": {\"type\": \"string\", \"default\": \"postgres\"}, "                                       \
+    "\"connect_timeout_s\": {\"type\": \"integer\", \"minimum\": 1, \"maximum\": 3600, \"default\": 5}, "   \
     "\"pgbench\": {\"type\": \"string\", \"description\": \"the pgbench program (default: from PATH)\"}"
 
 // How a load runs: start and run take these.

@@ -2,7 +2,9 @@
 // with target_session_attrs=read-write, reconnect at once on any error, and record every
 // acknowledged commit with its monotonic time and WAL position. From that ledger: RTO, longest gap,
 // failed commits, and (verify) the acknowledged ids missing on the final primary; into the journal,
-// the run per 100 ms and per timeline (writer_evidence.hpp).
+// the run per 100 ms and per timeline (writer_evidence.hpp). With a service, some clients write
+// through the members' HAProxy as the cluster's own clients do, and stop reports each route apart:
+// the unavailability a client of the service sees beside the one a direct client sees.
 //
 // Its table is something it creates, so start and run are acts with an undo (drop): the host
 // ledgers the table before it exists and drops it at the end of the drill, or `recover` does after a
@@ -10,9 +12,11 @@
 // process died before start returned) drops exactly the tables of its run.
 #include <drillhost/sdk.hpp>
 
+#include <algorithm>
 #include <array>
 #include <atomic>
 #include <chrono>
+#include <iterator>
 #include <memory>
 #include <mutex>
 #include <random>
@@ -30,10 +34,15 @@ using namespace drillhost::probes;
 
 namespace {
 
-// The target's members as one read-write multi-host connection (libpq picks the primary).
-PgConnection connect_primary(const dh::json &target, int connect_timeout_s) {
-    auto params = members_params(target, target_members(target));
-    params.set("target_session_attrs", "read-write")
+// The target's members as one read-write multi-host connection (libpq picks the primary), straight
+// to PostgreSQL or, with `service`, through that service of every member's HAProxy. Through a
+// service the service picks, as it does for the cluster's own clients: libpq's read-write check
+// would read pgbouncer's cached in_hot_standby, which stays "on" in a pool opened while the new
+// primary was a replica, and refuse it ("session is read-only") long after the promotion.
+PgConnection connect_primary(const dh::json &target, int connect_timeout_s, const std::string &service = "") {
+    auto params = service.empty() ? members_params(target, target_members(target))
+                                  : service_params(target, target_members(target), service);
+    params.set("target_session_attrs", service.empty() ? "read-write" : "any")
         .set("connect_timeout", std::to_string(connect_timeout_s));
     return pg_connect(params.set("application_name", "drillhost-writer"));
 }
@@ -106,6 +115,14 @@ struct WriterProbe : dh::Probe {
         if (running_)
             throw dh::Error(DH_ERR_INVALID_ARGUMENT, "the writer is already running; stop it first");
         target_ = host.target();
+        service_ = params.value("service", "");
+        direct_clients_ = params.value("clients", 2);
+        service_clients_ = params.value("service_clients", service_.empty() ? 0 : 2);
+        if (service_clients_ > 0 && service_.empty())
+            throw dh::Error(DH_ERR_INVALID_ARGUMENT, "service_clients needs a service to write through");
+        if (direct_clients_ + service_clients_ == 0)
+            throw dh::Error(DH_ERR_INVALID_ARGUMENT, "no client: clients and service_clients are both 0");
+        if (!service_.empty()) service_params(target_, target_members(target_), service_);  // offered?
         std::random_device random;
         table_ = "drillhost_writer_" + run_tag(host.run_id()) + "_" + std::to_string(random() % 1000000);
         auto conn = connect_primary(target_, 5);
@@ -120,10 +137,14 @@ struct WriterProbe : dh::Probe {
         origin_host_ms_ = host.now_ms();
         origin_ = Clock::now();
         running_ = true;
-        int clients = params.value("clients", 2);
+        int clients = direct_clients_ + service_clients_;
         double rate = params.value("rate_hz", 200.0);
+        // Clients 0 .. direct_clients_ - 1 connect straight to PostgreSQL, the others through the service.
         for (int c = 0; c < clients; ++c) threads_.emplace_back([this, c, rate] { client_loop(c, rate); });
-        return {{"table", table_}, {"clients", clients}, {"started_ms", origin_host_ms_}};
+        return {{"table", table_},
+                {"clients", clients},
+                {"started_ms", origin_host_ms_},
+                {"service", service_.empty() ? dh::json(nullptr) : dh::json(service_)}};
     }
 
     dh::json stop(dh::Host &host, const dh::json &params) {
@@ -143,6 +164,25 @@ struct WriterProbe : dh::Probe {
         auto a = analyse(acks_, failures_, fault_ms, params.value("min_timeline", 0u));
         dh::json first_errors = dh::json::array();
         for (size_t i = 0; i < failures_.size() && i < 5; ++i) first_errors.push_back(failures_[i].error);
+        dh::json routes = dh::json::array();
+        for (bool through_service : {false, true}) {
+            if (through_service && service_.empty()) continue;
+            auto on_route = [&](int client) { return (client >= direct_clients_) == through_service; };
+            std::vector<Ack> route_acks;
+            std::vector<FailedCommit> route_failures;
+            std::copy_if(acks_.begin(), acks_.end(), std::back_inserter(route_acks),
+                         [&](const Ack &a) { return on_route(a.client); });
+            std::copy_if(failures_.begin(), failures_.end(), std::back_inserter(route_failures),
+                         [&](const FailedCommit &f) { return on_route(f.client); });
+            auto r = analyse(route_acks, route_failures, fault_ms, params.value("min_timeline", 0u));
+            routes.push_back({{"route", through_service ? "service:" + service_ : std::string("direct")},
+                              {"clients", through_service ? service_clients_ : direct_clients_},
+                              {"acknowledged", r.acknowledged},
+                              {"failed_commits", r.failed},
+                              {"rto_ms", r.rto_ms ? dh::json(*r.rto_ms) : dh::json(nullptr)},
+                              {"longest_gap_ms", r.longest_gap_ms},
+                              {"longest_gap_start_ms", r.longest_gap_start_ms}});
+        }
         dh::json wal = writer_wal(acks_);
         // The evidence, for whatever reads the journal later (reports, re-checks).
         dh::json series = writer_series(acks_, failures_, origin_host_ms_, stopped_ms);
@@ -161,7 +201,8 @@ struct WriterProbe : dh::Probe {
                 {"fault_ms", fault_ms},
                 {"fault_source", fault_source},
                 {"first_errors", first_errors},
-                {"timelines", wal["timelines"]}};
+                {"timelines", wal["timelines"]},
+                {"routes", routes}};
     }
 
     // Reads the final primary only once it is out of recovery, or loss would be over-reported.
@@ -259,7 +300,7 @@ struct WriterProbe : dh::Probe {
         auto next = Clock::now();
         while (running_) {
             if (!conn || PQstatus(conn.get()) != CONNECTION_OK) {
-                conn = connect_primary(target_, 2);
+                conn = connect_primary(target_, 2, client < direct_clients_ ? std::string() : service_);
                 if (PQstatus(conn.get()) != CONNECTION_OK) {
                     record_failure(client, "connect: " + pg_error(conn.get()));
                     conn.reset();
@@ -342,6 +383,9 @@ struct WriterProbe : dh::Probe {
     }
 
     dh::json target_;
+    std::string service_;     // the service clients' route ("" without one)
+    int direct_clients_ = 0;  // clients below this index connect straight to PostgreSQL
+    int service_clients_ = 0;
     std::string table_;
     std::atomic<bool> running_{false};
     std::atomic<uint64_t> next_id_{0};

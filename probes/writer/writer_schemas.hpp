@@ -4,15 +4,17 @@
 
 namespace drillhost::probes::schemas {
 
-inline constexpr const char *start_params = R"({
+inline constexpr const char *start_params = R"json({
     "type": "object",
     "properties": {
-        "clients": {"type": "integer", "minimum": 1, "maximum": 64, "default": 2},
+        "clients": {"type": "integer", "minimum": 0, "maximum": 64, "default": 2, "description": "clients straight to PostgreSQL (libpq picks the writable member)"},
+        "service": {"type": "string", "pattern": "^[a-z][a-z0-9_-]{0,62}$", "description": "a service of the members' HAProxy (members[].routing.service_ports, e.g. primary) that service_clients more clients write through, as the cluster's own clients do"},
+        "service_clients": {"type": "integer", "minimum": 0, "maximum": 64, "description": "clients through the service (default: 2 with a service, else 0)"},
         "rate_hz": {"type": "number", "minimum": 0, "maximum": 100000, "default": 200,
                     "description": "commits per second per client; 0: as fast as possible"}
     },
     "additionalProperties": false
-})";
+})json";
 
 inline constexpr const char *stop_params = R"({
     "type": "object",
@@ -34,10 +36,12 @@ inline constexpr const char *verify_params = R"({
     "additionalProperties": false
 })";
 
-inline constexpr const char *run_params = R"({
+inline constexpr const char *run_params = R"json({
     "type": "object",
     "properties": {
-        "clients": {"type": "integer", "minimum": 1, "maximum": 64, "default": 2},
+        "clients": {"type": "integer", "minimum": 0, "maximum": 64, "default": 2, "description": "clients straight to PostgreSQL (libpq picks the writable member)"},
+        "service": {"type": "string", "pattern": "^[a-z][a-z0-9_-]{0,62}$", "description": "a service of the members' HAProxy (members[].routing.service_ports, e.g. primary) that service_clients more clients write through, as the cluster's own clients do"},
+        "service_clients": {"type": "integer", "minimum": 0, "maximum": 64, "description": "clients through the service (default: 2 with a service, else 0)"},
         "rate_hz": {"type": "number", "minimum": 0, "maximum": 100000, "default": 200,
                     "description": "commits per second per client; 0: as fast as possible"},
         "duration_s": {"type": "number", "minimum": 0, "maximum": 86400, "default": 10},
@@ -46,7 +50,7 @@ inline constexpr const char *run_params = R"({
         "after_ms": {"type": "number", "description": "also count the lost writes acknowledged at or after this time, as lost_after"}
     },
     "additionalProperties": false
-})";
+})json";
 
 // The undo of start and run: the envelope the host gives an undo (plugin_api.h, dh_operation.undo).
 inline constexpr const char *drop_params = R"({
@@ -61,8 +65,9 @@ inline constexpr const char *drop_params = R"({
 
 inline constexpr const char *start_result = R"({
     "type": "object",
-    "properties": {"table": {"type": "string"}, "clients": {"type": "integer"}, "started_ms": {"type": "number"}},
-    "required": ["table", "clients", "started_ms"],
+    "properties": {"table": {"type": "string"}, "clients": {"type": "integer"}, "started_ms": {"type": "number"},
+                   "service": {"type": ["string", "null"], "description": "the service the clients connect through; null: straight to PostgreSQL"}},
+    "required": ["table", "clients", "started_ms", "service"],
     "additionalProperties": false
 })";
 
@@ -74,12 +79,19 @@ inline constexpr const char *start_result = R"({
     "\"ack_interval_p50_ms\": {\"type\": \"number\"}, \"ack_interval_p99_ms\": {\"type\": \"number\"}, "     \
     "\"fault_ms\": {\"type\": \"number\"}, \"fault_source\": {\"type\": \"string\"}, "                       \
     "\"first_errors\": {\"type\": \"array\", \"items\": {\"type\": \"string\"}}, "                           \
-    "\"timelines\": {\"type\": \"array\", \"description\": \"the writer.wal event's timelines\"}"
+    "\"timelines\": {\"type\": \"array\", \"description\": \"the writer.wal event's timelines\"}, "          \
+    "\"routes\": {\"type\": \"array\", \"description\": \"the same numbers per route: direct, and "          \
+    "service:<name> for the clients through a service\", \"items\": {\"type\": \"object\", "                 \
+    "\"properties\": {\"route\": {\"type\": \"string\"}, \"clients\": {\"type\": \"integer\"}, "             \
+    "\"acknowledged\": {\"type\": \"integer\"}, \"failed_commits\": {\"type\": \"integer\"}, "               \
+    "\"rto_ms\": {\"type\": [\"number\", \"null\"]}, \"longest_gap_ms\": {\"type\": \"number\"}, "           \
+    "\"longest_gap_start_ms\": {\"type\": \"number\"}}, \"required\": [\"route\", \"clients\", "             \
+    "\"acknowledged\", \"failed_commits\", \"rto_ms\", \"longest_gap_ms\", \"longest_gap_start_ms\"]}}"
 
 #define DH_WRITER_STOP_REQUIRED                                                                       \
     "\"acknowledged\", \"failed_commits\", \"failed_before_fault\", \"rto_ms\", \"longest_gap_ms\", " \
     "\"longest_gap_start_ms\", \"ack_interval_p50_ms\", \"ack_interval_p99_ms\", \"fault_ms\", "      \
-    "\"fault_source\", \"first_errors\", \"timelines\""
+    "\"fault_source\", \"first_errors\", \"timelines\", \"routes\""
 
 inline constexpr const char *stop_result =
     "{\"type\": \"object\", \"properties\": {" DH_WRITER_STOP_PROPERTIES

@@ -24,7 +24,7 @@ std::string render_haproxy_cfg(const SandboxState &state, const Member &self, co
                                const RoutingFiles &files) {
     const std::string cluster = state.options.scope;
     std::ostringstream cfg;
-    // Runs in the foreground under the sandbox's supervisor (haproxy -W -db), as root inside the
+    // Runs in the foreground under the sandbox's supervisor (haproxy -db), as root inside the
     // member's namespace; nothing is logged but the supervisor's capture of its stderr.
     cfg << "# drillhost sandbox: HAProxy on " << self.name << " (Pigsty's services)\n"
         << "global\n"
@@ -38,7 +38,13 @@ std::string render_haproxy_cfg(const SandboxState &state, const Member &self, co
         << "    timeout connect 3s\n"
         << "    timeout client 24h\n"
         << "    timeout server 24h\n"
-        << "    timeout check " << haproxy_time(haproxy_check_timeout_s) << "\n";
+        << "    timeout check " << haproxy_time(haproxy_check_timeout_s) << "\n\n"
+        << "listen stats\n"
+        << "    mode http\n"
+        << "    bind " << self.address << ":" << haproxy_stats_port << "\n"
+        << "    stats enable\n"
+        << "    stats uri /haproxy\n"
+        << "    stats auth " << state.haproxy_username << ":" << state.haproxy_password << "\n";
     for (const auto &service : pigsty_services()) {
         cfg << "\nlisten " << cluster << "-" << service.suffix << "\n"
             << "    bind " << self.address << ":" << service.port << "\n"

@@ -93,6 +93,11 @@ SandboxState plan(const fs::path &state_dir, const SandboxOptions &options) {
     }
     state.fallback_reason = namespaces_unavailable_reason();
     state.mode = state.fallback_reason.empty() ? "netns" : "loopback";
+    // Every host's HAProxy binds the same service ports on its own address: one address for all
+    // would need ports Pigsty's layout does not have.
+    if (options.services && state.mode == "loopback")
+        throw UsageError("--services needs network namespaces (" + state.fallback_reason + ")");
+    if (options.services) state.haproxy_password = random_secret();
     for (int i = 0; i < options.members; ++i) {
         Member m;
         m.name = "pg-" + std::to_string(i + 1);
@@ -126,8 +131,11 @@ SandboxState plan(const fs::path &state_dir, const SandboxOptions &options) {
 // the superuser's password from its auth file: that file is the postgres user's alone.
 void write_routing_files(const SandboxState &state, const Member &m, const struct passwd *postgres) {
     RoutingFiles files{m.haproxy_socket(), m.pgbouncer_auth(), m.socket_dir()};
-    std::ofstream(m.haproxy_config())
-        << render_haproxy_cfg(state, m, *named_rto_plan(state.options.rto_plan), files);
+    {
+        std::ofstream cfg(m.haproxy_config());  // holds the stats page's password: root's alone
+        fs::permissions(m.haproxy_config(), fs::perms::owner_read | fs::perms::owner_write);
+        cfg << render_haproxy_cfg(state, m, *named_rto_plan(state.options.rto_plan), files);
+    }
     std::ofstream(m.pgbouncer_config()) << render_pgbouncer_ini(state, m, files);
     {
         std::ofstream auth(m.pgbouncer_auth());

@@ -10,6 +10,10 @@ namespace drillhost::sandbox {
 namespace fs = std::filesystem;
 using nlohmann::json;
 
+std::string Member::haproxy_stats_url() const {
+    return "http://" + address + ":" + std::to_string(haproxy_stats_port) + "/haproxy";
+}
+
 const Member &SandboxState::member(const std::string &name) const {
     std::string known;
     for (const auto &m : members) {
@@ -54,45 +58,54 @@ json SandboxState::to_json() const {
                                              {"haproxy_socket", m.haproxy_socket().string()},
                                              {"pgbouncer_config", m.pgbouncer_config().string()},
                                              {"pgbouncer_port", pgbouncer_port},
+                                             {"stats_url", m.haproxy_stats_url()},
                                              {"service_ports", ports}};
         }
     }
-    return {{"kind", "drillhost-sandbox"},
-            {"mode", mode},
-            {"fallback_reason", fallback_reason},
-            {"scope", options.scope},
-            {"dcs", options.dcs},
-            {"options",
-             {{"members", options.members},
-              {"ttl", options.ttl},
-              {"loop_wait", options.loop_wait},
-              {"retry_timeout", options.retry_timeout},
-              {"synchronous_mode", options.synchronous_mode},
-              {"failsafe_mode", options.failsafe_mode},
-              {"watchdog", options.watchdog},
-              {"local_dcs_only", options.local_dcs_only},
-              {"rest_tls", options.rest_tls},
-              {"rest_auth", options.rest_auth},
-              {"ssh", options.ssh},
-              {"patroni", options.patroni},
-              {"services", options.services},
-              {"rto_plan", options.rto_plan}}},
-            {"patroni", patroni.to_json()},
-            {"timing", {{"used", timing_used}, {"changes", timing_changes}}},
-            // What a client of the REST API needs (the patroni-rest probe reads it from the target).
-            {"restapi",
-             {{"username", rest_username}, {"password", rest_password}, {"cacert", rest_cacert().string()}}},
-            {"bridge", bridge},
-            {"subnet", subnet},
-            {"gateway", gateway},
-            {"iptables_rules", iptables_rules},
-            {"credentials",
-             {{"superuser", superuser},
-              {"superuser_password", superuser_password},
-              {"replication_user", replication_user},
-              {"replication_password", replication_password}}},
-            {"base_dir", base_dir.string()},
-            {"members", out_members}};
+    json out = {
+        {"kind", "drillhost-sandbox"},
+        {"mode", mode},
+        {"fallback_reason", fallback_reason},
+        {"scope", options.scope},
+        {"dcs", options.dcs},
+        {"options",
+         {{"members", options.members},
+          {"ttl", options.ttl},
+          {"loop_wait", options.loop_wait},
+          {"retry_timeout", options.retry_timeout},
+          {"synchronous_mode", options.synchronous_mode},
+          {"failsafe_mode", options.failsafe_mode},
+          {"watchdog", options.watchdog},
+          {"local_dcs_only", options.local_dcs_only},
+          {"rest_tls", options.rest_tls},
+          {"rest_auth", options.rest_auth},
+          {"ssh", options.ssh},
+          {"patroni", options.patroni},
+          {"services", options.services},
+          {"rto_plan", options.rto_plan}}},
+        {"patroni", patroni.to_json()},
+        {"timing", {{"used", timing_used}, {"changes", timing_changes}}},
+        // What a client of the REST API needs (the patroni-rest probe reads it from the target).
+        {"restapi",
+         {{"username", rest_username}, {"password", rest_password}, {"cacert", rest_cacert().string()}}},
+        {"bridge", bridge},
+        {"subnet", subnet},
+        {"gateway", gateway},
+        {"iptables_rules", iptables_rules},
+        {"credentials",
+         {{"superuser", superuser},
+          {"superuser_password", superuser_password},
+          {"replication_user", replication_user},
+          {"replication_password", replication_password},
+          {"haproxy_username", haproxy_username},
+          {"haproxy_password", haproxy_password}}},
+        {"base_dir", base_dir.string()},
+        {"members", out_members}};
+    // With services, the plan whose HAProxy checks they run (Patroni's timing is the sandbox's own:
+    // `timing.used`), as a target file declares one: drills judge the routing by it.
+    if (options.services)
+        if (auto plan = named_rto_plan(options.rto_plan)) out["rto_plan"] = plan->to_json();
+    return out;
 }
 
 SandboxState SandboxState::from_json(const json &j) {
@@ -134,6 +147,8 @@ SandboxState SandboxState::from_json(const json &j) {
     s.superuser_password = c.at("superuser_password");
     s.replication_user = c.at("replication_user");
     s.replication_password = c.at("replication_password");
+    s.haproxy_username = c.value("haproxy_username", "admin");
+    s.haproxy_password = c.value("haproxy_password", "");
     s.base_dir = j.at("base_dir").get<std::string>();
     for (const auto &jm : j.at("members")) {
         Member m;

@@ -221,3 +221,39 @@ TEST_CASE("secrets in the target never reach stdout, stderr, the journal or the 
     REQUIRE(::stat(journal.c_str(), &st) == 0);
     CHECK((st.st_mode & 0777) == 0600);
 }
+
+TEST_CASE("target import: a Pigsty inventory to a 0600 file, and bad input named with exit 2") {
+    Inputs in;
+    const std::string inventory = std::string(INVENTORY_DIR) + "/pigsty-ha.yml";
+    fs::path out = in.dir.path() / "pg-test.yml";
+    auto r =
+        in.drillhost({"target", "import", "--pigsty", inventory, "--cluster", "pg-test", "-o", out.string()});
+    REQUIRE_MESSAGE(r.exit_code == 0, r.err);
+    CHECK(contains(r.err, "3 member(s) of pg-test"));
+    struct stat st {};
+    REQUIRE(::stat(out.c_str(), &st) == 0);
+    CHECK((st.st_mode & 0777) == 0600);  // it holds passwords
+    std::ifstream written(out);
+    std::string text((std::istreambuf_iterator<char>(written)), std::istreambuf_iterator<char>());
+    CHECK(contains(text, "name: \"pg-test-3\""));
+    auto as_json =
+        in.drillhost({"--format", "json", "target", "import", "--pigsty", inventory, "--cluster", "pg-test"});
+    REQUIRE(as_json.exit_code == 0);
+    CHECK(json::parse(as_json.out)["members"][2]["rest_url"] == "https://10.10.10.13:8008");
+
+    auto unknown = in.drillhost({"target", "import", "--pigsty", inventory, "--cluster", "pg-prod"});
+    CHECK(unknown.exit_code == 2);
+    CHECK(contains(unknown.err, "no cluster \"pg-prod\" under all.children (clusters: pg-meta, pg-test)"));
+    auto no_cluster = in.drillhost({"target", "import", "--pigsty", inventory});
+    CHECK(no_cluster.exit_code == 2);
+    CHECK(contains(no_cluster.err, "--cluster NAME"));
+    auto missing = in.drillhost(
+        {"target", "import", "--pigsty", (in.dir.path() / "none.yml").string(), "--cluster", "x"});
+    CHECK(missing.exit_code == 2);
+    CHECK(contains(missing.err, "none.yml"));
+    auto partial = in.drillhost({"target", "import", "--pigsty",
+                                 std::string(INVENTORY_DIR) + "/pigsty-partial.yml", "--cluster", "pg-test"});
+    CHECK(partial.exit_code == 2);
+    CHECK(contains(partial.err, "all.children.pg-test.hosts.10.10.10.12.pg_seq is missing"));
+    CHECK_FALSE(contains(partial.out + partial.err, "Patroni.API"));
+}

@@ -9,6 +9,8 @@
 #include <thread>
 
 #include "drill_runs.hpp"
+
+#include <fstream>
 #include "haproxy_stats.hpp"
 
 namespace {
@@ -74,6 +76,41 @@ void check_routing(const Sandbox &s) {
     CHECK(state_json["members"][0]["routing"]["service_ports"]["primary"] == 5433);
     CHECK(state_json["members"][0]["services"].contains("haproxy"));
     CHECK(state_json["members"][0]["services"].contains("pgbouncer"));
+    CHECK(state_json["rto_plan"]["name"] == "fast");
+
+    // The haproxy probe reads every node's stats page and says the same as the stats sockets.
+    auto probed = s.drillhost({"--load", plugins, "--format", "json", "probe", "haproxy", "routes"});
+    REQUIRE_MESSAGE(probed.exit_code == 0, probed.err);
+    auto hosts = nlohmann::json::parse(probed.out)["hosts"];
+    REQUIRE(hosts.size() == state.members.size());
+    for (const auto &h : hosts) {
+        INFO(h.dump());
+        CHECK(h["error"].is_null());
+        for (const auto &service : h["services"])
+            if (service["service"] == state.options.scope + "-primary")
+                CHECK(service["routes_to"] == nlohmann::json::array({leader}));
+    }
+    // A wrong password is a clear error per host, not a crash or a hang.
+    auto target = state_json;
+    target["credentials"]["haproxy_password"] = "wrong";
+    std::string target_path = (s.dir.path() / "wrong-haproxy.json").string();
+    std::ofstream(target_path) << target.dump();
+    auto refused = s.drillhost(
+        {"--load", plugins, "--format", "json", "probe", "haproxy", "routes", "--target", target_path});
+    REQUIRE_MESSAGE(refused.exit_code == 0, refused.err);
+    CHECK(contains(nlohmann::json::parse(refused.out)["hosts"][0]["error"].get<std::string>(), "HTTP 401"));
+
+    // The writer through the primary service only: its commits are acknowledged, on that route.
+    auto wrote = s.drillhost({"--load", plugins, "--format", "json", "probe", "writer", "run", "-p",
+                              "service=primary", "-p", "clients=0", "-p", "duration_s=2"});
+    REQUIRE_MESSAGE(wrote.exit_code == 0, wrote.err);
+    auto writes = nlohmann::json::parse(wrote.out);
+    INFO(writes.dump());
+    REQUIRE(writes["routes"].size() == 2);
+    CHECK(writes["routes"][1]["route"] == "service:primary");
+    CHECK(writes["routes"][1]["acknowledged"].get<int>() > 0);
+    CHECK(writes["routes"][0]["acknowledged"] == 0);  // no direct client
+    CHECK(writes["verify"]["lost"] == 0);
 }
 
 }  // namespace
@@ -118,4 +155,44 @@ TEST_CASE("services follow a switchover within downinter + (rise - 1) x fastinte
     CHECK(followed_s >= 0);
     CHECK(followed_s <= bound_s);
     for (const auto &m : state.members) CHECK(in_recovery_through(state, m, 5433) == "f");
+}
+
+TEST_CASE("drills through the services: failover-with-load and switchover give the client-visible numbers") {
+    Sandbox s;
+    auto state = s.up({"--services"});
+    // The text summary on stdout, the JSON report beside it.
+    std::string report_path = (s.dir.path() / "services-report.json").string();
+    auto r =
+        s.drillhost({"--load", plugins, "run", "failover-with-load", "switchover", "--report", report_path});
+    auto report = nlohmann::json::parse(std::ifstream(report_path), nullptr, false);
+    REQUIRE_MESSAGE(report.is_object(), r.out << r.err);
+    REQUIRE(report["drills"].size() == 2);
+    CHECK(report["rto_plan"]["name"] == "fast");
+    for (const auto &drill : report["drills"]) {
+        INFO(drill.dump());
+        CHECK(failed_assertions(drill) == "");
+        // Writes through the primary service, beside the direct ones.
+        CHECK(has_measurement(drill, "service_unavailability"));
+        CHECK(measurement(drill, "service_routed") > 0);
+        CHECK(verdict(drill, "the primary service followed the new leader") == "pass");
+        // Held against the plan: Pigsty's range for its failure path, with this cluster's ttl.
+        CHECK(drill["rto_plan"]["expected"]["ttl"] == 10);
+    }
+    const auto &load = report["drills"][0];
+    CHECK(load["drill"] == "org.drillhost.drill.failover-with-load");
+    CHECK(measurement(load, "service_rto") > 0);
+    CHECK(measurement(load, "tps_before") > 0);
+    CHECK(measurement(load, "tps_after") > 0);
+    CHECK(load["rto_plan"]["expected"]["path"] == "leader lost");
+    CHECK(load["rto_plan"]["measured"].contains("service_rto"));
+    // The service comes back after Patroni promotes: its first write is no earlier than the direct one's.
+    CHECK(measurement(load, "service_rto") >= measurement(load, "promoted"));
+    CHECK(report["drills"][1]["rto_plan"]["expected"]["path"] == "manual failover");
+    // The text summary shows each drill's range beside what it measured.
+    INFO(r.out);
+    CHECK(contains(r.out, "RTO against the fast plan (Pigsty's range for the failure path, with ttl 10 s"));
+    CHECK(contains(r.out,
+                   "org.drillhost.drill.failover-with-load: leader lost, expected 10 .. 15 s; measured"));
+    CHECK(contains(r.out, "org.drillhost.drill.switchover: manual failover, expected 1 .. 5 s; measured"));
+    CHECK(r.exit_code == 0);
 }

@@ -59,6 +59,16 @@ TEST_CASE("haproxy.cfg: the four services on the member's address, each member c
     CHECK(contains(offline, "    server pg-test-2 10.213.7.12:5432 check port 8008\n"));
 }
 
+TEST_CASE("haproxy.cfg: the stats page on the member's address, port 9101, behind the admin's password") {
+    auto state = three_members();
+    state.haproxy_password = "0123abcd";
+    const auto &self = state.members[0];
+    auto cfg = sb::render_haproxy_cfg(state, self, *drillhost::named_rto_plan("fast"), files_of(self));
+    CHECK(contains(cfg, "listen stats\n    mode http\n    bind 10.213.7.11:9101\n"));
+    CHECK(contains(cfg, "    stats uri /haproxy\n    stats auth admin:0123abcd\n"));
+    CHECK(self.haproxy_stats_url() == "http://10.213.7.11:9101/haproxy");
+}
+
 TEST_CASE("haproxy.cfg checks over HTTPS when the REST API is on TLS") {
     auto state = three_members(/*rest_tls=*/true);
     auto cfg = sb::render_haproxy_cfg(state, state.members[0], *drillhost::named_rto_plan("norm"),

@@ -80,3 +80,38 @@ TEST_CASE("the failure path of each shipped drill that Pigsty's table covers") {
     CHECK_FALSE(failure_path_of("org.drillhost.drill.primary-down-fast-restart").has_value());
     CHECK_FALSE(failure_path_of("com.example.drill.switchover").has_value());
 }
+
+TEST_CASE("a plan's check timeout: Pigsty's 3 s unless the object states another, and it round-trips") {
+    auto fast = *drillhost::named_rto_plan("fast");
+    CHECK(fast.check_timeout == 3);
+    auto stated =
+        parse_rto_plan(json::parse(R"({"name": "edge", "ttl": 20, "loop_wait": 5, "retry_timeout": 5,
+        "primary_start_timeout": 15, "safety_margin": 5, "inter": "1s", "fastinter": "500ms", "downinter": "1s",
+        "rise": 3, "fall": 3, "check_timeout": "2s"})"),
+                       "t.yml: rto_plan");
+    CHECK(stated.name == "edge");
+    CHECK(stated.check_timeout == 2);
+    auto again = parse_rto_plan(stated.to_json(), "again");
+    CHECK(again.check_timeout == 2);
+    CHECK(again.fastinter == doctest::Approx(0.5));
+}
+
+TEST_CASE("the expected range in a summary uses the cluster's own ttl and loop_wait when they are known") {
+    auto fast = *drillhost::named_rto_plan("fast");
+    // The plan's own: ttl 20, loop 5, HC = 2 x 0.5 = 1 -> 16 .. 29 s.
+    auto plain = drillhost::expected_rto_json(fast, "org.drillhost.drill.primary-down-node-lost");
+    CHECK(plain["min_ms"] == 16000);
+    CHECK(plain["max_ms"] == 29000);
+    CHECK(plain["path"] == "leader lost");
+    // The embedded cluster's default timing (ttl 10, loop_wait 1): 10 - 1 + 1 .. 10 + 1 + 2 + 1 + 1.
+    auto used = drillhost::expected_rto_json(fast, "org.drillhost.drill.primary-down-node-lost",
+                                             json{{"ttl", 10}, {"loop_wait", 1}});
+    CHECK(used["min_ms"] == 10000);
+    CHECK(used["max_ms"] == 15000);
+    CHECK(used["ttl"] == 10);
+    // A switchover: HC .. 3 + HC + inter = 1 .. 5 s, whatever the ttl.
+    auto manual = drillhost::expected_rto_json(fast, "org.drillhost.drill.switchover", json{{"ttl", 10}});
+    CHECK(manual["min_ms"] == 1000);
+    CHECK(manual["max_ms"] == 5000);
+    CHECK(drillhost::expected_rto_json(fast, "org.drillhost.drill.standby-cluster").is_null());
+}

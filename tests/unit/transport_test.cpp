@@ -2,9 +2,14 @@
 // they refuse (netns and ssh run for real in the cluster tests).
 #include <doctest/doctest.h>
 #include <signal.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <drillhost/core/errors.hpp>
 #include <drillhost/core/service_control.hpp>
 #include <drillhost/core/transport.hpp>
+
+#include <cstdio>
+#include <cstdlib>
 
 using namespace drillhost;
 using nlohmann::json;
@@ -81,4 +86,49 @@ TEST_CASE("a target of a kind no registered backend claims is refused, never run
     // Without a kind: systemd, the core's own rule.
     target.erase("kind");
     CHECK(service_backend(target, "a", "patroni")["kind"] == "systemd");
+}
+
+namespace {
+
+// A directory with a fake `ssh` first on PATH for the scope: it prints the remote command it was
+// given (its last argument) and exits as `script` says, so the command line is checked without a host.
+struct FakeSsh {
+    std::string dir, old_path;
+    explicit FakeSsh(const std::string &script) {
+        char pattern[] = "/tmp/drillhost-unit-ssh-XXXXXX";
+        dir = ::mkdtemp(pattern);
+        std::string path = dir + "/ssh";
+        FILE *f = std::fopen(path.c_str(), "w");
+        std::fprintf(f, "#!/bin/sh\nfor last; do :; done\n%s\n", script.c_str());
+        std::fclose(f);
+        ::chmod(path.c_str(), 0755);
+        old_path = std::getenv("PATH");
+        ::setenv("PATH", (dir + ":" + old_path).c_str(), 1);
+    }
+    ~FakeSsh() {
+        ::setenv("PATH", old_path.c_str(), 1);
+        std::remove((dir + "/ssh").c_str());
+        ::rmdir(dir.c_str());
+    }
+};
+
+}  // namespace
+
+TEST_CASE(
+    "ssh with sudo: the remote command runs under sudo -n, and a sudo that wants a password is an error") {
+    json t = {{"kind", "ssh"}, {"host", "10.0.0.1"}, {"user", "dba"}, {"sudo", true}};
+    {
+        FakeSsh ssh("echo \"$last\"");
+        auto r = exec_on(t, {"systemctl", "stop", "patroni"}, std::chrono::milliseconds(10000));
+        CHECK(r.out == "sudo -n timeout -k 2 10 systemctl stop patroni\n");
+        t.erase("sudo");
+        CHECK(exec_on(t, {"iptables", "-S"}, std::chrono::milliseconds(3000)).out ==
+              "timeout -k 2 3 iptables -S\n");
+        t["sudo"] = true;
+    }
+    FakeSsh refusing("echo 'sudo: a password is required' >&2; exit 1");
+    CHECK_THROWS_WITH_AS(exec_on(t, {"iptables", "-S"}),
+                         "ssh dba@10.0.0.1:22 (sudo): sudo -n refused to run iptables (sudo: a password is "
+                         "required): give dba passwordless sudo (NOPASSWD in sudoers), or log in as root",
+                         InfraError);
 }

@@ -19,6 +19,8 @@ struct RtoPlan {
     // HAProxy's checks, seconds: the interval while up, while changing state, while down.
     double inter = 0, fastinter = 0, downinter = 0;
     int rise = 0, fall = 0;
+    // HAProxy's `timeout check`: Pigsty's haproxy.cfg fixes it at 3 s; a target may state another.
+    double check_timeout = 3;
 
     double health_check_s() const { return (rise - 1) * fastinter; }
     nlohmann::json to_json() const;
@@ -30,7 +32,8 @@ std::optional<RtoPlan> named_rto_plan(std::string_view name);
 // A plan as a target or an inventory states it: a plan's name, or Pigsty's ten-element list
 // [ttl, loop_wait, retry_timeout, primary_start_timeout, safety_margin, inter, fastinter, downinter,
 // rise, fall] whose intervals may be HAProxy durations ("1s", "0.5s", "500ms") or seconds, or an
-// object with those keys. Throws UsageError naming `where` and the value at fault.
+// object with those keys (and optionally name and check_timeout). Throws UsageError naming `where`
+// and the value at fault.
 RtoPlan parse_rto_plan(const nlohmann::json &value, const std::string &where);
 
 // The failure paths Pigsty publishes an RTO range for.
@@ -45,6 +48,12 @@ struct ExpectedRto {
 };
 
 ExpectedRto expected_rto(const RtoPlan &plan, FailurePath path);
+
+// "fast", "norm" ... for the drill's summary: the plan's range for `drill_id`, with the cluster's
+// own ttl and loop_wait when known (Patroni may use others than the plan's), as JSON {path,
+// min_ms, max_ms, formula, ttl, loop_wait}; null when the drill has no failure path in Pigsty's table.
+nlohmann::json expected_rto_json(const RtoPlan &plan, std::string_view drill_id,
+                                 const nlohmann::json &timing_used = nullptr);
 
 // The failure path a shipped drill exercises, by its id; nullopt for a drill Pigsty's table does not
 // cover (a restart in place, a replica's loss, a DCS outage) and for drills drillhost does not ship.

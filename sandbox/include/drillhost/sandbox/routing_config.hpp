@@ -26,6 +26,9 @@ struct RoutedService {
 const std::vector<RoutedService> &pigsty_services();
 
 inline constexpr int pgbouncer_port = 6432;
+// Pigsty's HAProxy admin page (haproxy_exporter_port): `stats uri /haproxy`, basic auth; its CSV
+// (`/haproxy;csv`) is `show stat`, which the haproxy probe reads over HTTP.
+inline constexpr int haproxy_stats_port = 9101;
 // Pigsty's haproxy.cfg: a health check that has not answered in 3 s failed.
 inline constexpr double haproxy_check_timeout_s = 3;
 

@@ -57,6 +57,7 @@ struct Member {
     std::filesystem::path log(const std::string &service) const { return dir / (service + ".log"); }
     std::filesystem::path haproxy_config() const { return dir / "haproxy.cfg"; }
     std::filesystem::path haproxy_socket() const { return socket_dir() / "haproxy.sock"; }
+    std::string haproxy_stats_url() const;  // http://<address>:9101/haproxy
     std::filesystem::path pgbouncer_config() const { return dir / "pgbouncer.ini"; }
     std::filesystem::path pgbouncer_auth() const { return dir / "pgbouncer.users"; }
     std::string rest_url() const {
@@ -79,6 +80,9 @@ struct SandboxState {
     std::string replication_password;
     std::string rest_username;  // with options.rest_auth
     std::string rest_password;
+    // HAProxy's stats page (--services): `admin` and a random password, as Pigsty's admin page.
+    std::string haproxy_username = "admin";
+    std::string haproxy_password;
     std::filesystem::path base_dir;
     std::filesystem::path tls_dir() const { return base_dir / "tls"; }
     std::filesystem::path rest_cacert() const { return options.rest_tls ? tls_dir() / "ca.crt" : ""; }
