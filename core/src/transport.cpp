@@ -109,8 +109,16 @@ ExecResult exec_ssh(const json &transport, const std::vector<std::string> &argv,
     auto result = run_local(ssh, timeout + std::chrono::seconds(5));
     if (result.exit_code == 255)  // ssh's own failure: the command never ran
         throw InfraError(describe_transport(transport) + ": cannot reach the host over ssh: " + result.err);
-    // sudo's own refusal ("sudo: a password is required"): the command never ran either.
-    if (sudo && result.exit_code == 1 && result.err.rfind("sudo: ", 0) == 0)
+    // sudo's own refusal: the command never ran either. Its warnings ("sudo: unable to resolve
+    // host") come with a command that did run, so only a refusal's words count.
+    auto refused = [&] {
+        for (const char *words :
+             {"sudo: a password is required", "sudo: a terminal is required", "is not in the sudoers file",
+              "is not allowed to execute", "may not run sudo"})
+            if (result.err.find(words) != std::string::npos) return true;
+        return false;
+    };
+    if (sudo && result.exit_code == 1 && refused())
         throw InfraError(describe_transport(transport) + ": sudo -n refused to run " + argv.front() + " (" +
                          result.err.substr(0, result.err.find('\n')) + "): give " +
                          transport.value("user", "") +

@@ -132,3 +132,10 @@ TEST_CASE(
                          "required): give dba passwordless sudo (NOPASSWD in sudoers), or log in as root",
                          InfraError);
 }
+
+TEST_CASE("ssh with sudo: a sudo warning beside a command that failed by itself is the command's result") {
+    json t = {{"kind", "ssh"}, {"host", "10.0.0.1"}, {"user", "dba"}, {"sudo", true}};
+    FakeSsh warning("echo 'sudo: unable to resolve host pg-1: Name or service not known' >&2; exit 1");
+    auto r = exec_on(t, {"grep", "softdog", "/proc/modules"});
+    CHECK(r.exit_code == 1);  // grep found nothing: not a refusal
+}
