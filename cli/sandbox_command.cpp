@@ -8,6 +8,7 @@
 #include <iostream>
 #include <map>
 #include <memory>
+#include <set>
 
 #include "cluster_table.hpp"
 
@@ -128,6 +129,11 @@ std::function<int()> add_sandbox_commands(CLI::App &app, const GlobalOptions &gl
                    "with --services: the pg_rto plan whose HAProxy check intervals apply")
         ->check(CLI::IsMember({"fast", "norm", "safe", "wide"}))
         ->capture_default_str();
+    up->add_option(
+          "--profile", o.profile,
+          "pigsty: lay the cluster out as Pigsty does where the sandbox can (its services, failsafe_mode, "
+          "REST auth, members pg-test-N, the plan's timing; with --ssh a non-root admin with sudo)")
+        ->check(CLI::IsMember({"pigsty"}));
     up->add_option("--patroni", o.patroni,
                    "the Patroni to run: an executable (with patronictl beside it) or a source tree with "
                    "patroni.py (run with /usr/bin/python3); default: Debian's patroni");
@@ -147,6 +153,11 @@ std::function<int()> add_sandbox_commands(CLI::App &app, const GlobalOptions &gl
     return [=, &global]() -> int {
         auto progress = [](const std::string &message) { spdlog::info("sandbox: {}", message); };
         if (*up) {
+            std::set<std::string> given;  // what the profile must not override
+            for (auto [option, key] : {std::pair{"--ttl", "ttl"}, std::pair{"--loop-wait", "loop_wait"},
+                                       std::pair{"--retry-timeout", "retry_timeout"}})
+                if (up->count(option) > 0) given.insert(key);
+            sb::apply_profile(args->options, given);
             auto started = std::chrono::steady_clock::now();
             auto state = sb::sandbox_up(global.state_dir, args->options, progress,
                                         std::chrono::seconds(static_cast<long>(args->ready_timeout_s)));

@@ -19,3 +19,4 @@ ctest --test-dir build --output-on-failure
 cmake --build build --target bench
 cmake --build build --target bench-sandbox
 cmake --build build --target bench-probes
+cmake --build build --target bench-services

@@ -43,7 +43,7 @@ std::string render_haproxy_cfg(const SandboxState &state, const Member &self, co
         << "    mode http\n"
         << "    bind " << self.address << ":" << haproxy_stats_port << "\n"
         << "    stats enable\n"
-        << "    stats uri /haproxy\n"
+        << "    stats uri /haproxy/" << self.name << "/\n"
         << "    stats auth " << state.haproxy_username << ":" << state.haproxy_password << "\n";
     for (const auto &service : pigsty_services()) {
         cfg << "\nlisten " << cluster << "-" << service.suffix << "\n"

@@ -22,6 +22,7 @@
 #include <set>
 #include <thread>
 
+#include "admin_user.hpp"
 #include "haproxy_stats.hpp"
 #include "rest_tls.hpp"
 #include "ssh_access.hpp"
@@ -71,6 +72,24 @@ bool port_free(int port) {
     return free;
 }
 
+}  // namespace
+
+void apply_profile(SandboxOptions &options, const std::set<std::string> &given) {
+    if (options.profile != "pigsty") return;
+    options.services = true;
+    options.failsafe_mode = true;  // in every template Pigsty ships
+    options.rest_auth = true;      // patroni_username on the REST API's writes
+    if (!given.count("scope")) options.scope = "pg-test";
+    // Patroni's timing from the plan, unless asked for by value.
+    if (auto plan = named_rto_plan(options.rto_plan)) {
+        if (!given.count("ttl")) options.ttl = static_cast<int>(plan->ttl);
+        if (!given.count("loop_wait")) options.loop_wait = static_cast<int>(plan->loop_wait);
+        if (!given.count("retry_timeout")) options.retry_timeout = static_cast<int>(plan->retry_timeout);
+    }
+}
+
+namespace {
+
 SandboxState plan(const fs::path &state_dir, const SandboxOptions &options) {
     if (options.members < 1 || options.members > 9) throw UsageError("--members must be between 1 and 9");
     if (options.dcs != "etcd" && options.dcs != "etcd3") throw UsageError("--dcs must be etcd or etcd3");
@@ -79,6 +98,12 @@ SandboxState plan(const fs::path &state_dir, const SandboxOptions &options) {
                          std::to_string(options.loop_wait) + " and --retry-timeout " +
                          std::to_string(options.retry_timeout) +
                          ": Patroni needs loop_wait + 2 * retry_timeout <= ttl");
+    if (!options.profile.empty() && options.profile != "pigsty")
+        throw UsageError("--profile \"" + options.profile + "\": the one profile is pigsty");
+    // A veth's host end is dhv-<member>, and an interface name has at most 15 characters.
+    if (options.profile == "pigsty" && options.scope.size() + 2 > 11)
+        throw UsageError("--profile pigsty: the cluster name \"" + options.scope +
+                         "\" is too long for the sandbox's interfaces (at most 9 characters)");
     if (options.services && !named_rto_plan(options.rto_plan))
         throw UsageError("--rto-plan \"" + options.rto_plan + "\": one of fast, norm, safe, wide");
     SandboxState state;
@@ -88,7 +113,8 @@ SandboxState plan(const fs::path &state_dir, const SandboxOptions &options) {
     state.superuser_password = random_secret();
     state.replication_password = random_secret();
     if (options.rest_auth) {
-        state.rest_username = "drillhost";
+        state.rest_username =
+            options.profile == "pigsty" ? "postgres" : "drillhost";  // Pigsty's patroni_username
         state.rest_password = random_secret();
     }
     state.fallback_reason = namespaces_unavailable_reason();
@@ -98,9 +124,12 @@ SandboxState plan(const fs::path &state_dir, const SandboxOptions &options) {
     if (options.services && state.mode == "loopback")
         throw UsageError("--services needs network namespaces (" + state.fallback_reason + ")");
     if (options.services) state.haproxy_password = random_secret();
+    if (options.ssh && options.profile == "pigsty") state.admin_user = sandbox_admin_user;
     for (int i = 0; i < options.members; ++i) {
         Member m;
-        m.name = "pg-" + std::to_string(i + 1);
+        // Pigsty names a member <pg_cluster>-<pg_seq>; the sandbox's own are pg-N.
+        m.name =
+            (options.profile == "pigsty" ? options.scope + "-" : std::string("pg-")) + std::to_string(i + 1);
         m.rest_tls = options.rest_tls;
         m.dir = state.base_dir / m.name;
         // With namespaces only the first three hosts run etcd; a DCS client on every node needs one each.
@@ -218,6 +247,7 @@ void make_directories(const SandboxState &state) {
                                  "the sandbox under it; chmod o+x it or choose another --state-dir");
     if (state.options.rest_tls) make_rest_certificates(state);
     if (state.options.ssh) make_ssh_keys(state);
+    if (state.options.ssh && state.options.profile == "pigsty") make_admin_user(state);
     struct passwd *postgres = ::getpwnam("postgres");
     for (const auto &m : state.members) {
         for (const auto &dir : {m.dir, m.socket_dir(), m.etcd_dir()}) fs::create_directories(dir);
@@ -419,6 +449,7 @@ bool down_with(const fs::path &state_dir, const std::optional<SandboxState> &sta
         if (process_alive(pid)) ::kill(pid, SIGKILL);
     kill_postmasters(known);
     destroy_network(known);
+    if (remove_admin_user()) progress(std::string("removed the admin user ") + sandbox_admin_user);
     std::error_code ec;
     fs::remove_all(state_dir / "sandbox", ec);
     if (ec) throw InfraError("cannot remove " + (state_dir / "sandbox").string() + ": " + ec.message());

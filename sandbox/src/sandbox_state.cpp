@@ -11,7 +11,7 @@ namespace fs = std::filesystem;
 using nlohmann::json;
 
 std::string Member::haproxy_stats_url() const {
-    return "http://" + address + ":" + std::to_string(haproxy_stats_port) + "/haproxy";
+    return "http://" + address + ":" + std::to_string(haproxy_stats_port) + "/haproxy/" + name + "/";
 }
 
 const Member &SandboxState::member(const std::string &name) const {
@@ -99,6 +99,7 @@ json SandboxState::to_json() const {
           {"replication_password", replication_password},
           {"haproxy_username", haproxy_username},
           {"haproxy_password", haproxy_password}}},
+        {"admin_user", admin_user},
         {"base_dir", base_dir.string()},
         {"members", out_members}};
     // With services, the plan whose HAProxy checks they run (Patroni's timing is the sandbox's own:
@@ -129,6 +130,8 @@ SandboxState SandboxState::from_json(const json &j) {
     s.options.patroni = o.value("patroni", "");
     s.options.services = o.value("services", false);
     s.options.rto_plan = o.value("rto_plan", "fast");
+    s.options.profile = o.value("profile", "");
+    s.admin_user = j.value("admin_user", "");
     if (j.contains("patroni")) s.patroni = PatroniInstall::from_json(j.at("patroni"));
     if (j.contains("timing")) {
         s.timing_used = j["timing"].value("used", json::object());

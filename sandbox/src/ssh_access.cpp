@@ -33,16 +33,13 @@ void make_ssh_keys(const SandboxState &state) {
 std::vector<std::string> sshd_argv(const SandboxState &state, const Member &member) {
     const fs::path dir = ssh_dir(state);
     std::vector<std::string> argv = {"/usr/sbin/sshd", "-D", "-e", "-f", "/dev/null"};
-    const std::vector<std::string> options = {"ListenAddress=" + member.address,
-                                              "Port=22",
-                                              "HostKey=" + (dir / "ssh_host_ed25519_key").string(),
-                                              "AuthorizedKeysFile=" + (dir / "authorized_keys").string(),
-                                              "PidFile=none",
-                                              "UsePAM=no",
-                                              "PasswordAuthentication=no",
-                                              "KbdInteractiveAuthentication=no",
-                                              "PermitRootLogin=prohibit-password",
-                                              "StrictModes=no"};
+    const std::vector<std::string> options = {
+        "ListenAddress=" + member.address, "Port=22", "HostKey=" + (dir / "ssh_host_ed25519_key").string(),
+        // root's key, and the Pigsty profile's admin user's (a file it can read)
+        "AuthorizedKeysFile=" + (dir / "authorized_keys").string() + " " +
+            (state.base_dir / "admin" / "authorized_keys").string(),
+        "PidFile=none", "UsePAM=no", "PasswordAuthentication=no", "KbdInteractiveAuthentication=no",
+        "PermitRootLogin=prohibit-password", "StrictModes=no"};
     for (const auto &option : options) argv.insert(argv.end(), {"-o", option});
     return argv;
 }

@@ -46,6 +46,8 @@ inline std::string leftovers(const fs::path &state_dir) {
     if (!shell("pgrep -f '[" + dir.substr(0, 1) + "]" + dir.substr(1) + "'").empty()) found += "processes; ";
     if (!shell("iptables-save 2>/dev/null | grep drillhost-sandbox").empty()) found += "iptables rules; ";
     if (fs::exists(state_dir / "sandbox")) found += "directory; ";
+    if (!shell("getent passwd drillhost-dba; ls /etc/sudoers.d/drillhost-dba 2>/dev/null").empty())
+        found += "the admin user; ";
     return found;
 }
 

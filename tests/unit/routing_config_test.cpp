@@ -65,8 +65,8 @@ TEST_CASE("haproxy.cfg: the stats page on the member's address, port 9101, behin
     const auto &self = state.members[0];
     auto cfg = sb::render_haproxy_cfg(state, self, *drillhost::named_rto_plan("fast"), files_of(self));
     CHECK(contains(cfg, "listen stats\n    mode http\n    bind 10.213.7.11:9101\n"));
-    CHECK(contains(cfg, "    stats uri /haproxy\n    stats auth admin:0123abcd\n"));
-    CHECK(self.haproxy_stats_url() == "http://10.213.7.11:9101/haproxy");
+    CHECK(contains(cfg, "    stats uri /haproxy/pg-test-1/\n    stats auth admin:0123abcd\n"));
+    CHECK(self.haproxy_stats_url() == "http://10.213.7.11:9101/haproxy/pg-test-1/");
 }
 
 TEST_CASE("haproxy.cfg checks over HTTPS when the REST API is on TLS") {

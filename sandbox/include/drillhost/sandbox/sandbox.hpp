@@ -10,6 +10,7 @@
 #include <filesystem>
 #include <functional>
 #include <nlohmann/json.hpp>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -20,6 +21,13 @@ using Progress = std::function<void(const std::string &message)>;
 // Cleans what a crashed earlier run left, builds the hosts, starts every service and waits until
 // there is one leader and every replica streams from it. On failure, removes everything it made and
 // throws with the tail of the failing member's log. Throws UsageError when a sandbox is already up.
+// --profile pigsty: the cluster laid out as Pigsty lays one out where the sandbox can: its services
+// (HAProxy, pgbouncer), failsafe_mode, REST basic auth for patroni_username, members named
+// <cluster>-<seq> (cluster pg-test), Patroni's timing from the pg_rto plan, and with --ssh a non-root
+// admin user with passwordless sudo. What the caller set by hand (`given`: "scope", "ttl",
+// "loop_wait", "retry_timeout") stays.
+void apply_profile(SandboxOptions &options, const std::set<std::string> &given);
+
 SandboxState sandbox_up(const std::filesystem::path &state_dir, const SandboxOptions &options,
                         const Progress &progress,
                         std::chrono::seconds ready_timeout = std::chrono::seconds(90));

@@ -36,6 +36,8 @@ struct SandboxOptions {
     // health-checked at the intervals of the pg_rto plan `rto_plan` names.
     bool services = false;
     std::string rto_plan = "fast";
+    // --profile pigsty: laid out as Pigsty lays a cluster out where the sandbox can (apply_profile).
+    std::string profile;
 };
 
 struct Member {
@@ -57,7 +59,7 @@ struct Member {
     std::filesystem::path log(const std::string &service) const { return dir / (service + ".log"); }
     std::filesystem::path haproxy_config() const { return dir / "haproxy.cfg"; }
     std::filesystem::path haproxy_socket() const { return socket_dir() / "haproxy.sock"; }
-    std::string haproxy_stats_url() const;  // http://<address>:9101/haproxy
+    std::string haproxy_stats_url() const;  // http://<address>:9101/haproxy/<name>/, as Pigsty 4
     std::filesystem::path pgbouncer_config() const { return dir / "pgbouncer.ini"; }
     std::filesystem::path pgbouncer_auth() const { return dir / "pgbouncer.users"; }
     std::string rest_url() const {
@@ -83,6 +85,9 @@ struct SandboxState {
     // HAProxy's stats page (--services): `admin` and a random password, as Pigsty's admin page.
     std::string haproxy_username = "admin";
     std::string haproxy_password;
+    // --profile pigsty with --ssh: the non-root admin user `up` made (sudo without a password),
+    // as Pigsty's dba; `down` removes it. "" when there is none.
+    std::string admin_user;
     std::filesystem::path base_dir;
     std::filesystem::path tls_dir() const { return base_dir / "tls"; }
     std::filesystem::path rest_cacert() const { return options.rest_tls ? tls_dir() / "ca.crt" : ""; }
