@@ -10,6 +10,8 @@
 
 #include <cstdio>
 #include <cstdlib>
+#include <fstream>
+#include <vector>
 
 using namespace drillhost;
 using nlohmann::json;
@@ -138,4 +140,38 @@ TEST_CASE("ssh with sudo: a sudo warning beside a command that failed by itself 
     FakeSsh warning("echo 'sudo: unable to resolve host pg-1: Name or service not known' >&2; exit 1");
     auto r = exec_on(t, {"grep", "softdog", "/proc/modules"});
     CHECK(r.exit_code == 1);  // grep found nothing: not a refusal
+}
+
+TEST_CASE("systemd over ssh with sudo: the command lines a service stop, kill and freeze send") {
+    // The embedded cluster's hosts have no systemd: its command lines are checked here, as the
+    // host would receive them (a fake ssh logs each remote command and answers like systemctl).
+    char log_pattern[] = "/tmp/drillhost-unit-systemd-XXXXXX";
+    int fd = ::mkstemp(log_pattern);
+    REQUIRE(fd >= 0);
+    ::close(fd);
+    const std::string log = log_pattern;
+    FakeSsh ssh("echo \"$last\" >> " + log +
+                "; case \"$last\" in *is-active*) echo inactive; exit 3;; *MainPID*) echo 0;; esac");
+    json target = {{"ssh", {{"user", "dba"}, {"sudo", true}}},
+                   {"services", {{"patroni", "patroni-pg15"}}},
+                   {"members", {{{"name", "db1"}, {"address", "10.0.0.1"}}}}};
+    json backend = service_backend(target, "db1", "patroni");
+    CHECK(backend["kind"] == "systemd");
+    CHECK(control_service(backend, "stop")["running"] == false);
+    control_service(backend, "kill", "SIGKILL");
+    control_service(backend, "freeze");
+    std::ifstream in(log);
+    std::vector<std::string> lines;
+    for (std::string line; std::getline(in, line);) lines.push_back(line);
+    std::remove(log.c_str());
+    REQUIRE(lines.size() == 9);  // each action, then is-active and MainPID
+    CHECK(lines[0].rfind("sudo -n timeout -k 2 ", 0) == 0);
+    CHECK(lines[0].substr(lines[0].find(" systemctl")) == " systemctl stop patroni-pg15");
+    CHECK(lines[1].substr(lines[1].find(" systemctl")) == " systemctl is-active patroni-pg15");
+    CHECK(lines[2].substr(lines[2].find(" systemctl")) ==
+          " systemctl show --property=MainPID --value patroni-pg15");
+    CHECK(lines[3].substr(lines[3].find(" systemctl")) ==
+          " systemctl kill --kill-who=main --signal=9 patroni-pg15");  // systemctl takes a number
+    CHECK(lines[6].substr(lines[6].find(" systemctl")) ==
+          " systemctl kill --kill-who=all --signal=SIGSTOP patroni-pg15");
 }
