@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The Pigsty end-to-end test at full length (root; about 5 minutes): the embedded cluster with the
+# The Pigsty end-to-end test at full length (root; about 3 minutes): the embedded cluster with the
 # Pigsty profile and sshd, a Pigsty inventory imported with `drillhost target import`, and the
 # failover family and failover-with-load run through that target (ssh as a non-root admin with
 # sudo -n, REST auth, the services) and through the sandbox shortcut, every shared verdict equal.
