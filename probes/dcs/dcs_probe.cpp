@@ -24,6 +24,7 @@ struct DcsTarget {
     std::string kind;    // "etcd3" or "etcd"
     std::string prefix;  // "/service/drillhost/"
     std::vector<std::string> endpoints;
+    std::string cacert, cert, key;  // dcs_tls: etcd over https with its own CA or client certificates
 };
 
 // The target's DCS, checked: a bad value is an error naming its key, never a request built from it.
@@ -77,6 +78,20 @@ DcsTarget dcs_target(const dh::json &target) {
         throw dh::Error(
             DH_ERR_INVALID_ARGUMENT,
             "the target lists no etcd endpoint: add dcs_endpoints: [http://host:2379, ...] to it");
+    if (target.contains("dcs_tls")) {  // as Patroni's etcd3 section names them: cacert, cert, key
+        const auto &tls = target["dcs_tls"];
+        if (!tls.is_object())
+            throw dh::Error(DH_ERR_INVALID_ARGUMENT,
+                            "the target's dcs_tls must be a mapping (cacert, cert, key)");
+        for (auto [key, field] :
+             {std::pair{"cacert", &t.cacert}, std::pair{"cert", &t.cert}, std::pair{"key", &t.key}})
+            if (tls.contains(key)) {
+                if (!tls[key].is_string())
+                    throw dh::Error(DH_ERR_INVALID_ARGUMENT,
+                                    std::string("the target's dcs_tls.") + key + " must be a file's path");
+                *field = tls[key].get<std::string>();
+            }
+    }
     return t;
 }
 
@@ -93,6 +108,7 @@ class DcsReader {
     explicit DcsReader(DcsTarget target, long timeout_ms) : target_(std::move(target)) {
         options_.timeout_ms = timeout_ms;
         options_.connect_timeout_ms = std::min(timeout_ms, 500L);
+        options_.cacert = target_.cacert, options_.cert = target_.cert, options_.key = target_.key;
     }
 
     std::optional<DcsView> read(std::string &error) {

@@ -111,6 +111,11 @@ TEST_CASE("dcs probe: endpoints, scope and namespace a request cannot be built f
     auto none = d.read("scope: s\n");
     CHECK(none.exit_code == 3);
     CHECK_MESSAGE(contains(none.err, "lists no etcd endpoint"), none.err);
+    auto tls = d.read("scope: s\ndcs_endpoints: [\"https://127.0.0.1:9\"]\ndcs_tls: {cacert: [1]}\n");
+    CHECK(tls.exit_code == 3);
+    CHECK_MESSAGE(contains(tls.err, "dcs_tls.cacert must be a file's path"), tls.err);
+    auto tls_list = d.read("scope: s\ndcs_endpoints: [\"https://127.0.0.1:9\"]\ndcs_tls: [a]\n");
+    CHECK_MESSAGE(contains(tls_list.err, "dcs_tls must be a mapping"), tls_list.err);
 }
 
 TEST_CASE("dcs probe: an etcd that answers garbage, too much or nothing is an error saying so") {
