@@ -6,7 +6,6 @@
 #include <yaml-cpp/yaml.h>
 #include <algorithm>
 #include <cmath>
-#include <map>
 #include <set>
 
 namespace drillhost::cli {
@@ -169,8 +168,6 @@ json target_from_pigsty(const json &inventory, const std::string &cluster, const
 
     json members = json::array();
     std::set<long> seqs;
-    std::string admin_user = "dba";
-    json routing_ports = json::object();
     for (const auto &[address, host_vars] : hosts.items()) {
         const std::string host_path = group_path + ".hosts." + address;
         if (!host_vars.is_object()) throw UsageError(where + ": " + host_path + " has no pg_seq");
@@ -224,8 +221,6 @@ json target_from_pigsty(const json &inventory, const std::string &cluster, const
             {"stats_url", "http://" + address + ":" +
                               std::to_string(vars.integer("haproxy_exporter_port", 9101, 1, 65535)) +
                               "/haproxy/" + nodename + "/"}};
-        routing_ports = ports;
-        admin_user = vars.text("node_admin_username", "dba");
         members.push_back(std::move(member));
     }
     std::sort(members.begin(), members.end(),
@@ -236,7 +231,7 @@ json target_from_pigsty(const json &inventory, const std::string &cluster, const
         {"scope", pg_cluster},
         {"namespace", cluster_vars.text("pg_namespace", "/pg")},
         {"dcs", "etcd3"},
-        {"ssh", ssh_of(ssh, admin_user)},
+        {"ssh", ssh_of(ssh, cluster_vars.text("node_admin_username", "dba"))},
         // systemd units as Pigsty names them; PostgreSQL runs inside Patroni's unit.
         {"services",
          {{"patroni", "patroni"}, {"etcd", "etcd"}, {"haproxy", "haproxy"}, {"pgbouncer", "pgbouncer"}}},
