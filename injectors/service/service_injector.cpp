@@ -126,12 +126,12 @@ struct ServiceInjector : dh::Injector {
             unconfirmed ? json{{"host", record.at("host")}, {"service", record.value("service", "patroni")}}
                         : json{{"backend", record.at("backend")}};
         std::string service = record.value("service", "patroni");
-        // A run that died between the ledger and the end of its stop (or restart) may have left the
+        // A run that died between the ledger and the end of its stop may have left the
         // service on its way down: still running now, gone a moment later, and a start that sees it
         // running does nothing (the kill -9 campaign left a replica's Patroni dead that way). The
         // stop is finished first, bounded by the backend's grace, so the start below is real.
         // PostgreSQL is Patroni's to bring back, below.
-        if (unconfirmed && service != "postgres" && record.value("action", "stop") != "kill") {
+        if (unconfirmed && service != "postgres" && record.value("action", "stop") == "stop") {
             json stop = request;
             stop["action"] = "stop";
             host.call("service", stop);

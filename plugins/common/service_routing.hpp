@@ -45,15 +45,18 @@ inline std::optional<Bound> routing_bound(const json &target) {
 
 // When every node's HAProxy routed `service` to exactly {leader}, the first time at or after
 // `from_ms` (a node already doing so then counts from `from_ms`), from the haproxy probe's history
-// (each node's first read is a change too); -1 when some node never did.
+// (each node's first read is a change too); -1 when some node never did. The old leader's node
+// (`skip`) is left out: cut off by a partition, its HAProxy cannot check the others and routes to
+// nobody until the heal, and its clients reach nothing anyway.
 inline double routed_everywhere_at(const json &history, const std::string &service, const std::string &leader,
-                                   double from_ms) {
+                                   double from_ms, const std::string &skip = "") {
     const json wanted = json::array({leader});
     std::map<std::string, json> state_at_from;  // per node: what it routed to at from_ms
     std::map<std::string, double> routed;       // per node: when it first routed to {leader}
     for (const auto &c : history.value("changes", json::array())) {  // in time order
         if (c.value("service", "") != service) continue;
         std::string node = c.value("host", "");
+        if (node == skip) continue;
         double t = c.value("t_ms", 0.0);
         if (t < from_ms) {
             state_at_from[node] = c.value("routes_to", json::array());

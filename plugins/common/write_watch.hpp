@@ -30,7 +30,7 @@ struct WriteOutcome {
     json routing;               // haproxy stop: each change of a service's routing (null without services)
     std::string routing_error;  // why the services could not be watched
     std::string scope;          // the cluster's name: its services are <scope>-primary, ...
-    std::string new_leader;     // after a handover
+    std::string old_leader, new_leader;  // of a handover
     double fault_ms = -1;
 };
 
@@ -99,6 +99,7 @@ class WriteWatch {
         out.routing_error = routing_error_;
         if (haproxy_started_) out.routing = host.operate(haproxy_probe, "stop");
         out.scope = host.target().value("scope", "");
+        out.old_leader = handover.old_leader;
         out.new_leader = handover.new_leader;
         out.fault_ms = fault_ms;
         json verify = json::object();
@@ -201,15 +202,16 @@ class WriteWatch {
         }
         if (o.new_leader.empty() || promise.promoted_at_ms < 0) return;
         std::string service = o.scope + "-primary";
-        double routed = routed_everywhere_at(o.routing, service, o.new_leader, o.fault_ms);
+        double routed = routed_everywhere_at(o.routing, service, o.new_leader, o.fault_ms, o.old_leader);
         if (routed >= 0) host.measure("service_routed", routed - o.fault_ms, "ms");
         auto bound = routing_bound(host.target());
         if (!bound) return;
         double after_promotion = routed >= 0 ? routed - promise.promoted_at_ms : -1;
         host.check("the primary service followed the new leader", routed >= 0 && after_promotion <= bound->ms,
-                   routed >= 0 ? "every node routed " + service + " to " + o.new_leader + " " +
-                                     ms_text(std::max(0.0, after_promotion)) + " after its promotion"
-                               : "not every node routed " + service + " to " + o.new_leader,
+                   routed >= 0
+                       ? "every node but " + o.old_leader + "'s routed " + service + " to " + o.new_leader +
+                             " " + ms_text(std::max(0.0, after_promotion)) + " after its promotion"
+                       : "not every node routed " + service + " to " + o.new_leader,
                    "<= " + bound->text() + " after the promotion");
     }
 

@@ -4,8 +4,10 @@
 #include <drillhost/core/errors.hpp>
 #include <drillhost/sandbox/command.hpp>
 
+#include <chrono>
 #include <fstream>
 #include <iterator>
+#include <thread>
 
 #include "ssh_access.hpp"
 
@@ -17,10 +19,16 @@ namespace {
 const fs::path sudoers_file = fs::path("/etc/sudoers.d") / sandbox_admin_user;
 const std::string mark = "# drillhost sandbox admin user: `drillhost sandbox down` removes it and this file";
 
+const std::string comment = "drillhost sandbox admin";
+
+// Ours: the sudoers file carries the mark, or (a run that died between useradd and the sudoers
+// file) the account carries the comment useradd gave it.
 bool ours() {
     std::ifstream in(sudoers_file);
     std::string first;
-    return std::getline(in, first) && first == mark;
+    if (std::getline(in, first) && first == mark) return true;
+    const struct passwd *user = ::getpwnam(sandbox_admin_user);
+    return user && user->pw_gecos && comment == user->pw_gecos;
 }
 
 }  // namespace
@@ -36,7 +44,7 @@ void make_admin_user(const SandboxState &state) {
     remove_admin_user();  // a crashed run's
     // "*": no password can match, yet the account is not locked (sshd refuses locked ones).
     run_checked({"useradd", "--no-create-home", "--no-user-group", "--shell", "/bin/sh", "--password", "*",
-                 "--comment", "drillhost sandbox admin", sandbox_admin_user},
+                 "--comment", comment, sandbox_admin_user},
                 "creating the sandbox's admin user");
     fs::path staged = sudoers_file.string() + ".drillhost-new";
     {
@@ -60,10 +68,20 @@ void make_admin_user(const SandboxState &state) {
 bool remove_admin_user() {
     if (!ours()) return false;
     // Its sessions live in the sandbox's namespaces, which down empties; any other goes too.
-    run_command({"pkill", "-KILL", "-u", sandbox_admin_user});
-    run_command({"userdel", sandbox_admin_user});
+    // userdel refuses while a killed process of the user is still exiting: try again a moment.
+    for (int attempt = 0; attempt < 20 && ::getpwnam(sandbox_admin_user); ++attempt) {
+        run_command({"pkill", "-KILL", "-u", sandbox_admin_user});
+        if (run_command({"userdel", sandbox_admin_user}).exit_code != 0)
+            std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    if (::getpwnam(sandbox_admin_user))
+        throw InfraError(std::string("cannot remove the sandbox's admin user ") + sandbox_admin_user +
+                         " (userdel refused); its sudoers file " + sudoers_file.string() +
+                         " is kept so that "
+                         "`drillhost sandbox down` can try again");
     std::error_code ec;
     fs::remove(sudoers_file, ec);
+    fs::remove(sudoers_file.string() + ".drillhost-new", ec);
     return true;
 }
 

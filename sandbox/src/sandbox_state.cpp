@@ -82,7 +82,8 @@ json SandboxState::to_json() const {
           {"ssh", options.ssh},
           {"patroni", options.patroni},
           {"services", options.services},
-          {"rto_plan", options.rto_plan}}},
+          {"rto_plan", options.rto_plan},
+          {"profile", options.profile}}},
         {"patroni", patroni.to_json()},
         {"timing", {{"used", timing_used}, {"changes", timing_changes}}},
         // What a client of the REST API needs (the patroni-rest probe reads it from the target).

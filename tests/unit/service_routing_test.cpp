@@ -62,3 +62,13 @@ TEST_CASE("a target offers services when a member has a primary service port and
     CHECK_FALSE(drillhost::drills::offers_services(json{{"members", {member}}}));
     CHECK_FALSE(drillhost::drills::offers_services(json{{"members", {{{"name", "pg-1"}}}}}));
 }
+
+TEST_CASE("routed everywhere: the old leader's node, cut off by a partition, is left out") {
+    // pg-1 led and is cut off: its HAProxy routes to nobody until the heal; pg-2 and pg-3 follow pg-2.
+    json history = {{"changes",
+                     {change(0, "pg-1", {"pg-1"}), change(0, "pg-2", {"pg-1"}), change(0, "pg-3", {"pg-1"}),
+                      change(3000, "pg-1", json::array()), change(11000, "pg-2", {"pg-2"}),
+                      change(11200, "pg-3", {"pg-2"})}}};
+    CHECK(routed_everywhere_at(history, "pg-test-primary", "pg-2", 100) == -1);
+    CHECK(routed_everywhere_at(history, "pg-test-primary", "pg-2", 100, "pg-1") == 11200);
+}
