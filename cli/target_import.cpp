@@ -131,6 +131,11 @@ std::pair<std::string, int> host_port(const json &value, int default_port, const
         std::stoi(port) < 1 || std::stoi(port) > 65535)
         throw UsageError(where + ": " + path + ": \"" + text + "\" has no valid port");
     if (!host.empty() && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+    // A listen address says where a server binds, not where it is reached: 0.0.0.0 would send the
+    // drills to this machine.
+    if (host.empty() || host == "0.0.0.0" || host == "::" || host == "*")
+        throw UsageError(where + ": " + path + ": \"" + text +
+                         "\" names no host to reach (give the node's connect_address)");
     return {host, std::stoi(port)};
 }
 
@@ -267,6 +272,18 @@ json target_from_pigsty(const json &inventory, const std::string &cluster, const
     return target;
 }
 
+namespace {
+
+// A user name or password of Patroni's config as a string: an unquoted 12345 is still one; any other
+// type is an error naming the key.
+json credential(const json &value, const std::string &where, const std::string &path) {
+    if (value.is_string()) return value;
+    if (value.is_number()) return value.dump();
+    throw UsageError(where + ": " + path + ": " + value.dump().substr(0, 80) + " is not a string");
+}
+
+}  // namespace
+
 json target_from_patroni_configs(const std::vector<json> &configs, const std::vector<std::string> &where,
                                  const SshChoice &ssh) {
     json target = json::object(), members = json::array();
@@ -317,8 +334,10 @@ json target_from_patroni_configs(const std::vector<json> &configs, const std::ve
         if (!target["namespace"].is_string()) throw UsageError(file + ": namespace is not a string");
         const json auth = restapi.value("authentication", json::object());
         if (auth.is_object() && auth.contains("username"))
-            target["restapi"] = {{"username", auth["username"]},
-                                 {"password", auth.value("password", json(""))}};
+            target["restapi"] = {
+                {"username", credential(auth["username"], file, "restapi.authentication.username")},
+                {"password",
+                 credential(auth.value("password", json("")), file, "restapi.authentication.password")}};
         const json ctl = c.value("ctl", json::object());
         for (const json *tls_of : {&restapi, &ctl})
             if (tls_of->is_object() && tls_of->contains("cacert"))
@@ -326,8 +345,11 @@ json target_from_patroni_configs(const std::vector<json> &configs, const std::ve
         const json superuser =
             postgresql.value("authentication", json::object()).value("superuser", json::object());
         if (superuser.is_object() && superuser.contains("username"))
-            target["credentials"] = {{"superuser", superuser["username"]},
-                                     {"superuser_password", superuser.value("password", json(""))}};
+            target["credentials"] = {
+                {"superuser",
+                 credential(superuser["username"], file, "postgresql.authentication.superuser.username")},
+                {"superuser_password", credential(superuser.value("password", json("")), file,
+                                                  "postgresql.authentication.superuser.password")}};
         for (const char *kind : {"etcd3", "etcd"}) {
             if (!c.contains(kind)) continue;
             const json &dcs = c[kind];

@@ -171,6 +171,19 @@ TEST_CASE("patroni.yml import: files of two clusters, a member twice and a bad a
     CHECK_THROWS_WITH_AS(cli::target_from_patroni_configs({bad}, {"a.yml"}),
                          "a.yml: restapi.connect_address: \"10.10.10.11:80800\" has no valid port",
                          drillhost::UsageError);
+    bad["restapi"].erase("connect_address");
+    bad["restapi"]["listen"] = "0.0.0.0:8008";  // where it binds, not where it is reached
+    CHECK_THROWS_WITH_AS(cli::target_from_patroni_configs({bad}, {"a.yml"}),
+                         "a.yml: restapi.listen: \"0.0.0.0:8008\" names no host to reach (give the node's "
+                         "connect_address)",
+                         drillhost::UsageError);
+    bad["restapi"]["connect_address"] = "10.10.10.11:8008";
+    bad["postgresql"]["authentication"]["superuser"]["password"] = 12345;  // unquoted in the file
+    CHECK(cli::target_from_patroni_configs({bad}, {"a.yml"})["credentials"]["superuser_password"] == "12345");
+    bad["postgresql"]["authentication"]["superuser"]["password"] = json::array({1});
+    CHECK_THROWS_WITH_AS(cli::target_from_patroni_configs({bad}, {"a.yml"}),
+                         "a.yml: postgresql.authentication.superuser.password: [1] is not a string",
+                         drillhost::UsageError);
     bad.erase("name");
     CHECK_THROWS_WITH_AS(cli::target_from_patroni_configs({bad}, {"a.yml"}),
                          "a.yml: name is missing or not a string", drillhost::UsageError);
