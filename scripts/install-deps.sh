@@ -24,6 +24,12 @@ packages=(
   haproxy pgbouncer sudo
 )
 
+# A policy of ours that a killed run left behind would keep every later package upgrade on this
+# machine from restarting its daemons: it goes first, whatever else this run does.
+policy=/usr/sbin/policy-rc.d
+ours='# install-deps.sh: no daemon starts while packages install'
+if [ -f "$policy" ] && grep -qxF "$ours" "$policy"; then rm -f "$policy"; fi
+
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
@@ -39,11 +45,11 @@ export DEBIAN_FRONTEND=noninteractive
 # Debian's maintainer scripts start a package's daemon (postgresql's main cluster, haproxy,
 # pgbouncer on 6432) unless policy-rc.d says no: drillhost starts what it needs itself, in its own
 # namespaces, and nothing of a package may keep running behind it. Only a policy of ours is removed.
-policy=/usr/sbin/policy-rc.d
 if [ ! -e "$policy" ]; then
-  printf '#!/bin/sh\n# install-deps.sh: no daemon starts while packages install\nexit 101\n' > "$policy"
+  printf '#!/bin/sh\n%s\nexit 101\n' "$ours" > "$policy"
   chmod 755 "$policy"
   trap 'rm -f "$policy"' EXIT
+  trap 'exit 130' INT TERM HUP  # through the EXIT trap
 fi
 apt-get update -qq
 apt-get install -y -qq --no-install-recommends "${missing[@]}"
