@@ -33,10 +33,12 @@ bool takes_traffic(const std::string &status) {
 }  // namespace
 
 std::vector<std::string> HaproxyService::routes_to() const {
-    std::vector<std::string> up;
+    // HAProxy sends a service's traffic to its active servers that are up, and to a backup server
+    // only when none is (Pigsty's replica service backs its replicas up with the primary).
+    std::vector<std::string> active, backup;
     for (const auto &s : servers)
-        if (s.up) up.push_back(s.name);
-    return up;
+        if (s.up) (s.backup ? backup : active).push_back(s.name);
+    return active.empty() ? backup : active;
 }
 
 std::vector<HaproxyService> parse_show_stat(const std::string &csv) {
@@ -80,6 +82,7 @@ std::vector<HaproxyService> parse_show_stat(const std::string &csv) {
         s.up = takes_traffic(s.status);
         s.since_change_s = number_or(field(row, "lastchg"), -1);
         s.check = field(row, "check_status");
+        s.backup = field(row, "bck") == "1";
         services[it->second].servers.push_back(s);
     }
     return services;
@@ -94,7 +97,8 @@ nlohmann::json to_json(const std::vector<HaproxyService> &services) {
                                {"status", s.status},
                                {"up", s.up},
                                {"since_change_s", s.since_change_s},
-                               {"check", s.check}});
+                               {"check", s.check},
+                               {"backup", s.backup}});
         out.push_back({{"service", service.name}, {"routes_to", service.routes_to()}, {"servers", servers}});
     }
     return out;

@@ -16,12 +16,15 @@ struct HaproxyServer {
     bool up = false;           // traffic goes to it: UP or going down (UP n/m), NOLB excepted
     long since_change_s = -1;  // `lastchg`: seconds since its status last changed; -1 when not given
     std::string check;         // `check_status`: "L7OK", "L7STS", "L4CON", "" without checks
+    bool backup = false;       // `bck`: a backup server, used only while no active one is up
 };
 
 struct HaproxyService {
     std::string name;  // the proxy: "pg-test-primary"
     std::vector<HaproxyServer> servers;
-    std::vector<std::string> routes_to() const;  // the servers that are up, in the file's order
+    // The servers that are up, in the file's order; the backup servers that are up when no active
+    // one is.
+    std::vector<std::string> routes_to() const;
 };
 
 // Throws std::invalid_argument naming the line at fault when `csv` is not `show stat` output (no

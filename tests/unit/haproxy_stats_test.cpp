@@ -57,3 +57,20 @@ TEST_CASE("not show stat output is refused, naming what is missing") {
                       "HAProxy's show stat, line 2: 2 fields, the header names more");
     CHECK(parse_show_stat("# pxname,svname,status\n").empty());
 }
+
+TEST_CASE("show stat: a backup server takes traffic only while no active server is up") {
+    // Pigsty's replica service: the replicas active, the primary a backup (bck 1).
+    const std::string csv =
+        "# pxname,svname,status,bck,lastchg,check_status\n"
+        "pg-test-replica,pg-test-1,UP,1,5,L7OK\n"
+        "pg-test-replica,pg-test-2,UP,0,5,L7OK\n"
+        "pg-test-replica,pg-test-3,DOWN,0,5,L7STS\n";
+    auto services = parse_show_stat(csv);
+    REQUIRE(services.size() == 1);
+    CHECK(services[0].servers[0].backup);
+    CHECK(services[0].routes_to() == std::vector<std::string>{"pg-test-2"});
+    auto no_replica = parse_show_stat(
+        "# pxname,svname,status,bck\npg-test-replica,pg-test-1,UP,1\npg-test-replica,pg-test-2,DOWN,0\n");
+    CHECK(no_replica[0].routes_to() == std::vector<std::string>{"pg-test-1"});
+    CHECK(drillhost::probes::to_json(no_replica)[0]["servers"][0]["backup"] == true);
+}
