@@ -175,6 +175,13 @@ json target_from_pigsty(const json &inventory, const std::string &cluster, const
     std::set<long> seqs;
     for (const auto &[address, host_vars] : hosts.items()) {
         const std::string host_path = group_path + ".hosts." + address;
+        // The key becomes a host in URLs that carry passwords: an address or a host name, nothing else.
+        if (address.empty() || address.size() > 253 ||
+            address.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-:") !=
+                std::string::npos)
+            throw UsageError(where + ": " + group_path + ".hosts: " +
+                             json(address).dump(-1, ' ', true, json::error_handler_t::replace).substr(0, 80) +
+                             " is not an address or a host name");
         if (!host_vars.is_object()) throw UsageError(where + ": " + host_path + " has no pg_seq");
         PigstyVars vars(
             where, {{host_path, &host_vars}, {group_path + ".vars", &group_vars}, {"all.vars", &all_vars}});

@@ -114,6 +114,12 @@ TEST_CASE("pigsty import: a cluster that is not there, a missing pg_seq and wron
                          "t.yml: all.vars.pg_rto: \"quick\" is not a plan (fast, norm, safe, wide, or one of "
                          "pg_rto_plan's)",
                          drillhost::UsageError);
+    json bad_host;
+    bad_host["all"]["children"]["pg-test"]["hosts"]["10.0.0.5@evil/x"]["pg_seq"] = 1;
+    CHECK_THROWS_WITH_AS(
+        cli::target_from_pigsty(bad_host, "pg-test", "t.yml"),
+        "t.yml: all.children.pg-test.hosts: \"10.0.0.5@evil/x\" is not an address or a host name",
+        drillhost::UsageError);
     CHECK_THROWS_WITH_AS(cli::target_from_pigsty(json{{"all", json::array()}}, "pg-test", "t.yml"),
                          "t.yml: all is not a mapping", drillhost::UsageError);
 }
