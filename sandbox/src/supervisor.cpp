@@ -225,7 +225,17 @@ void Supervisor::stop(const std::string &member, const std::string &service,
     auto deadline = std::chrono::steady_clock::now() + grace;
     while (process_alive(target) && std::chrono::steady_clock::now() < deadline)
         std::this_thread::sleep_for(std::chrono::milliseconds(20));
-    if (process_alive(target)) ::kill(target, SIGKILL);
+    if (!process_alive(target)) return;
+    ::kill(target, SIGKILL);
+    // SIGKILL is delivered, not done: a Python with threads takes some milliseconds to exit, and a
+    // start right after this would see the old process still alive and start nothing (the crash
+    // test of an unconfirmed Patroni stop left the member without Patroni that way).
+    for (auto until = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+         process_alive(target) && std::chrono::steady_clock::now() < until;)
+        std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    if (process_alive(target))
+        throw InfraError(service + " on " + member + " (pid " + std::to_string(target) +
+                         ") outlived SIGKILL by 5 s");
 }
 
 void Supervisor::restart(const std::string &member, const std::string &service) {

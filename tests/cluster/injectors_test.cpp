@@ -449,13 +449,9 @@ TEST_CASE(
     CHECK(current_leader(state) == leader);  // Patroni was never left with a failing watchdog
 }
 
-// Skipped in the test command for now: about 1 run in 6 no Patroni runs on the member after recover
-// (the fix in the service injector holds in the others; the remaining race is under investigation,
-// see the 2026-12-03 closing note). Run it by hand: cluster_tests -tc='*killed while it stops*' -nsk.
 TEST_CASE(
     "crash test: a drillhost killed while it stops a replica's Patroni: recover finishes the stop and starts "
-    "it, so it is not left dead once the stop completes" *
-    doctest::skip()) {
+    "it, so it is not left dead once the stop completes") {
     Sandbox s;
     auto state = s.up();
     std::string leader = current_leader(state);
