@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cmath>
 #include <set>
+#include <sstream>
 
 namespace drillhost::cli {
 namespace {
@@ -69,20 +70,41 @@ const json &object_at(const json &parent, const std::string &key, const std::str
     return value;
 }
 
+// Pigsty 3's service.cfg checked every service with fixed intervals (`inter 3s fastinter 1s
+// downinter 5s rise 3 fall 3`), whatever pg_rto said.
+constexpr double pigsty3_inter = 3, pigsty3_fastinter = 1, pigsty3_downinter = 5;
+constexpr int pigsty3_rise = 3, pigsty3_fall = 3;
+
 // Pigsty 4's pg_rto: a plan's name (from pg_rto_plan when the inventory defines its own plans, else
 // the four shipped ones), or seconds for the 3.x form, mapped to the nearest plan as Pigsty 4 does
 // (under 30 fast, under 45 norm, under 90 safe, else wide).
 json rto_plan_of(const PigstyVars &vars, const std::string &where) {
     auto [rto, rto_path] = vars.find("pg_rto");
+    auto [plans, plans_path] = vars.find("pg_rto_plan");
     std::string name = "norm";
     if (rto && rto->is_number()) {
         double s = rto->get<double>();
         if (!std::isfinite(s) || s <= 0) vars.fail(rto_path, "a plan's name or seconds", *rto);
         name = s < 30 ? "fast" : s < 45 ? "norm" : s < 90 ? "safe" : "wide";
+        if (!plans) {
+            // Seconds without plans of its own: a Pigsty 3 inventory as likely as a 4. The cluster
+            // may check with 4's mapped plan or 3's fixed intervals, which the file cannot tell
+            // apart: the slower of the two, so a healthy cluster of either is not failed, and the
+            // plan's name says so.
+            RtoPlan plan = *named_rto_plan(name);
+            plan.inter = std::max(plan.inter, pigsty3_inter);
+            plan.fastinter = std::max(plan.fastinter, pigsty3_fastinter);
+            plan.downinter = std::max(plan.downinter, pigsty3_downinter);
+            plan.rise = std::max(plan.rise, pigsty3_rise);
+            plan.fall = std::max(plan.fall, pigsty3_fall);
+            std::ostringstream seconds;
+            seconds << s;
+            plan.name = "pg_rto " + seconds.str() + " s: " + name + ", checks no faster than Pigsty 3's";
+            return plan.to_json();
+        }
     } else if (rto) {
         name = vars.text("pg_rto", "norm");
     }
-    auto [plans, plans_path] = vars.find("pg_rto_plan");
     RtoPlan plan;
     if (plans && plans->is_object() && plans->contains(name)) {
         plan = parse_rto_plan((*plans)[name], where + ": " + plans_path + "." + name);

@@ -6,12 +6,14 @@
 #include <cstdio>
 
 #include <drillhost/core/errors.hpp>
+#include <drillhost/core/rto_plan.hpp>
 
 #include "target_file.hpp"
 #include "target_import.hpp"
 
 using nlohmann::json;
 namespace cli = drillhost::cli;
+using drillhost::parse_rto_plan;
 
 namespace {
 
@@ -124,11 +126,28 @@ TEST_CASE("pigsty import: a cluster that is not there, a missing pg_seq and wron
                          "t.yml: all is not a mapping", drillhost::UsageError);
 }
 
-TEST_CASE("pigsty import: pg_rto in seconds (Pigsty 3) maps to the nearest plan, a custom plan is read") {
+TEST_CASE(
+    "pigsty import: pg_rto in seconds maps to the nearest plan with HAProxy checks no faster than Pigsty 3 "
+    "used, a custom plan is read") {
     json inv = cli::load_yaml_file(inventory("pigsty-partial.yml"), "--pigsty");
     inv["all"]["children"]["pg-test"]["hosts"]["10.10.10.12"]["pg_seq"] = 2;
     inv["all"]["vars"] = {{"pg_rto", 60}};
-    CHECK(cli::target_from_pigsty(inv, "pg-test", "t.yml")["rto_plan"]["name"] == "safe");
+    json seconds = cli::target_from_pigsty(inv, "pg-test", "t.yml")["rto_plan"];
+    CHECK(seconds["name"] == "pg_rto 60 s: safe, checks no faster than Pigsty 3's");
+    CHECK(seconds["ttl"] == 60);  // safe's Patroni timing
+    // Pigsty 3 checked with fixed inter 3s fastinter 1s downinter 5s: the routing bound must not be
+    // safe's 3 s downinter, which would fail a healthy 3.x cluster.
+    CHECK(seconds["inter"] == doctest::Approx(3));
+    CHECK(seconds["fastinter"] == doctest::Approx(1.5));
+    CHECK(seconds["downinter"] == doctest::Approx(5));
+    inv["all"]["vars"] = {{"pg_rto", 30}};
+    seconds = cli::target_from_pigsty(inv, "pg-test", "t.yml")["rto_plan"];
+    CHECK(seconds["name"] == "pg_rto 30 s: norm, checks no faster than Pigsty 3's");
+    CHECK(seconds["inter"] == doctest::Approx(3));
+    CHECK(seconds["fastinter"] == doctest::Approx(1));
+    CHECK(seconds["downinter"] == doctest::Approx(5));
+    // The plan as written reads back as a target's plan.
+    CHECK(parse_rto_plan(seconds, "t").downinter == doctest::Approx(5));
     inv["all"]["vars"] = {{"pg_rto", "ultra"},
                           {"pg_rto_plan", {{"ultra", {10, 2, 3, 8, 2, "0.5s", "0.25s", "0.5s", 2, 2}}}}};
     json plan = cli::target_from_pigsty(inv, "pg-test", "t.yml")["rto_plan"];
