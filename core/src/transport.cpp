@@ -85,7 +85,10 @@ std::string describe_ssh(const json &t) {
 ExecResult exec_ssh(const json &transport, const std::vector<std::string> &argv,
                     std::chrono::milliseconds timeout) {
     const bool sudo = transport.value("sudo", false);
-    std::string remote = std::string(sudo ? "sudo -n " : "") + "timeout -k 2 " + whole_seconds_arg(timeout);
+    // LC_ALL=C: sudo's refusal is recognised by its words, and Debian's ssh forwards the operator's
+    // LANG and LC_* (SendEnv), which would localise them.
+    std::string remote =
+        std::string(sudo ? "LC_ALL=C sudo -n " : "") + "timeout -k 2 " + whole_seconds_arg(timeout);
     for (const auto &word : argv) remote += " " + shell_quote(word);
     std::vector<std::string> ssh = {
         "ssh",

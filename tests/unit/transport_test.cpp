@@ -122,7 +122,7 @@ TEST_CASE(
     {
         FakeSsh ssh("echo \"$last\"");
         auto r = exec_on(t, {"systemctl", "stop", "patroni"}, std::chrono::milliseconds(10000));
-        CHECK(r.out == "sudo -n timeout -k 2 10 systemctl stop patroni\n");
+        CHECK(r.out == "LC_ALL=C sudo -n timeout -k 2 10 systemctl stop patroni\n");
         t.erase("sudo");
         CHECK(exec_on(t, {"iptables", "-S"}, std::chrono::milliseconds(3000)).out ==
               "timeout -k 2 3 iptables -S\n");
@@ -165,7 +165,7 @@ TEST_CASE("systemd over ssh with sudo: the command lines a service stop, kill an
     for (std::string line; std::getline(in, line);) lines.push_back(line);
     std::remove(log.c_str());
     REQUIRE(lines.size() == 9);  // each action, then is-active and MainPID
-    CHECK(lines[0].rfind("sudo -n timeout -k 2 ", 0) == 0);
+    CHECK(lines[0].rfind("LC_ALL=C sudo -n timeout -k 2 ", 0) == 0);
     CHECK(lines[0].substr(lines[0].find(" systemctl")) == " systemctl stop patroni-pg15");
     CHECK(lines[1].substr(lines[1].find(" systemctl")) == " systemctl is-active patroni-pg15");
     CHECK(lines[2].substr(lines[2].find(" systemctl")) ==
