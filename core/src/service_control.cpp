@@ -18,7 +18,8 @@ namespace {
 
 const std::vector<std::string> actions = {"stop", "start", "kill", "restart", "freeze", "thaw", "status"};
 // The services the core's own backends know; a registered backend may serve others.
-const std::vector<std::string> known_services = {"patroni", "postgres", "etcd", "watchdog"};
+const std::vector<std::string> known_services = {"patroni",  "postgres", "etcd",
+                                                 "watchdog", "haproxy",  "pgbouncer"};
 
 ExecResult checked(const json &transport, const std::vector<std::string> &argv, const std::string &what) {
     auto result = exec_on(transport, argv, std::chrono::seconds(60));
@@ -135,7 +136,8 @@ int signal_number(const std::string &name) {
 
 json service_backend(const json &target, const std::string &host, const std::string &service) {
     if (std::find(known_services.begin(), known_services.end(), service) == known_services.end())
-        throw UsageError("unknown service '" + service + "'; one of patroni, postgres, etcd, watchdog");
+        throw UsageError("unknown service '" + service +
+                         "'; one of patroni, postgres, etcd, watchdog, haproxy, pgbouncer");
     json transport = transport_for(target, host);  // throws for an unknown host
     json member = json::object();
     for (const auto &m : target.value("members", json::array()))

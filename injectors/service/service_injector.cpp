@@ -1,10 +1,10 @@
 // The service injector: stop, kill with a signal, or restart patroni, postgres (the postmaster
-// Patroni runs) or the DCS (etcd) on one host, through the host's service backend (the embedded
-// cluster's supervisor, or systemd over the host's transport). Revert brings back what was stopped:
-// Patroni and etcd are started again; PostgreSQL is Patroni's to restart, so revert waits for it
-// and, if Patroni did not (a paused cluster), asks Patroni to (POST /restart). It starts it itself
-// only when that did not work and the member still holds the leader key: started by hand, a
-// postmaster comes up as the primary it was.
+// Patroni runs), the DCS (etcd) or the node's routing (haproxy, pgbouncer) on one host, through the host's
+// service backend (the embedded cluster's supervisor, or systemd over the host's transport). Revert brings
+// back what was stopped: Patroni and etcd are started again; PostgreSQL is Patroni's to restart, so revert
+// waits for it and, if Patroni did not (a paused cluster), asks Patroni to (POST /restart). It starts it
+// itself only when that did not work and the member still holds the leader key: started by hand, a postmaster
+// comes up as the primary it was.
 #include <drillhost/sdk.hpp>
 
 #include <array>
@@ -16,14 +16,14 @@ namespace dh = drillhost::sdk;
 using namespace drillhost::injectors;
 
 struct ServiceInjector : dh::Injector {
-    static constexpr dh::Info info{
-        "org.drillhost.injector.service", "service", "0.1.0",
-        "Stops, kills or restarts patroni, postgres or etcd on a host; revert brings it back",
-        R"json({
+    static constexpr dh::Info info{"org.drillhost.injector.service", "service", "0.1.0",
+                                   "Stops, kills or restarts patroni, postgres, etcd, haproxy or pgbouncer "
+                                   "on a host; revert brings it back",
+                                   R"json({
         "type": "object",
         "properties": {
             "host": {"type": "string", "description": "the member whose service to hit"},
-            "service": {"enum": ["patroni", "postgres", "etcd"], "default": "patroni"},
+            "service": {"enum": ["patroni", "postgres", "etcd", "haproxy", "pgbouncer"], "default": "patroni"},
             "action": {"enum": ["stop", "kill", "restart"], "default": "stop",
                        "description": "stop: graceful (postgres: fast shutdown); kill: send `signal`; restart: stop then start"},
             "signal": {"type": "string", "default": "SIGKILL", "description": "for kill: SIGKILL, SIGTERM, SIGINT, ..."},

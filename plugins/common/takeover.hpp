@@ -10,13 +10,27 @@
 namespace drillhost::drills {
 
 // A node dies: its Patroni SIGKILLed, then its PostgreSQL SIGQUIT (immediate shutdown: every
-// backend gone at once, nothing flushed on the way out), both through the service injector.
+// backend gone at once, nothing flushed on the way out), both through the service injector. Where
+// the node also routes the cluster's services (members[].routing: Pigsty's HAProxy and pgbouncer),
+// those die with it: a client whose connection string lists the node first must find nothing there,
+// not a live HAProxy that sends it to the new leader (the node's network stays up, so it is refused
+// at once rather than timing out as on a dead machine).
 struct NodeKill {
     dh::Fault patroni, postgres;
+    std::vector<dh::Fault> routing;  // haproxy, pgbouncer
 };
 
+inline bool routes_services(const json &target, const std::string &member) {
+    for (const auto &m : target.value("members", json::array()))
+        if (m.is_object() && m.value("name", "") == member)
+            return m.value("routing", json()).is_object() && m["routing"].contains("service_ports");
+    return false;
+}
+
 inline NodeKill kill_node(const dh::Host &host, const std::string &member) {
-    host.phase("killing " + member + ": Patroni (SIGKILL), then PostgreSQL (SIGQUIT)");
+    const bool routing = routes_services(host.target(), member);
+    host.phase("killing " + member + ": Patroni (SIGKILL), then PostgreSQL (SIGQUIT)" +
+               (routing ? ", HAProxy and pgbouncer (SIGKILL)" : ""));
     NodeKill k;
     k.patroni =
         host.inject(service_injector,
@@ -24,14 +38,21 @@ inline NodeKill kill_node(const dh::Host &host, const std::string &member) {
     k.postgres =
         host.inject(service_injector,
                     {{"host", member}, {"service", "postgres"}, {"action", "kill"}, {"signal", "SIGQUIT"}});
+    if (routing)
+        for (const char *service : {"haproxy", "pgbouncer"})
+            k.routing.push_back(host.inject(
+                service_injector,
+                {{"host", member}, {"service", service}, {"action", "kill"}, {"signal", "SIGKILL"}}));
     return k;
 }
 
 // Patroni first: it starts PostgreSQL as a replica of the new leader (rewinding it); the postgres
-// revert then only waits for connections.
+// revert then only waits for connections. The routing comes back last, as a rebooted node's units
+// would once Patroni answers its checks.
 inline void revive_node(const dh::Host &host, const NodeKill &k) {
     host.revert(k.patroni);
     host.revert(k.postgres);
+    for (const auto &fault : k.routing) host.revert(fault);
 }
 
 struct Takeover {

@@ -69,18 +69,25 @@ TEST_CASE(
     CHECK(target["ssh"]["user"] == "drillhost-dba");
     CHECK(target["ssh"]["sudo"] == true);
     CHECK(target["members"][1]["routing"]["stats_url"] == state.members[1].haproxy_stats_url());
-    // No systemd in the hosts: Patroni by pid file, started as the sandbox starts it.
+    // No systemd in the hosts: Patroni, HAProxy and pgbouncer by pid file, started as the sandbox
+    // starts them (node-lost kills a node's routing with it).
     for (auto &m : target["members"]) {
         const auto &member = state.member(m["name"]);
-        std::string dir = member.dir.string(), pidfile = dir + "/patroni.pid";
+        std::string dir = member.dir.string();
+        auto by_pidfile = [&](const std::string &service, bool as_postgres, const std::string &command) {
+            std::string pidfile = dir + "/" + service + ".pid";
+            return nlohmann::json{
+                {"pidfile", pidfile},
+                {"start",
+                 {"setsid", "-f", "sh", "-c",
+                  "echo $$ > " + pidfile + "; exec " +
+                      (as_postgres ? "setpriv --reuid=postgres --regid=postgres --init-groups " : "") +
+                      command + " >> " + dir + "/" + service + ".log 2>&1 < /dev/null"}}};
+        };
         m["services"] = {
-            {"patroni",
-             {{"pidfile", pidfile},
-              {"start",
-               {"setsid", "-f", "sh", "-c",
-                "echo $$ > " + pidfile +
-                    "; exec setpriv --reuid=postgres --regid=postgres --init-groups patroni " +
-                    member.patroni_config().string() + " >> " + dir + "/patroni.log 2>&1 < /dev/null"}}}}};
+            {"patroni", by_pidfile("patroni", true, "patroni " + member.patroni_config().string())},
+            {"haproxy", by_pidfile("haproxy", false, "haproxy -db -f " + member.haproxy_config().string())},
+            {"pgbouncer", by_pidfile("pgbouncer", true, "pgbouncer " + member.pgbouncer_config().string())}};
     }
     auto target_file = s.dir.path() / "pg-test.json";
     std::ofstream(target_file) << target.dump(2);
