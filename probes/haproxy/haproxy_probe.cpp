@@ -1,12 +1,14 @@
 // The haproxy probe: which member each of the cluster's services routes to, as every node's HAProxy
 // says on its stats page (Pigsty's admin page: `stats uri /haproxy` on port 9101, basic auth; its
-// `;csv` is the stats socket's `show stat`). Once, or sampled in the background with each change on
-// the drill's clock, so a drill can say when the service followed Patroni's new leader. Over HTTP
+// `;csv` is the stats socket's `show stat`). Once, or sampled in the background (a thread per node) with each
+// change on the drill's clock, so a drill can say when the service followed Patroni's new leader. Over HTTP
 // (libcurl), never through a shell on the host: it can run beside a fault that cuts a host off.
 #include <drillhost/sdk.hpp>
 
+#include <algorithm>
 #include <array>
 #include <atomic>
+#include <condition_variable>
 #include <map>
 #include <mutex>
 #include <thread>
@@ -107,12 +109,17 @@ inline constexpr const char *start_result = R"json({"type": "object", "propertie
 
 inline constexpr const char *history_result = R"json({"type": "object", "properties": {
     "changes": {"type": "array", "description": "each change of whom a host's HAProxy routes a service to (the first read of each too), on the drill's clock",
-                "items": {"type": "object", "properties": {"t_ms": {"type": "number"}, "host": {"type": "string"},
+                "items": {"type": "object", "properties": {"t_ms": {"type": "number", "description": "when the read that saw it came back"},
+                          "sent_ms": {"type": "number", "description": "when that read was asked"}, "host": {"type": "string"},
                           "service": {"type": "string"}, "routes_to": {"type": "array", "items": {"type": "string"}}},
-                          "required": ["t_ms", "host", "service", "routes_to"]}},
+                          "required": ["t_ms", "sent_ms", "host", "service", "routes_to"]}},
     "reads": {"type": "integer"}, "failed_reads": {"type": "integer"},
+    "hosts": {"type": "array", "description": "per node: its page's reads, how many failed, and the last failure",
+              "items": {"type": "object", "properties": {"host": {"type": "string"}, "reads": {"type": "integer"},
+                        "failed_reads": {"type": "integer"}, "last_error": {"type": "string"}},
+                        "required": ["host", "reads", "failed_reads", "last_error"], "additionalProperties": false}},
     "last_error": {"type": "string"}, "started_ms": {"type": "number"}, "stopped_ms": {"type": "number"}},
-    "required": ["changes", "reads", "failed_reads", "last_error", "started_ms", "stopped_ms"],
+    "required": ["changes", "reads", "failed_reads", "hosts", "last_error", "started_ms", "stopped_ms"],
     "additionalProperties": false})json";
 
 }  // namespace schemas
@@ -158,10 +165,11 @@ struct HaproxyProbe : dh::Probe {
         period_ = std::chrono::duration<double>(1.0 / params.value("rate_hz", 10.0));
         changes_ = dh::json::array();
         reads_ = failed_ = 0, last_error_.clear();
+        per_page_.assign(pages_.size(), PageCounts{});
         origin_host_ms_ = host.now_ms();
         origin_ = std::chrono::steady_clock::now();
         running_ = true;
-        thread_ = std::thread([this] { sample_loop(); });
+        for (size_t i = 0; i < pages_.size(); ++i) threads_.emplace_back([this, i] { sample_page(i); });
         return {{"started_ms", origin_host_ms_}, {"hosts", pages_.size()}};
     }
 
@@ -170,9 +178,19 @@ struct HaproxyProbe : dh::Probe {
             throw dh::Error(DH_ERR_INVALID_ARGUMENT, "the haproxy sampler has not run; start it first");
         stop_thread();
         std::lock_guard lock(mutex_);
-        dh::json history = {{"changes", changes_},           {"reads", reads_},
-                            {"failed_reads", failed_},       {"last_error", last_error_},
-                            {"started_ms", origin_host_ms_}, {"stopped_ms", now_ms()}};
+        // The pages' threads appended their changes as they came: in time order for a reader.
+        std::stable_sort(changes_.begin(), changes_.end(),
+                         [](const dh::json &a, const dh::json &b) { return a["t_ms"] < b["t_ms"]; });
+        dh::json hosts = dh::json::array();
+        for (size_t i = 0; i < pages_.size(); ++i)
+            hosts.push_back({{"host", pages_[i].host},
+                             {"reads", per_page_[i].reads},
+                             {"failed_reads", per_page_[i].failed},
+                             {"last_error", per_page_[i].last_error}});
+        dh::json history = {{"changes", changes_},       {"hosts", hosts},
+                            {"reads", reads_},           {"failed_reads", failed_},
+                            {"last_error", last_error_}, {"started_ms", origin_host_ms_},
+                            {"stopped_ms", now_ms()}};
         host.event("haproxy.routes", history);
         return history;
     }
@@ -183,49 +201,71 @@ struct HaproxyProbe : dh::Probe {
                std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - origin_).count();
     }
 
-    // Every page in turn, each period; a change is timed when its read came back.
-    void sample_loop() {
-        std::map<std::pair<std::string, std::string>, std::vector<std::string>> last;
+    // One thread per page, each reading its page every period: a node whose page does not answer
+    // costs its own thread the timeout, not every other node's sampling rate. A change is timed when
+    // its read came back (t_ms), with the time it was asked (sent_ms): HAProxy changed its mind
+    // before t_ms, at the earliest after the previous read was asked.
+    void sample_page(size_t index) {
+        const StatsPage &page = pages_[index];
+        PageCounts &counts = per_page_[index];
+        std::map<std::string, std::vector<std::string>> last;  // per service
         auto next = std::chrono::steady_clock::now();
         while (running_) {
-            for (const auto &page : pages_) {
-                PageRead read = read_page(page);
-                double t = now_ms();
+            double sent = now_ms();
+            PageRead read = read_page(page);
+            double t = now_ms();
+            {
                 std::lock_guard lock(mutex_);
-                ++reads_;
+                ++reads_, ++counts.reads;
                 if (!read.error.empty()) {
-                    ++failed_;
+                    ++failed_, ++counts.failed;
                     last_error_ = page.host + ": " + read.error;
-                    continue;
+                    counts.last_error = read.error;
                 }
                 for (const auto &service : read.services) {
                     auto routes = service.routes_to();
-                    auto [it, fresh] = last.try_emplace({page.host, service.name}, routes);
+                    auto [it, fresh] = last.try_emplace(service.name, routes);
                     if (!fresh && it->second == routes) continue;
                     it->second = routes;
-                    changes_.push_back(
-                        {{"t_ms", t}, {"host", page.host}, {"service", service.name}, {"routes_to", routes}});
+                    changes_.push_back({{"t_ms", t},
+                                        {"sent_ms", sent},
+                                        {"host", page.host},
+                                        {"service", service.name},
+                                        {"routes_to", routes}});
                 }
             }
             next += std::chrono::duration_cast<std::chrono::steady_clock::duration>(period_);
             if (next < std::chrono::steady_clock::now()) next = std::chrono::steady_clock::now();
-            std::this_thread::sleep_until(next);
+            std::unique_lock lock(mutex_);
+            stopping_.wait_until(lock, next, [this] { return !running_; });
         }
     }
 
     void stop_thread() {
-        running_ = false;
-        if (thread_.joinable()) thread_.join();
+        {
+            std::lock_guard lock(mutex_);
+            running_ = false;
+        }
+        stopping_.notify_all();
+        for (auto &thread : threads_)
+            if (thread.joinable()) thread.join();
+        threads_.clear();
     }
 
     std::vector<StatsPage> pages_;
     std::chrono::duration<double> period_{0.1};
     std::atomic<bool> running_{false};
-    std::thread thread_;
+    std::vector<std::thread> threads_;
     std::mutex mutex_;
+    std::condition_variable stopping_;
     dh::json changes_ = dh::json::array();
     long reads_ = 0, failed_ = 0;
     std::string last_error_;
+    struct PageCounts {
+        long reads = 0, failed = 0;
+        std::string last_error;
+    };
+    std::vector<PageCounts> per_page_;  // as pages_
     double origin_host_ms_ = 0;
     std::chrono::steady_clock::time_point origin_;
 };

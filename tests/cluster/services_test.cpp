@@ -1,5 +1,6 @@
 // The embedded cluster's routing layer (sandbox up --services): HAProxy on every host in front of
 // pgbouncer and PostgreSQL, Pigsty's four services, following the leader.
+#include <signal.h>
 #include <drillhost/core/rto_plan.hpp>
 #include <drillhost/sandbox/routing_config.hpp>
 #include <drillhost/sandbox/unix_socket.hpp>
@@ -195,4 +196,42 @@ TEST_CASE("drills through the services: failover-with-load and switchover give t
                    "org.drillhost.drill.failover-with-load: leader lost, expected 10 .. 15 s; measured"));
     CHECK(contains(r.out, "org.drillhost.drill.switchover: manual failover, expected 1 .. 5 s; measured"));
     CHECK(r.exit_code == 0);
+}
+
+TEST_CASE("haproxy sampler: a node whose stats page hangs does not slow the sampling of the others") {
+    Sandbox s;
+    auto state = s.up({"--services"});
+    // A stopped HAProxy: the kernel takes the connection, nobody answers, each read of its page
+    // waits out the sampler's timeout (300 ms), as a node that died with its network up would.
+    const auto &hung = state.members.front();
+    pid_t haproxy = state.pids.at(hung.name + "/haproxy");
+    REQUIRE(::kill(haproxy, SIGSTOP) == 0);
+    auto journal = s.dir.path() / "sampled.jsonl";
+    auto r =
+        s.drillhost({"--load", plugins, "--load", HOLD_FAULTS_PLUGIN, "run", "hold-faults", "-p", "faults=[]",
+                     "-p", "hold_ms=3000", "-p", R"(sample={"probe": "org.drillhost.probe.haproxy"})",
+                     "--journal", journal.string()});
+    ::kill(haproxy, SIGCONT);
+    REQUIRE_MESSAGE(r.exit_code == 0, r.out << r.err);
+    nlohmann::json sampled;
+    std::ifstream lines(journal);
+    for (std::string line; std::getline(lines, line);) {
+        auto l = nlohmann::json::parse(line, nullptr, false);
+        if (l.is_object() && l.value("type", "") == "event" && l.value("name", "") == "sampled")
+            sampled = l["details"];
+    }
+    INFO(sampled.dump());
+    REQUIRE(sampled.is_object());
+    REQUIRE(sampled["hosts"].size() == state.members.size());
+    for (const auto &h : sampled["hosts"]) {
+        INFO(h.dump());
+        if (h["host"] == hung.name) {
+            CHECK(h["failed_reads"] == h["reads"]);
+            CHECK(contains(h["last_error"].get<std::string>(), "timed out"));
+        } else {
+            // 10 Hz for 3 s is 30 reads; read in turn behind a 300 ms timeout, about 10.
+            CHECK(h["reads"].get<int>() >= 20);
+            CHECK(h["failed_reads"] == 0);
+        }
+    }
 }
