@@ -157,6 +157,10 @@ std::function<int()> add_sandbox_commands(CLI::App &app, const GlobalOptions &gl
             for (auto [option, key] : {std::pair{"--ttl", "ttl"}, std::pair{"--loop-wait", "loop_wait"},
                                        std::pair{"--retry-timeout", "retry_timeout"}})
                 if (up->count(option) > 0) given.insert(key);
+            if (up->count("--rto-plan") > 0 && !args->options.services && args->options.profile.empty())
+                throw UsageError(
+                    "--rto-plan sets the services' HAProxy check intervals: give it with "
+                    "--services or --profile pigsty");
             sb::apply_profile(args->options, given);
             auto started = std::chrono::steady_clock::now();
             auto state = sb::sandbox_up(global.state_dir, args->options, progress,

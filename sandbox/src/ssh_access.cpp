@@ -39,7 +39,10 @@ std::vector<std::string> sshd_argv(const SandboxState &state, const Member &memb
         "AuthorizedKeysFile=" + (dir / "authorized_keys").string() + " " +
             (state.base_dir / "admin" / "authorized_keys").string(),
         "PidFile=none", "UsePAM=no", "PasswordAuthentication=no", "KbdInteractiveAuthentication=no",
-        "PermitRootLogin=prohibit-password", "StrictModes=no"};
+        "PermitRootLogin=prohibit-password", "StrictModes=no",
+        // An absolute AuthorizedKeysFile applies to every account: the client key must not also log
+        // in as postgres or any other user with a shell.
+        "AllowUsers=root" + (state.admin_user.empty() ? std::string() : " " + state.admin_user)};
     for (const auto &option : options) argv.insert(argv.end(), {"-o", option});
     return argv;
 }

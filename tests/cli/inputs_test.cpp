@@ -69,6 +69,15 @@ TEST_CASE("--timeout and --grace must be finite and in range (a NaN timeout time
     CHECK(in.drillhost(in.marker_run({"--timeout", "30"})).exit_code == 0);
 }
 
+TEST_CASE("sandbox up --rto-plan without --services or the Pigsty profile is refused, not ignored") {
+    Inputs in;
+    auto r = in.drillhost({"sandbox", "up", "--rto-plan", "norm"});
+    CHECK(r.exit_code == 2);
+    CHECK_MESSAGE(contains(r.err, "--rto-plan"), r.err);
+    CHECK_MESSAGE(contains(r.err, "--services"), r.err);
+    CHECK_FALSE(fs::exists(in.state / "sandbox"));  // nothing was built
+}
+
 TEST_CASE("a 60 000-deep -p value is a usage error, not a crash") {
     Inputs in;
     std::string deep = std::string(60000, '[') + std::string(60000, ']');

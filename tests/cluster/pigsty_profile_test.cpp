@@ -96,6 +96,15 @@ TEST_CASE(
     auto whoami = s.drillhost({"sandbox", "exec", state.members[0].name, "--", "su", "-s", "/bin/sh",
                                "drillhost-dba", "-c", "sudo -n id -u"});
     CHECK(whoami.out == "0\n");
+    // The client key logs in as root and the admin user only, not as any account with a shell.
+    auto ssh_as = [&](const std::string &user) {
+        return shell("ssh -o BatchMode=yes -o ConnectTimeout=5 -i " +
+                     (state.base_dir / "ssh" / "id_ed25519").string() +
+                     " -o UserKnownHostsFile=" + (state.base_dir / "ssh" / "known_hosts").string() + " " +
+                     user + "@" + state.members[0].address + " echo in 2>/dev/null");
+    };
+    CHECK(ssh_as("drillhost-dba") == "in\n");
+    CHECK(ssh_as("postgres").empty());
 
     // The drills: node-lost here; scripts/pigsty-e2e.sh gives the failover family and
     // failover-with-load (DRILLHOST_PIGSTY_DRILLS), too long for the test command's budget.
