@@ -521,13 +521,15 @@ SandboxState sandbox_up(const fs::path &state_dir, const SandboxOptions &options
         save_state(state_dir, state);
         if (options.services) {
             std::string leader = current_leader(state);
+            if (leader.empty())  // the routing to wait for is the leader's: there must be one
+                throw InfraError("the cluster was ready, then no single member said it leads (GET /patroni)");
             for (const auto &m : state.members) {
                 supervisor.start(m.name, "pgbouncer");
                 supervisor.start(m.name, "haproxy");
             }
-            // HAProxy counts a server up after `rise` good checks, `inter` apart until the first.
-            wait_for("the services", Clock::now() + std::chrono::seconds(30),
-                     [&] { return routing_ready(state, supervisor, leader); });
+            // HAProxy counts a server up after `rise` good checks, `inter` apart until the first;
+            // within what is left of --ready-timeout, the limit of the whole bring-up.
+            wait_for("the services", deadline, [&] { return routing_ready(state, supervisor, leader); });
             progress("HAProxy and pgbouncer on every host; " + options.scope + "-primary routes to " +
                      leader + ", every service as Patroni's checks say");
         }
