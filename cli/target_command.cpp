@@ -2,6 +2,7 @@
 
 #include <drillhost/core/errors.hpp>
 
+#include <filesystem>
 #include <iostream>
 #include <memory>
 
@@ -45,6 +46,16 @@ int import_target(const GlobalOptions &global, const ImportOptions &o) {
         for (const auto &file : o.patroni_yml) header += " " + file;
     }
     header += "\nIt holds credentials: keep it mode 0600. docs/transports.md describes every field.";
+    // The TLS files the files name are the nodes' own paths; drillhost reads them here.
+    for (const auto &[section, key] : {std::pair{"restapi", "cacert"}, std::pair{"dcs_tls", "cacert"},
+                                       std::pair{"dcs_tls", "cert"}, std::pair{"dcs_tls", "key"}}) {
+        const auto value = target.value(section, nlohmann::json::object()).value(key, nlohmann::json());
+        std::error_code ec;
+        if (value.is_string() && !std::filesystem::exists(value.get<std::string>(), ec))
+            std::cerr << "notice: " << section << "." << key << " names " << value.get<std::string>()
+                      << ", a node's file that is not on this machine: drillhost reads it here, so copy "
+                         "it here or edit the path\n";
+    }
     std::string text = global.format == Format::json ? target.dump(2) + "\n" : target_yaml(target, header);
     if (o.output.empty()) {
         std::cout << text;

@@ -311,6 +311,12 @@ json credential(const json &value, const std::string &where, const std::string &
     throw UsageError(where + ": " + path + ": " + value.dump().substr(0, 80) + " is not a string");
 }
 
+// A path or a word of Patroni's config: a string, else an error naming the key.
+std::string text_of(const json &value, const std::string &where, const std::string &path) {
+    if (value.is_string()) return value;
+    throw UsageError(where + ": " + path + ": " + value.dump().substr(0, 80) + " is not a string");
+}
+
 }  // namespace
 
 json target_from_patroni_configs(const std::vector<json> &configs, const std::vector<std::string> &where,
@@ -367,10 +373,15 @@ json target_from_patroni_configs(const std::vector<json> &configs, const std::ve
                 {"username", credential(auth["username"], file, "restapi.authentication.username")},
                 {"password",
                  credential(auth.value("password", json("")), file, "restapi.authentication.password")}};
+        // The CA a client checks Patroni's certificate with: patronictl's (ctl.cacert), else the
+        // restapi.cacert Pigsty's template writes beside the certificate (Patroni itself ignores
+        // it). Not restapi.cafile: that is the CA Patroni checks its clients' certificates with.
         const json ctl = c.value("ctl", json::object());
-        for (const json *tls_of : {&restapi, &ctl})
-            if (tls_of->is_object() && tls_of->contains("cacert"))
-                target["restapi"]["cacert"] = (*tls_of)["cacert"];
+        for (auto [section, path] : {std::pair{&ctl, "ctl.cacert"}, std::pair{&restapi, "restapi.cacert"}})
+            if (section->is_object() && section->contains("cacert")) {
+                target["restapi"]["cacert"] = text_of((*section)["cacert"], file, path);
+                break;
+            }
         const json superuser =
             postgresql.value("authentication", json::object()).value("superuser", json::object());
         if (superuser.is_object() && superuser.contains("username"))
@@ -397,7 +408,10 @@ json target_from_patroni_configs(const std::vector<json> &configs, const std::ve
                 hosts = split;
             }
             if (!hosts.is_array()) throw UsageError(file + ": " + kind + ".hosts is not a list");
-            std::string protocol = dcs.value("protocol", "http");
+            std::string protocol =
+                text_of(dcs.value("protocol", json("http")), file, std::string(kind) + ".protocol");
+            if (protocol != "http" && protocol != "https")
+                throw UsageError(file + ": " + kind + ".protocol: \"" + protocol + "\" is not http or https");
             json endpoints = json::array(), dcs_hosts = json::array();
             for (const auto &h : hosts) {
                 auto [host, port] = host_port(h, 2379, file, std::string(kind) + ".hosts");
@@ -406,7 +420,8 @@ json target_from_patroni_configs(const std::vector<json> &configs, const std::ve
             }
             if (!endpoints.empty()) target["dcs_endpoints"] = endpoints, target["dcs_hosts"] = dcs_hosts;
             for (const char *key : {"cacert", "cert", "key"})
-                if (dcs.contains(key)) target["dcs_tls"][key] = dcs[key];
+                if (dcs.contains(key))
+                    target["dcs_tls"][key] = text_of(dcs[key], file, std::string(kind) + "." + key);
             break;
         }
     }

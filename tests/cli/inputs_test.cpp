@@ -265,4 +265,14 @@ TEST_CASE("target import: a Pigsty inventory to a 0600 file, and bad input named
     CHECK(partial.exit_code == 2);
     CHECK(contains(partial.err, "all.children.pg-test.hosts.10.10.10.12.pg_seq is missing"));
     CHECK_FALSE(contains(partial.out + partial.err, "Patroni.API"));
+
+    // patroni.yml names the node's own TLS files: the import says which are not on this machine.
+    auto nodes = in.drillhost({"target", "import", "--patroni-yml",
+                               std::string(INVENTORY_DIR) + "/patroni-pg-test-1.yml", "-o",
+                               (in.dir.path() / "from-patroni.yml").string()});
+    REQUIRE_MESSAGE(nodes.exit_code == 0, nodes.err);
+    CHECK_MESSAGE(contains(nodes.err,
+                           "notice: dcs_tls.key names /pg/cert/server.key, a node's file that is not "
+                           "on this machine"),
+                  nodes.err);
 }

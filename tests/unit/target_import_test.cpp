@@ -209,6 +209,25 @@ TEST_CASE("patroni.yml import: files of two clusters, a member twice and a bad a
     CHECK_THROWS_WITH_AS(cli::target_from_patroni_configs({bad}, {"a.yml"}),
                          "a.yml: postgresql.authentication.superuser.password: [1] is not a string",
                          drillhost::UsageError);
+    bad["postgresql"]["authentication"]["superuser"]["password"] = "12345";
+    // TLS: patronictl's CA first; paths and the protocol must be strings, the protocol http(s).
+    bad["ctl"] = {{"cacert", "/etc/ctl-ca.crt"}};
+    CHECK(cli::target_from_patroni_configs({bad}, {"a.yml"})["restapi"]["cacert"] == "/etc/ctl-ca.crt");
+    bad["ctl"]["cacert"] = 7;
+    CHECK_THROWS_WITH_AS(cli::target_from_patroni_configs({bad}, {"a.yml"}),
+                         "a.yml: ctl.cacert: 7 is not a string", drillhost::UsageError);
+    bad.erase("ctl");
+    bad["etcd3"]["key"] = json::array({"/a"});
+    CHECK_THROWS_WITH_AS(cli::target_from_patroni_configs({bad}, {"a.yml"}),
+                         "a.yml: etcd3.key: [\"/a\"] is not a string", drillhost::UsageError);
+    bad["etcd3"]["key"] = "/pg/cert/server.key";
+    bad["etcd3"]["protocol"] = 443;
+    CHECK_THROWS_WITH_AS(cli::target_from_patroni_configs({bad}, {"a.yml"}),
+                         "a.yml: etcd3.protocol: 443 is not a string", drillhost::UsageError);
+    bad["etcd3"]["protocol"] = "unix";
+    CHECK_THROWS_WITH_AS(cli::target_from_patroni_configs({bad}, {"a.yml"}),
+                         "a.yml: etcd3.protocol: \"unix\" is not http or https", drillhost::UsageError);
+    bad["etcd3"]["protocol"] = "https";
     bad.erase("name");
     CHECK_THROWS_WITH_AS(cli::target_from_patroni_configs({bad}, {"a.yml"}),
                          "a.yml: name is missing or not a string", drillhost::UsageError);
