@@ -296,6 +296,10 @@ json target_from_pigsty(const json &inventory, const std::string &cluster, const
         target["dcs_endpoints"] = endpoints;
         target["dcs_hosts"] = dcs_hosts;
         target["dcs_tls"] = {{"cacert", "/etc/pki/ca.crt"}};
+        // Pigsty's Patroni logs in to etcd as the cluster's own user (its patroni.yml template:
+        // etcd3.username pg_cluster, password pg_etcd_password, else pg_cluster).
+        target["dcs_auth"] = {{"username", pg_cluster},
+                              {"password", cluster_vars.text("pg_etcd_password", pg_cluster)}};
     }
     if (!dcs_members.empty()) target["dcs_members"] = dcs_members;
     return target;
@@ -419,6 +423,11 @@ json target_from_patroni_configs(const std::vector<json> &configs, const std::ve
                 dcs_hosts.push_back(host + ":" + std::to_string(port));
             }
             if (!endpoints.empty()) target["dcs_endpoints"] = endpoints, target["dcs_hosts"] = dcs_hosts;
+            if (dcs.contains("username"))
+                target["dcs_auth"] = {
+                    {"username", credential(dcs["username"], file, std::string(kind) + ".username")},
+                    {"password",
+                     credential(dcs.value("password", json("")), file, std::string(kind) + ".password")}};
             for (const char *key : {"cacert", "cert", "key"})
                 if (dcs.contains(key))
                     target["dcs_tls"][key] = text_of(dcs[key], file, std::string(kind) + "." + key);

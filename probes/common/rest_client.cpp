@@ -38,10 +38,12 @@ RestReply rest_call(const std::string &method, const std::string &url, const std
         curl_easy_setopt(c, CURLOPT_NOBODY, 1L);
     else if (method != "GET")
         curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method.c_str());
-    if (!body.empty()) {
-        curl_easy_setopt(c, CURLOPT_POSTFIELDS, body.c_str());
+    if (!body.empty()) curl_easy_setopt(c, CURLOPT_POSTFIELDS, body.c_str());
+    if (!options.authorization.empty())
+        headers.reset(
+            curl_slist_append(headers.release(), ("Authorization: " + options.authorization).c_str()));
+    if (!body.empty() || !options.authorization.empty())
         curl_easy_setopt(c, CURLOPT_HTTPHEADER, headers.get());
-    }
     if (!options.username.empty()) {
         curl_easy_setopt(c, CURLOPT_HTTPAUTH, CURLAUTH_BASIC);
         curl_easy_setopt(c, CURLOPT_USERNAME, options.username.c_str());

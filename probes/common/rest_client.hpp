@@ -13,6 +13,8 @@ struct RestOptions {
     std::string cert;
     std::string key;
     bool insecure = false;  // TLS without verifying the server
+    // An Authorization header's value sent as is (etcd v3's auth token), instead of basic auth.
+    std::string authorization;
     long connect_timeout_ms = 1000;
     long timeout_ms = 3000;
 };

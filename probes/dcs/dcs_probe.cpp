@@ -8,6 +8,7 @@
 
 #include <array>
 #include <atomic>
+#include <map>
 #include <mutex>
 #include <thread>
 
@@ -24,7 +25,8 @@ struct DcsTarget {
     std::string kind;    // "etcd3" or "etcd"
     std::string prefix;  // "/service/drillhost/"
     std::vector<std::string> endpoints;
-    std::string cacert, cert, key;  // dcs_tls: etcd over https with its own CA or client certificates
+    std::string cacert, cert, key;   // dcs_tls: etcd over https with its own CA or client certificates
+    std::string username, password;  // dcs_auth: etcd's own users (Patroni's etcd3.username/password)
 };
 
 // The target's DCS, checked: a bad value is an error naming its key, never a request built from it.
@@ -92,6 +94,14 @@ DcsTarget dcs_target(const dh::json &target) {
                 *field = tls[key].get<std::string>();
             }
     }
+    if (target.contains("dcs_auth")) {  // as Patroni's etcd3 section names them: username, password
+        const auto &auth = target["dcs_auth"];
+        if (!auth.is_object() || !auth.value("username", dh::json()).is_string() ||
+            !auth.value("password", dh::json()).is_string())
+            throw dh::Error(DH_ERR_INVALID_ARGUMENT,
+                            "the target's dcs_auth must be a mapping of a username and a password (strings)");
+        t.username = auth["username"], t.password = auth["password"];
+    }
     return t;
 }
 
@@ -109,6 +119,8 @@ class DcsReader {
         options_.timeout_ms = timeout_ms;
         options_.connect_timeout_ms = std::min(timeout_ms, 500L);
         options_.cacert = target_.cacert, options_.cert = target_.cert, options_.key = target_.key;
+        if (target_.kind == "etcd")  // the v2 API takes basic auth; v3 a token (below)
+            options_.username = target_.username, options_.password = target_.password;
     }
 
     std::optional<DcsView> read(std::string &error) {
@@ -118,8 +130,7 @@ class DcsReader {
             const std::string &endpoint = target_.endpoints[at];
             RestReply reply =
                 target_.kind == "etcd3"
-                    ? rest_call("POST", endpoint + "/v3/kv/range", etcd3_range_request(target_.prefix).dump(),
-                                options_)
+                    ? read_etcd3(endpoint)
                     : rest_call("GET", endpoint + "/v2/keys" + target_.prefix + "?recursive=true", "",
                                 options_);
             try {
@@ -140,8 +151,51 @@ class DcsReader {
     const std::string &endpoint() const { return endpoint_; }
 
   private:
+    // etcd v3 with users: a token from /v3/auth/authenticate in the Authorization header. A simple
+    // token lives in the member that gave it (and expires), so there is one per endpoint, asked
+    // again once when a read is refused with it. An etcd without auth enabled is read without one.
+    RestReply read_etcd3(const std::string &endpoint) {
+        const std::string range = etcd3_range_request(target_.prefix).dump();
+        RestOptions options = options_;
+        for (int attempt = 0;; ++attempt) {
+            if (!target_.username.empty()) {
+                auto &token = tokens_[endpoint];
+                if (token.empty()) {
+                    RestReply refused;
+                    token = authenticate(endpoint, refused.error);
+                    if (token.empty()) return refused;
+                }
+                options.authorization = token == no_auth ? "" : token;
+            }
+            RestReply reply = rest_call("POST", endpoint + "/v3/kv/range", range, options);
+            if (reply.status == 200 || target_.username.empty() || attempt == 1 || reply.status == 0)
+                return reply;
+            tokens_[endpoint].clear();
+        }
+    }
+
+    // The token, no_auth when etcd has no auth enabled, or "" with `error` saying why not.
+    std::string authenticate(const std::string &endpoint, std::string &error) {
+        dh::json request = {{"name", target_.username}, {"password", target_.password}};
+        RestReply reply = rest_call("POST", endpoint + "/v3/auth/authenticate", request.dump(), options_);
+        auto body = dh::json::parse(reply.body, nullptr, false);
+        if (reply.status == 200 && body.is_object() && body.value("token", dh::json()).is_string())
+            return body["token"];
+        // The server's words (it never echoes the password): "etcdserver: authentication failed,
+        // invalid user ID or password", "etcdserver: authentication is not enabled".
+        std::string why = reply.status == 0 ? reply.error
+                          : body.is_object() && body.value("error", dh::json()).is_string()
+                              ? body["error"].get<std::string>()
+                              : "HTTP " + std::to_string(reply.status);
+        if (why.find("authentication is not enabled") != std::string::npos) return no_auth;
+        error = "etcd refused user " + target_.username + ": " + why.substr(0, 200);
+        return "";
+    }
+
+    static constexpr const char *no_auth = "\n";  // never a token's text
     DcsTarget target_;
     RestOptions options_;
+    std::map<std::string, std::string> tokens_;  // per endpoint
     size_t preferred_ = 0;
     std::string endpoint_;
 };

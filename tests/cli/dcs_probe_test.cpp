@@ -13,6 +13,8 @@
 #include <string>
 #include <thread>
 
+#include <boost/process.hpp>
+
 #include "process.hpp"
 #include "temp_dir.hpp"
 #include "test_text.hpp"
@@ -136,4 +138,85 @@ TEST_CASE("dcs probe: an etcd that answers garbage, too much or nothing is an er
     CHECK(mute.exit_code == 3);
     CHECK_MESSAGE(contains(mute.err, "no etcd endpoint answered"), mute.err);
     CHECK(std::chrono::steady_clock::now() - started < std::chrono::seconds(10));  // its 1 s deadline
+}
+
+namespace {
+
+int free_loopback_port() {
+    int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    REQUIRE(::bind(fd, reinterpret_cast<sockaddr *>(&address), sizeof address) == 0);
+    socklen_t size = sizeof address;
+    ::getsockname(fd, reinterpret_cast<sockaddr *>(&address), &size);
+    ::close(fd);
+    return ntohs(address.sin_port);
+}
+
+// A real etcd on 127.0.0.1 with its own users, as Pigsty's (Patroni logs in as the cluster's user):
+// root, and pg-test with read-write on /pg/pg-test/, auth enabled, a leader key written.
+struct EtcdWithUsers {
+    TempDir dir;
+    int port = free_loopback_port(), peer_port = free_loopback_port();
+    std::string url = "http://127.0.0.1:" + std::to_string(port);
+    boost::process::child etcd{boost::process::search_path("etcd"),
+                               "--name",
+                               "auth-test",
+                               "--data-dir",
+                               (dir.path() / "etcd").string(),
+                               "--listen-client-urls",
+                               url,
+                               "--advertise-client-urls",
+                               url,
+                               "--listen-peer-urls",
+                               "http://127.0.0.1:" + std::to_string(peer_port),
+                               "--initial-advertise-peer-urls",
+                               "http://127.0.0.1:" + std::to_string(peer_port),
+                               "--initial-cluster",
+                               "auth-test=http://127.0.0.1:" + std::to_string(peer_port),
+                               boost::process::std_out > (dir.path() / "etcd.log").string(),
+                               boost::process::std_err > (dir.path() / "etcd.err").string()};
+    ~EtcdWithUsers() {
+        etcd.terminate();
+        etcd.wait();
+    }
+    int ctl(const std::string &args, const std::string &user = "") const {
+        std::string command = "ETCDCTL_API=3 etcdctl --endpoints=" + url +
+                              (user.empty() ? "" : " --user=" + user) + " " + args + " >/dev/null 2>&1";
+        return std::system(command.c_str());
+    }
+};
+
+}  // namespace
+
+TEST_CASE(
+    "dcs probe: an etcd with users is read with dcs_auth's token; a wrong password is an error naming "
+    "the user, never the password") {
+    EtcdWithUsers e;
+    REQUIRE(eventually([&] { return e.ctl("endpoint health") == 0; }, std::chrono::seconds(20)));
+    REQUIRE(e.ctl("user add root --new-user-password=root-secret") == 0);
+    REQUIRE(e.ctl("user add pg-test --new-user-password=pg-secret") == 0);
+    REQUIRE(e.ctl("role add pg-test") == 0);
+    REQUIRE(e.ctl("role grant-permission pg-test readwrite --prefix=true /pg/pg-test/") == 0);
+    REQUIRE(e.ctl("user grant-role pg-test pg-test") == 0);
+    REQUIRE(e.ctl("put /pg/pg-test/leader pg-test-2") == 0);
+    REQUIRE(e.ctl("auth enable") == 0);
+
+    Dcs d;
+    const std::string target =
+        "scope: pg-test\nnamespace: /pg\ndcs: etcd3\ndcs_endpoints: [\"" + e.url + "\"]\n";
+    auto logged_in = d.read(target + "dcs_auth: {username: pg-test, password: pg-secret}\n");
+    CHECK_MESSAGE(logged_in.exit_code == 0, logged_in.err);
+    CHECK_MESSAGE(contains(logged_in.out, "pg-test-2"), logged_in.out);
+
+    auto anonymous = d.read(target);  // etcd refuses a read without a token
+    CHECK(anonymous.exit_code == 3);
+    auto wrong = d.read(target + "dcs_auth: {username: pg-test, password: not-the-secret}\n");
+    CHECK(wrong.exit_code == 3);
+    CHECK_MESSAGE(contains(wrong.err, "etcd refused user pg-test"), wrong.err);
+    CHECK_FALSE(contains(wrong.out + wrong.err, "not-the-secret"));
+    auto typed = d.read(target + "dcs_auth: {username: pg-test, password: [1]}\n");
+    CHECK(typed.exit_code == 3);
+    CHECK_MESSAGE(contains(typed.err, "dcs_auth must be a mapping of a username and a password"), typed.err);
 }

@@ -62,6 +62,8 @@ TEST_CASE("pigsty import: members named <cluster>-<seq>, Pigsty's ports, users, 
     CHECK(t["dcs_endpoints"] ==
           json{"https://10.10.10.10:2379", "https://10.10.10.11:2379", "https://10.10.10.12:2379"});
     CHECK(t["dcs_hosts"][0] == "10.10.10.10:2379");
+    // Patroni logs in to etcd as the cluster (pg_etcd_password unset: the cluster's name).
+    CHECK(t["dcs_auth"] == json{{"username", "pg-test"}, {"password", "pg-test"}});
     CHECK(t["restapi"] ==
           json{{"username", "postgres"}, {"password", "Patroni.API"}, {"cacert", "/etc/pki/ca.crt"}});
     CHECK(t["credentials"]["superuser"] == "dbuser_dba");
@@ -174,6 +176,7 @@ TEST_CASE("patroni.yml import: one member per node's file, REST and SQL credenti
     CHECK(t["dcs"] == "etcd3");
     CHECK(t["dcs_endpoints"][2] == "https://10.10.10.12:2379");
     CHECK(t["dcs_tls"]["cacert"] == "/pg/cert/ca.crt");
+    CHECK(t["dcs_auth"] == json{{"username", "pg-test"}, {"password", "pg-test"}});  // etcd3's user
     CHECK(t["ssh"] == json{{"user", "root"}});
     // As YAML every string stays a string.
     std::string yaml = cli::target_yaml(t, "a header");
