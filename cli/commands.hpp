@@ -2,6 +2,7 @@
 #pragma once
 
 #include "cli_context.hpp"
+#include "report_files.hpp"
 
 #include <chrono>
 #include <optional>
@@ -25,7 +26,8 @@ struct RunOptions {
     double timeout_s = 600;
     double grace_s = 10;
     std::string journal;
-    std::string report;  // also write the JSON summary to this file
+    std::string report;        // also write the JSON summary to this file
+    ReportFiles report_files;  // and these, rendered from the journal
     bool keep_sandbox = false;
     int repeat = 1;  // each drill this many times in a row; the summary gives the spread
 };

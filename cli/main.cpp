@@ -14,6 +14,7 @@
 
 #include "commands.hpp"
 #include "duration_option.hpp"
+#include "report_command.hpp"
 #include "sandbox_command.hpp"
 #include "signal_forwarder.hpp"
 #include "target_command.hpp"
@@ -78,6 +79,12 @@ int main(int argc, char **argv) {
         ->check(seconds_between(0, 3600));
     run_cmd->add_option("--journal", run.journal, "write the run's JSON-lines journal here");
     run_cmd->add_option("--report", run.report, "also write the summary as JSON to this file");
+    run_cmd->add_option("--html", run.report_files.html,
+                        "also write the HTML report to this file at the end (a timeline per drill)");
+    run_cmd->add_option("--junit", run.report_files.junit,
+                        "also write JUnit XML to this file at the end (a testcase per drill)");
+    run_cmd->add_option("--markdown", run.report_files.markdown,
+                        "also write Markdown to this file at the end (the table and failed checks)");
     run_cmd
         ->add_option("--repeat", run.repeat,
                      "run each drill N times in a row (1 to 1000); the summary gives each number's p50, p95 "
@@ -116,6 +123,8 @@ int main(int argc, char **argv) {
     auto *sandbox_cmd = app.get_subcommand("sandbox");
     auto run_target_command = add_target_commands(app, global);
     auto *target_cmd = app.get_subcommand("target");
+    auto run_report = add_report_command(app, global);
+    auto *report_cmd = app.get_subcommand("report");
 
     try {
         app.parse(argc, argv);
@@ -154,6 +163,7 @@ int main(int argc, char **argv) {
         if (*status_cmd) return status_command(global, status_target);
         if (*sandbox_cmd) return run_sandbox();
         if (*target_cmd) return run_target_command();
+        if (*report_cmd) return run_report();
     } catch (const UsageError &e) {
         spdlog::error("{}", e.what());
         return static_cast<int>(ExitCode::usage);

@@ -97,6 +97,7 @@ int run_command(const GlobalOptions &global, const RunOptions &options) {
     // Where the results go is checked now, not after an hour of drills.
     if (!options.report.empty()) check_output_file(options.report, "--report");
     if (!options.journal.empty()) check_output_file(options.journal, "--journal");
+    options.report_files.check();
 
     RunnerOptions runner_options;
     runner_options.state_dir = global.state_dir;
@@ -150,6 +151,14 @@ int run_command(const GlobalOptions &global, const RunOptions &options) {
     if (has_members && record.cluster.contains("error"))
         spdlog::warn("the Patroni version and timing could not be read: {}",
                      record.cluster.value("error", ""));
+    {
+        nlohmann::json info = record.cluster;
+        if (runner_options.target.is_object() &&
+            runner_options.target.value("scope", nlohmann::json()).is_string())
+            info["scope"] = runner_options.target["scope"];
+        if (plan) info["rto_plan"] = plan->name;
+        runner.note_run_info(info);  // the reports' header
+    }
     auto &results = record.results;
     auto run_started = std::chrono::steady_clock::now();
     size_t total = drills.size() * static_cast<size_t>(options.repeat), done = 0;
@@ -182,6 +191,16 @@ int run_command(const GlobalOptions &global, const RunOptions &options) {
             spdlog::info("report written to {}", options.report);
         } catch (const InfraError &e) {
             // The drills ran and the summary is on stdout; the report the user asked for is not.
+            spdlog::error("{}", e.what());
+            code = static_cast<int>(ExitCode::infrastructure);
+        }
+    }
+    if (options.report_files.any()) {
+        // From the journal, which holds every drill however it ended.
+        try {
+            options.report_files.write_from(runner.journal_path());
+            spdlog::info("reports written from the journal {}", runner.journal_path().string());
+        } catch (const std::exception &e) {
             spdlog::error("{}", e.what());
             code = static_cast<int>(ExitCode::infrastructure);
         }

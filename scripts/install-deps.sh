@@ -14,6 +14,10 @@ packages=(
   libboost-dev libboost-filesystem-dev
   libcurl4-openssl-dev libsimdjson-dev libpq-dev libspdlog-dev libfmt-dev
   doctest-dev libcli11-dev libyaml-cpp-dev nlohmann-json3-dev libvalijson-dev
+  # the reports (report/): JUnit XML, and the parsers their tests read them back with
+  libpugixml-dev python3-junitparser python3-markdown
+  # the HTML report's test opens it in headless Chromium over the DevTools protocol
+  chromium fonts-dejavu-core python3-websocket
   # the fuzz targets (scripts/fuzz.sh): clang 14 and its libFuzzer/sanitizer runtimes
   clang libclang-rt-14-dev
   # the systems under test and the tools drills drive

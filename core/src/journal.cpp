@@ -51,8 +51,9 @@ Journal::Journal(const std::filesystem::path &path, std::string run_id)
     }
 }
 
-Journal::Journal(std::function<void(const nlohmann::json &entry)> forward, std::string run_id)
-    : run_id_(std::move(run_id)), start_(std::chrono::steady_clock::now()), forward_(std::move(forward)) {}
+Journal::Journal(std::function<void(const nlohmann::json &entry)> forward, std::string run_id,
+                 std::chrono::steady_clock::time_point clock_start)
+    : run_id_(std::move(run_id)), start_(clock_start), forward_(std::move(forward)) {}
 
 Journal::~Journal() {
     if (file_) std::fclose(file_);

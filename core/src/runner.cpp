@@ -3,6 +3,7 @@
 #include <drillhost/core/file_trust.hpp>
 #include <drillhost/core/redact.hpp>
 #include <drillhost/core/runner.hpp>
+#include <drillhost/core/version.hpp>
 
 #include <unistd.h>
 
@@ -198,7 +199,13 @@ Runner::Runner(const Registry &registry, RunnerOptions options)
                 std::lock_guard lock(gate->mutex);
                 if (gate->open) observe(entry);
             });
-    impl_->journal->write({{"type", "run.start"}, {"ledger", impl_->planned_ledger.string()}});
+    impl_->journal->write({{"type", "run.start"},
+                           {"ledger", impl_->planned_ledger.string()},
+                           {"drillhost_version", version()}});
+}
+
+void Runner::note_run_info(const nlohmann::json &cluster) {
+    impl_->journal->write({{"type", "run.info"}, {"cluster", cluster}});
 }
 
 Runner::~Runner() = default;  // Impl closes a clean ledger however the command ended
@@ -510,6 +517,9 @@ Execution Runner::Impl::run_in_worker(const Component &drill, const nlohmann::js
     job["mode"] = "drill";
     job["drill"] = drill.id;
     job["params"] = params;
+    // The run's clock, for the worker's now_ms() (the journal's mono_ms, as in process).
+    job["clock_start_ns"] =
+        std::chrono::duration_cast<std::chrono::nanoseconds>(journal->start().time_since_epoch()).count();
     std::unique_ptr<worker::WorkerProcess> started_process;
     try {
         started_process =

@@ -23,12 +23,16 @@ struct DrillhostProcess::Impl {
 };
 
 DrillhostProcess::DrillhostProcess(const std::vector<std::string> &args, const fs::path &work_dir)
+    : DrillhostProcess(DRILLHOST_BIN, args, work_dir) {}
+
+DrillhostProcess::DrillhostProcess(const std::string &program, const std::vector<std::string> &args,
+                                   const fs::path &work_dir)
     : impl_(std::make_unique<Impl>()) {
     static int counter = 0;
     std::string tag = std::to_string(::getpid()) + "-" + std::to_string(++counter);
     impl_->out_file = work_dir / ("stdout-" + tag);
     impl_->err_file = work_dir / ("stderr-" + tag);
-    impl_->child = bp::child(bp::exe = DRILLHOST_BIN, bp::args = args, bp::std_out > impl_->out_file.string(),
+    impl_->child = bp::child(bp::exe = program, bp::args = args, bp::std_out > impl_->out_file.string(),
                              bp::std_err > impl_->err_file.string(), bp::std_in < bp::null,
                              bp::start_dir = work_dir.string());
 }
@@ -65,5 +69,11 @@ Finished DrillhostProcess::wait(std::chrono::milliseconds limit) {
 Finished run_drillhost(const std::vector<std::string> &args, const fs::path &work_dir,
                        std::chrono::milliseconds limit) {
     DrillhostProcess process(args, work_dir);
+    return process.wait(limit);
+}
+
+Finished run_program(const std::string &program, const std::vector<std::string> &args,
+                     const fs::path &work_dir, std::chrono::milliseconds limit) {
+    DrillhostProcess process(program, args, work_dir);
     return process.wait(limit);
 }

@@ -18,6 +18,9 @@ struct Finished {
 class DrillhostProcess {
   public:
     DrillhostProcess(const std::vector<std::string> &args, const std::filesystem::path &work_dir);
+    // Another program, run the same way (a parser a test checks drillhost's output with).
+    DrillhostProcess(const std::string &program, const std::vector<std::string> &args,
+                     const std::filesystem::path &work_dir);
     ~DrillhostProcess();  // kills it if still running
     int pid() const;
     void send(int signo) const;
@@ -32,6 +35,11 @@ class DrillhostProcess {
 // Runs drillhost to completion.
 Finished run_drillhost(const std::vector<std::string> &args, const std::filesystem::path &work_dir,
                        std::chrono::milliseconds limit = std::chrono::seconds(60));
+
+// Runs another program to completion.
+Finished run_program(const std::string &program, const std::vector<std::string> &args,
+                     const std::filesystem::path &work_dir,
+                     std::chrono::milliseconds limit = std::chrono::seconds(60));
 
 // Polls `condition` every 10 ms for up to `limit`; returns whether it became true.
 template <class Condition>

@@ -55,6 +55,16 @@ Registry load_job_plugins(const json &job) {
     return registry;
 }
 
+// The parent journal's start, sent as CLOCK_MONOTONIC nanoseconds (the same clock in every process
+// of the machine); a job without it (a revert) counts from now.
+std::chrono::steady_clock::time_point clock_start_of(const json &job) {
+    auto it = job.find("clock_start_ns");
+    if (it == job.end() || !it->is_number_integer()) return std::chrono::steady_clock::now();
+    return std::chrono::steady_clock::time_point(
+        std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+            std::chrono::nanoseconds(it->get<int64_t>())));
+}
+
 // What every job needs: the plugins, the run's ledger (descriptor 4), and a journal and log that
 // travel to the parent.
 struct JobSetup {
@@ -70,7 +80,7 @@ struct JobSetup {
               [&out](const json &entry) {
                   out.send({{"m", "journal"}, {"entry", entry}});
               },
-              job.at("run").get<std::string>()),
+              job.at("run").get<std::string>(), clock_start_of(job)),
           log([&out](dh_severity severity, const std::string &component, const std::string &message) {
               out.send(
                   {{"m", "log"}, {"severity", severity}, {"component", component}, {"message", message}});

@@ -20,8 +20,13 @@ class Journal {
     // A journal that writes no file: each entry, redacted, goes to `forward` without the "run",
     // "wall" and "mono_ms" fields, for the journal that will write it (a worker process's entries
     // go to its parent's journal that way).
-    Journal(std::function<void(const nlohmann::json &entry)> forward, std::string run_id);
+    // `clock_start`: the parent journal's (start()), so that the host's now_ms() in a worker reads
+    // the run's clock, as it does in the parent (steady_clock is the machine's CLOCK_MONOTONIC).
+    Journal(std::function<void(const nlohmann::json &entry)> forward, std::string run_id,
+            std::chrono::steady_clock::time_point clock_start = std::chrono::steady_clock::now());
     ~Journal();
+    // When mono_ms was 0.
+    std::chrono::steady_clock::time_point start() const { return start_; }
     Journal(const Journal &) = delete;
     Journal &operator=(const Journal &) = delete;
 

@@ -94,6 +94,10 @@ class Runner {
     // failed, whatever its status (a ledger that never held an applied fault is then removed).
     nlohmann::json inject(const std::string &injector_id, const nlohmann::json &params);
 
+    // Journals what the run is against (type run.info): the cluster's scope, Patroni version and
+    // timing, the pg_rto plan; redacted like every journal entry. For the reports (report/).
+    void note_run_info(const nlohmann::json &cluster);
+
     // Stops the current drill and refuses new ones. Thread-safe.
     void cancel(const std::string &reason);
     bool cancelled() const;

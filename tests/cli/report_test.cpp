@@ -1,0 +1,250 @@
+// Reports from a real run's journal (issue 19): a run whose drills pass, fail a check, skip, err and
+// crash, rendered by `run --junit --markdown` at its end and by `report` from the journal, then read
+// back by the parsers CI systems and wikis use (pugixml here, Debian's python3-junitparser and
+// python3-markdown), never by comparing text with itself.
+#include <doctest/doctest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <pugixml.hpp>
+#include <string>
+
+#include "process.hpp"
+#include "temp_dir.hpp"
+#include "test_text.hpp"
+
+namespace fs = std::filesystem;
+
+namespace {
+
+const std::string examples = std::string(EXAMPLES_DIR) + "/*.so";
+const std::string report_drills = std::string(FIXTURE_DIR) + "/report/report_drills.so";
+const std::string error_drill = std::string(FIXTURE_DIR) + "/error_drill.so";
+const std::string crashing = std::string(FIXTURE_DIR) + "/crashing/crashing_plugins.so";
+
+std::string read_text(const fs::path &path) {
+    std::ifstream in(path);
+    return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
+// Debian's python3 with its packages (another python3 on PATH may lack them).
+Finished python(const std::string &script, const std::vector<std::string> &args, const fs::path &dir) {
+    fs::path file = dir / "check.py";
+    std::ofstream(file) << script;
+    std::vector<std::string> argv = {file.string()};
+    argv.insert(argv.end(), args.begin(), args.end());
+    return run_program("/usr/bin/python3", argv, dir);
+}
+
+struct FiveOutcomes {
+    TempDir dir;
+    fs::path journal = dir.path() / "run.jsonl", junit = dir.path() / "run.xml",
+             markdown = dir.path() / "run.md", html = dir.path() / "run.html";
+    Finished run = run_drillhost(
+        {
+            "--state-dir",
+            (dir.path() / "state").string(),
+            "--load",
+            examples,
+            "--load",
+            report_drills,
+            "--load",
+            error_drill,
+            "--load",
+            crashing,
+            "run",
+            "--target",
+            "none",  //
+            "org.drillhost.example.marker",
+            "fails-a-check",
+            "skips",
+            "org.drillhost.test.error-drill",
+            "org.drillhost.test.segv-drill",  //
+            "-p",
+            "org.drillhost.example.marker:path=" + (dir.path() / "m1").string(),  //
+            "-p",
+            "org.drillhost.example.marker:hold_ms=700",  //
+            "-p",
+            "fails-a-check:path=" + (dir.path() / "m2").string(),  //
+            "--journal",
+            journal.string(),
+            "--junit",
+            junit.string(),
+            "--markdown",
+            markdown.string(),  //
+            "--html",
+            html.string()  //
+        },
+        dir.path(), std::chrono::seconds(120));
+};
+
+}  // namespace
+
+TEST_CASE(
+    "run --junit: a testcase per drill, the failed check's observed value and bound in <failure>, "
+    "skipped, error and crash apart, measurements as properties, no password") {
+    FiveOutcomes r;
+    CHECK_MESSAGE(r.run.exit_code == 1, r.run.err);  // a drill failed
+    pugi::xml_document doc;
+    REQUIRE(doc.load_file(r.junit.c_str()));
+    auto suites = doc.child("testsuites");
+    CHECK(suites.attribute("tests").as_int() == 5);
+    CHECK(suites.attribute("failures").as_int() == 1);
+    CHECK(suites.attribute("errors").as_int() == 2);
+    CHECK(suites.attribute("skipped").as_int() == 1);
+    std::map<std::string, pugi::xml_node> cases;
+    for (auto tc : suites.child("testsuite").children("testcase")) cases[tc.attribute("name").value()] = tc;
+    REQUIRE(cases.size() == 5);
+    CHECK(std::string(cases["marker"].attribute("classname").value()) == "org.drillhost.example");
+    CHECK_FALSE(cases["marker"].child("failure"));
+    auto failure = cases["fails-a-check"].child("failure");
+    REQUIRE(failure);
+    std::string failure_text = failure.text().get();
+    CHECK(contains(failure_text, "no write lost: observed 3 writes lost"));
+    CHECK(contains(failure_text, "; bound 0"));
+    CHECK_FALSE(contains(failure_text, "hunter2"));
+    CHECK(std::string(cases["fails-a-check"]
+                          .child("properties")
+                          .find_child_by_attribute("name", "rto")
+                          .attribute("value")
+                          .value()) == "1.2 s");
+    CHECK(contains(cases["skips"].child("skipped").attribute("message").value(), "needs two replicas"));
+    CHECK(std::string(cases["error-drill"].child("error").attribute("type").value()) == "error");
+    CHECK(std::string(cases["segv-drill"].child("error").attribute("type").value()) == "crashed");
+    CHECK_FALSE(contains(read_text(r.junit), "hunter2"));
+
+    // As CI systems read it.
+    auto parsed = python(R"py(
+import sys, junitparser
+xml = junitparser.JUnitXml.fromfile(sys.argv[1])
+for suite in xml:
+    for case in suite:
+        kinds = [type(r).__name__ for r in case.result]
+        print(case.classname, case.name, ",".join(kinds) or "passed")
+)py",
+                         {r.junit.string()}, r.dir.path());
+    REQUIRE_MESSAGE(parsed.exit_code == 0, parsed.err);
+    CHECK(contains(parsed.out, "org.drillhost.example marker passed"));
+    CHECK(contains(parsed.out, "org.drillhost.test fails-a-check Failure"));
+    CHECK(contains(parsed.out, "org.drillhost.test skips Skipped"));
+    CHECK(contains(parsed.out, "org.drillhost.test error-drill Error"));
+    CHECK(contains(parsed.out, "org.drillhost.test segv-drill Error"));
+}
+
+TEST_CASE(
+    "run --markdown and report: the drill table and the failed check, escaped, as a Markdown reader "
+    "renders them; report from the journal writes the same files") {
+    FiveOutcomes r;
+    REQUIRE_MESSAGE(fs::exists(r.markdown), r.run.err);
+    auto rendered = python(R"py(
+import sys, markdown, html.parser
+text = open(sys.argv[1]).read()
+page = markdown.markdown(text, extensions=["tables"])
+class Cells(html.parser.HTMLParser):
+    rows, cell, tags = [], None, []
+    def handle_starttag(self, tag, attrs):
+        self.tags.append(tag)
+        if tag == "tr": self.rows.append([])
+        if tag in ("td", "th"): self.cell = ""
+    def handle_endtag(self, tag):
+        if tag in ("td", "th"): self.rows[-1].append(self.cell.strip()); self.cell = None
+    def handle_data(self, data):
+        if self.cell is not None: self.cell += data
+p = Cells(); p.feed(page)
+for row in p.rows: print(" / ".join(row))
+print("script tags:", p.tags.count("script"))
+print("page:", page.replace("\n", " "))
+)py",
+                           {r.markdown.string()}, r.dir.path());
+    REQUIRE_MESSAGE(rendered.exit_code == 0, rendered.err);
+    INFO(rendered.out);
+    CHECK(contains(rendered.out, "drill / verdict / time / checks / key numbers"));
+    CHECK(contains(rendered.out, "marker / passed / "));
+    CHECK(contains(rendered.out, "fails-a-check / failed / "));
+    CHECK(contains(rendered.out, "rto 1.2 s, lost_writes 3"));
+    CHECK(contains(rendered.out, "skips / skipped / "));
+    CHECK(contains(rendered.out, "error-drill / error / "));
+    CHECK(contains(rendered.out, "segv-drill / crashed / "));
+    CHECK(contains(rendered.out, "script tags: 0"));  // the observed value's markup stayed text
+    CHECK(contains(rendered.out, "FAIL no write lost"));
+    CHECK_FALSE(contains(rendered.out, "hunter2"));
+
+    // `report` renders the same files from the journal alone.
+    auto again =
+        run_drillhost({"report", r.journal.string(), "--junit", (r.dir.path() / "again.xml").string(),
+                       "--markdown", (r.dir.path() / "again.md").string()},
+                      r.dir.path());
+    REQUIRE_MESSAGE(again.exit_code == 0, again.err);
+    CHECK(read_text(r.dir.path() / "again.xml") == read_text(r.junit));
+    CHECK(read_text(r.dir.path() / "again.md") == read_text(r.markdown));
+    auto stdout_md = run_drillhost({"report", r.journal.string()}, r.dir.path());
+    CHECK(stdout_md.out == read_text(r.markdown));
+}
+
+TEST_CASE(
+    "report: what is not a journal is a usage error naming the file and the line; a cut last line is "
+    "tolerated and noted") {
+    TempDir dir;
+    auto missing = run_drillhost({"report", (dir.path() / "none.jsonl").string()}, dir.path());
+    CHECK(missing.exit_code == 2);
+    CHECK(contains(missing.err, "none.jsonl"));
+    fs::path garbage = dir.path() / "garbage.jsonl";
+    std::ofstream(garbage) << "{\"type\":\"run.start\",\"run\":\"r1\",\"mono_ms\":0}\nnot json\n{}\n";
+    auto bad = run_drillhost({"report", garbage.string()}, dir.path());
+    CHECK(bad.exit_code == 2);
+    CHECK_MESSAGE(contains(bad.err, "garbage.jsonl: line 2 is not a JSON object"), bad.err);
+    fs::path other = dir.path() / "other.jsonl";
+    std::ofstream(other) << "{\"a\": 1}\n";
+    auto foreign = run_drillhost({"report", other.string()}, dir.path());
+    CHECK(foreign.exit_code == 2);
+    CHECK(contains(foreign.err, "no run.start"));
+    fs::path cut = dir.path() / "cut.jsonl";
+    std::ofstream(cut) << "{\"type\":\"run.start\",\"run\":\"r2\",\"mono_ms\":0}\n"
+                          "{\"type\":\"drill.start\",\"drill\":\"org.x.drill.d\",\"mono_ms\":1}\n"
+                          "{\"type\":\"verdict\",\"drill\":\"org.x.drill.d\",\"name\":\"c\",\"verd";
+    auto tolerated = run_drillhost({"report", cut.string()}, dir.path());
+    CHECK_MESSAGE(tolerated.exit_code == 0, tolerated.err);
+    CHECK(contains(tolerated.out, "line 3 is cut"));
+    CHECK(contains(tolerated.out, "| d | **unfinished** |"));
+    auto unwritable = run_drillhost({"report", cut.string(), "--junit", "/proc/x.xml"}, dir.path());
+    CHECK(unwritable.exit_code == 2);
+    CHECK(contains(unwritable.err, "--junit"));
+}
+
+TEST_CASE(
+    "a drill in a worker reads the run's clock: its now_ms() is the journal's mono_ms, not time since "
+    "its worker started") {
+    FiveOutcomes r;
+    std::ifstream lines(r.journal);
+    double drill_start = -1, now_ms = -1, written = -1;
+    for (std::string line; std::getline(lines, line);) {
+        auto l = nlohmann::json::parse(line);
+        if (l["type"] == "drill.start" && l["drill"] == "org.drillhost.test.fails-a-check")
+            drill_start = l["mono_ms"];
+        if (l["type"] == "event" && l["name"] == "clock")
+            now_ms = l["details"]["now_ms"], written = l["mono_ms"];
+    }
+    REQUIRE(drill_start > 600);  // after the marker's 700 ms hold
+    CHECK(now_ms >= drill_start);
+    CHECK(written - now_ms >= 0);
+    CHECK(written - now_ms < 100);  // the event is journalled as soon as it is sent
+}
+
+TEST_CASE(
+    "run --html: the page of a run with every outcome opens in headless Chromium, fetches nothing, "
+    "and shows the failed check; the password and the markup in its observed value stay out") {
+    FiveOutcomes r;
+    REQUIRE_MESSAGE(fs::exists(r.html), r.run.err);
+    std::string page = read_text(r.html);
+    CHECK_FALSE(contains(page, "hunter2"));
+    CHECK_FALSE(contains(page, "<script"));
+    CHECK(contains(page, "&lt;script&gt;alert(1)&lt;/script&gt;"));
+    auto opened = run_program("/usr/bin/python3",
+                              {std::string(TESTS_SOURCE_DIR) + "/report/check_html.py", r.html.string(),
+                               r.journal.string(), (r.dir.path() / "run.png").string()},
+                              r.dir.path(), std::chrono::seconds(90));
+    CHECK_MESSAGE(opened.exit_code == 0, opened.out << opened.err);
+    CHECK(contains(opened.out, "\"sections\": 5"));
+    CHECK(fs::file_size(r.dir.path() / "run.png") > 10000);
+}
