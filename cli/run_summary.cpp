@@ -6,6 +6,7 @@
 #include <drillhost/core/repeat_summary.hpp>
 
 #include <cstdio>
+#include <iostream>
 #include <nlohmann/json.hpp>
 #include <sstream>
 
@@ -105,7 +106,7 @@ std::string counts_text(const std::map<std::string, int> &outcomes) {
 }
 
 // Each drill once: its verdict counts, each measurement's spread; an unstable drill's runs side by side.
-void print_repeats(std::ostream &text, const std::vector<DrillRepeats> &drills) {
+void print_repeats(std::ostream &text, const std::vector<DrillRepeats> &drills, size_t width) {
     TextTable table({"DRILL", "RUNS", "VERDICTS", "NUMBERS (p50 / p95 / max)"});
     for (const auto &d : drills) {
         std::string numbers;
@@ -116,7 +117,7 @@ void print_repeats(std::ostream &text, const std::vector<DrillRepeats> &drills) 
                    counts_text(d.outcomes), numbers});
     }
     text << "\nrepeated runs:\n";
-    table.print(text);
+    table.print(text, width);
     for (const auto &d : drills) {
         if (!d.unstable) continue;
         text << "  UNSTABLE " << d.drill << ": its runs gave different verdicts\n";
@@ -203,15 +204,17 @@ void print_summary(std::ostream &out, const RunRecord &run, bool as_json) {
                        (skip ? ", " + std::to_string(skip) + " skip" : ""),
                    numbers});
     }
+    // Fitted to the terminal when it goes to one: the numbers wrap instead of running off the edge.
+    const size_t width = &out == &std::cout ? terminal_columns() : 0;
     std::ostringstream text;
     text << '\n' << cluster_line(run.cluster) << '\n';
-    table.print(text);
+    table.print(text, width);
     for (const auto &r : results)
         for (const auto &a : r.assertions)
             if (a.verdict == DH_VERDICT_FAIL)
                 text << "  FAIL " << r.drill << ": " << a.name << ": observed " << a.observed << ", bound "
                      << a.bound << '\n';
-    if (run.repeat > 1) print_repeats(text, repeats);
+    if (run.repeat > 1) print_repeats(text, repeats, width);
     print_against_plan(text, run);
     char total[96];
     std::snprintf(total, sizeof total, "%zu drill(s)%s in %d min %.1f s", repeats.size(),

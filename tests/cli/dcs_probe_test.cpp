@@ -191,7 +191,7 @@ struct EtcdWithUsers {
 }  // namespace
 
 TEST_CASE(
-    "dcs probe: an etcd with users is read with dcs_auth's token; a wrong password is an error naming "
+    "dcs probe: an etcd with users is read with dcs_auth's token, a wrong password is an error naming "
     "the user, never the password") {
     EtcdWithUsers e;
     REQUIRE(eventually([&] { return e.ctl("endpoint health") == 0; }, std::chrono::seconds(20)));

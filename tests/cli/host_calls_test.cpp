@@ -84,7 +84,7 @@ TEST_CASE("a drill whose error text is not UTF-8 is an error with a readable mes
 // In process, such calls are refused (unit/runner_test.cpp); the CLI runs each drill in a worker
 // process, which ends when run returns, and the thread with it.
 TEST_CASE(
-    "a plugin thread that outlives its drill's run ends with the drill's worker; nothing late reaches the "
+    "a plugin thread that outlives its drill's run ends with the drill's worker, nothing late reaches the "
     "journal") {
     Sandbox s;
     fs::path report = s.dir.path() / "late.txt";

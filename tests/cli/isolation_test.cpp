@@ -57,7 +57,7 @@ std::string file_fault(const fs::path &path) {
 
 }  // namespace
 
-TEST_CASE("run: segfault, abort, throw, hang and a NULL host each end only their drill; the next ones run") {
+TEST_CASE("run: segfault, abort, throw, hang and a NULL host each end only their drill, the next ones run") {
     Scratch s;
     fs::path marker = s.dir.path() / "after.marker";
     auto f = s.drillhost({"--format", "json", "run", "--target", "none", "--timeout", "3", "--grace", "1",
@@ -148,7 +148,7 @@ TEST_CASE(
     CHECK(s.files_in("ledger").size() == 1);
 }
 
-TEST_CASE("recover: a revert that crashes fails only its fault; the others of a killed run are reverted") {
+TEST_CASE("recover: a revert that crashes fails only its fault, the others of a killed run are reverted") {
     Scratch s;
     fs::path first = s.dir.path() / "first.marker", crashing_one = s.dir.path() / "crashing.marker",
              last = s.dir.path() / "last.marker";

@@ -4,11 +4,15 @@
 // python3-markdown), never by comparing text with itself.
 #include <doctest/doctest.h>
 
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <pugixml.hpp>
+#include <sstream>
 #include <string>
+#include <tuple>
+#include <vector>
 
 #include "process.hpp"
 #include "temp_dir.hpp"
@@ -134,7 +138,7 @@ for suite in xml:
 
 TEST_CASE(
     "run --markdown and report: the drill table and the failed check, escaped, as a Markdown reader "
-    "renders them; report from the journal writes the same files") {
+    "renders them, report from the journal writes the same files") {
     FiveOutcomes r;
     REQUIRE_MESSAGE(fs::exists(r.markdown), r.run.err);
     auto rendered = python(R"py(
@@ -183,7 +187,7 @@ print("page:", page.replace("\n", " "))
 }
 
 TEST_CASE(
-    "report: what is not a journal is a usage error naming the file and the line; a cut last line is "
+    "report: what is not a journal is a usage error naming the file and the line, a cut last line is "
     "tolerated and noted") {
     TempDir dir;
     auto missing = run_drillhost({"report", (dir.path() / "none.jsonl").string()}, dir.path());
@@ -233,7 +237,7 @@ TEST_CASE(
 
 TEST_CASE(
     "run --html: the page of a run with every outcome opens in headless Chromium, fetches nothing, "
-    "and shows the failed check; the password and the markup in its observed value stay out") {
+    "and shows the failed check, the password and the markup in its observed value stay out") {
     FiveOutcomes r;
     REQUIRE_MESSAGE(fs::exists(r.html), r.run.err);
     std::string page = read_text(r.html);
@@ -247,4 +251,108 @@ TEST_CASE(
     CHECK_MESSAGE(opened.exit_code == 0, opened.out << opened.err);
     CHECK(contains(opened.out, "\"sections\": 5"));
     CHECK(fs::file_size(r.dir.path() / "run.png") > 10000);
+}
+
+namespace {
+
+// A journal as a run writes it, in the fields the reports read: each drill's start, measurements and
+// end (mono_ms on the run's clock).
+std::string journal_of(const std::string &run, const std::string &version, int ttl,
+                       const std::vector<std::tuple<std::string, std::string, std::string, double>> &drills) {
+    std::string text = "{\"type\":\"run.start\",\"run\":\"" + run +
+                       "\",\"mono_ms\":0,\"wall\":\"2026-12-03T10:00:00Z\"}\n" +
+                       "{\"type\":\"run.info\",\"cluster\":{\"scope\":\"pg-test\",\"patroni_version\":\"" +
+                       version + "\",\"timing\":{\"ttl\":" + std::to_string(ttl) + "}},\"mono_ms\":1}\n";
+    double t = 10;
+    for (const auto &[drill, outcome, measurement, value] : drills) {
+        std::string id = "org.drillhost.drill." + drill;
+        text += "{\"type\":\"drill.start\",\"drill\":\"" + id + "\",\"mono_ms\":" + std::to_string(t) + "}\n";
+        text += "{\"type\":\"measurement\",\"drill\":\"" + id + "\",\"name\":\"" + measurement +
+                "\",\"unit\":\"ms\",\"value\":" + std::to_string(value) +
+                ",\"mono_ms\":" + std::to_string(t + 5) + "}\n";
+        text += "{\"type\":\"drill.end\",\"drill\":\"" + id + "\",\"outcome\":\"" + outcome +
+                "\",\"duration_ms\":10000,\"mono_ms\":" + std::to_string(t + 10000) + "}\n";
+        t += 10001;
+    }
+    return text + "{\"type\":\"run.end\",\"mono_ms\":" + std::to_string(t) + "}\n";
+}
+
+}  // namespace
+
+TEST_CASE(
+    "report --compare: two runs side by side, the differences as computed by hand, a verdict that "
+    "changed and a drill only one run has") {
+    TempDir dir;
+    fs::path a = dir.path() / "a.jsonl", b = dir.path() / "b.jsonl";
+    std::ofstream(a) << journal_of(
+        "run-a", "3.0.2", 10,
+        {{"switchover", "passed", "switchover", 2700}, {"node-lost", "passed", "rto", 10000}});
+    std::ofstream(b) << journal_of("run-b", "4.1.4", 20,
+                                   {{"switchover", "passed", "switchover", 3100},
+                                    {"node-lost", "failed", "rto", 12500},
+                                    {"quorum", "passed", "rto", 900}});
+    auto md = run_drillhost({"report", "--compare", a.string(), b.string()}, dir.path());
+    REQUIRE_MESSAGE(md.exit_code == 0, md.err);
+    INFO(md.out);
+    CHECK(contains(md.out, "- A: run-a (pg-test, Patroni 3.0.2, ttl 10 s): 2 passed"));
+    CHECK(contains(md.out, "- B: run-b (pg-test, Patroni 4.1.4, ttl 20 s): 1 failed, 2 passed"));
+    CHECK(contains(md.out, "- Verdicts that differ: 2 of 3 drills"));  // node-lost, and quorum not in A
+    CHECK(contains(md.out, "| switchover | 2.7 s | 3.1 s | +400 ms (+15%) |"));  // 400 / 2700
+    CHECK(contains(md.out, "## node-lost: **verdict changed**"));
+    CHECK(contains(md.out, "| rto | 10.0 s | 12.5 s | +2.5 s (+25%) |"));  // 2500 / 10000
+    CHECK(contains(md.out, "| verdict | not run | passed | **changed** |"));
+
+    auto as_json =
+        run_drillhost({"--format", "json", "report", "--compare", a.string(), b.string()}, dir.path());
+    REQUIRE(as_json.exit_code == 0);
+    auto j = nlohmann::json::parse(as_json.out);
+    CHECK(j["drills"][0]["numbers"][0]["difference"] == 400.0);
+    CHECK(j["drills"][1]["verdict_changed"] == true);
+    CHECK(j["drills"][1]["numbers"][0]["difference"] == 2500.0);
+    CHECK(j["drills"][2]["a"].is_null());
+
+    // A recorded run --all against itself: nothing differs.
+    std::string recorded = std::string(TESTS_SOURCE_DIR) + "/report/journals/run-all-patroni-3.0.2.jsonl";
+    auto same = run_drillhost({"report", "--compare", recorded, recorded}, dir.path());
+    CHECK(contains(same.out, "- Verdicts that differ: 0 of 24 drills"));
+    CHECK_FALSE(contains(same.out, "verdict changed"));
+    CHECK_FALSE(contains(same.out, "| +"));
+    CHECK_FALSE(contains(same.out, "| -"));
+
+    auto both = run_drillhost({"report", a.string(), "--compare", a.string(), b.string()}, dir.path());
+    CHECK(both.exit_code == 2);
+    auto one = run_drillhost({"report", "--compare", a.string()}, dir.path());
+    CHECK(one.exit_code == 2);
+}
+
+TEST_CASE(
+    "the run's summary table fits the terminal: with COLUMNS=80 the numbers move under their row, "
+    "none cut, in a pipe without COLUMNS each row stays one line") {
+    TempDir dir;
+    auto run = [&] {
+        return run_drillhost(
+            {"--state-dir", (dir.path() / "state").string(), "--load", examples, "--load", report_drills,
+             "run", "--target", "none", "org.drillhost.example.marker", "fails-a-check", "-p",
+             "org.drillhost.example.marker:path=" + (dir.path() / "m1").string(), "-p",
+             "fails-a-check:path=" + (dir.path() / "m2").string()},
+            dir.path());
+    };
+    ::setenv("COLUMNS", "80", 1);
+    auto narrow = run();
+    ::unsetenv("COLUMNS");
+    auto wide = run();
+    INFO(narrow.out);
+    std::istringstream lines(narrow.out);
+    bool in_table = false;
+    std::string numbers;
+    for (std::string line; std::getline(lines, line);) {
+        if (line.rfind("DRILL", 0) == 0) in_table = true;
+        if (line.rfind("  FAIL", 0) == 0 || line.rfind("journal:", 0) == 0) in_table = false;
+        if (!in_table) continue;
+        CHECK_MESSAGE(line.size() <= 80, line);
+        if (line.rfind("    ", 0) == 0) numbers += line;
+    }
+    for (const char *name : {"inject_latency=", "revert_latency=", "rto=1234.5 ms", "lost_writes=3 count"})
+        CHECK_MESSAGE(contains(numbers, name), name);
+    CHECK(contains(wide.out, "fail  rto=1234.5 ms, lost_writes=3 count\n"));  // beside its row, whole
 }

@@ -356,7 +356,7 @@ TEST_CASE(
 }
 
 TEST_CASE(
-    "a ledger of ABI 1.2 (faults only) still replays; a line with both injector and undo is malformed") {
+    "a ledger of ABI 1.2 (faults only) still replays, a line with both injector and undo is malformed") {
     std::string old = open_line +
                       R"({"op":"intent","fault":1,"injector":"i","plugin":"/p.so","drill":"d","params":{}})"
                       "\n"

@@ -27,7 +27,7 @@ std::string error_of(const std::function<void()> &call) {
 
 }  // namespace
 
-TEST_CASE("trusted files: a plain file of ours is read; a symlink, a directory, a FIFO are refused") {
+TEST_CASE("trusted files: a plain file of ours is read, a symlink, a directory, a FIFO are refused") {
     TempDir dir;
     std::ofstream(dir.path() / "target.yaml") << "scope: x\n";
     ::chmod((dir.path() / "target.yaml").c_str(), 0600);

@@ -28,7 +28,7 @@ TEST_CASE("a JSON pointer reads a field, an element, or the whole document") {
     CHECK(read_json_pointer(text, "", "anything", any).value.is_object());
 }
 
-TEST_CASE("absent is not found; a wrong type, bad JSON or a bad pointer is an invalid argument, named") {
+TEST_CASE("absent is not found, a wrong type, bad JSON or a bad pointer is an invalid argument, named") {
     const char *text = R"({"members": [{"name": "pg-1"}]})";
     auto absent = read_json_pointer(text, "/members/3/name", "a string", any);
     CHECK(absent.status == DH_ERR_NOT_FOUND);

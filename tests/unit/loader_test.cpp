@@ -196,7 +196,7 @@ TEST_CASE("hostile plugins are refused one by one and the others in the same loa
     CHECK(loaded(result, fixture("duplicate_a")));
 }
 
-TEST_CASE("a filtered load reads only the wanted components; unwanted broken ones are ignored") {
+TEST_CASE("a filtered load reads only the wanted components, unwanted broken ones are ignored") {
     std::vector<size_t> asked;
     auto only_good = [&asked](std::string_view id, dh_kind) {
         asked.push_back(id.size());

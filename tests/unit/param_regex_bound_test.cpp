@@ -22,7 +22,7 @@ TEST_CASE("a 200 000-byte string against a pattern is a violation, not a stack o
     CHECK_FALSE(schema->first_violation({{"scope", std::string(4096, 'a')}}));
 }
 
-TEST_CASE("patternProperties bound the keys, format the strings; a schema without regexes bounds nothing") {
+TEST_CASE("patternProperties bound the keys, format the strings, a schema without regexes bounds nothing") {
     auto keys = ParamSchema::compile(json::parse(R"({"patternProperties": {"^x-": {"type": "string"}}})"));
     CHECK(keys->first_violation({{std::string(5000, 'x'), "v"}})->find(": a key of 5000 bytes") !=
           std::string::npos);

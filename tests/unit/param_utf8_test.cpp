@@ -36,7 +36,7 @@ TEST_CASE("a string of invalid UTF-8 is a violation naming where it is, before a
     CHECK(schema->first_violation({{"other", {"fine", invalid}}}) == "/other/1: not valid UTF-8");
 }
 
-TEST_CASE("a key of invalid UTF-8 is a violation; valid multi-byte text is counted in characters") {
+TEST_CASE("a key of invalid UTF-8 is a violation, valid multi-byte text is counted in characters") {
     auto schema = members_schema();
     CHECK(schema->first_violation({{std::string("k\xff"), 1}}) == "/k\xef\xbf\xbd: not valid UTF-8");
     CHECK_FALSE(schema->first_violation({{"name", "\xc3\xa9t\xc3\xa9"}}));  // "été": 3 characters

@@ -47,7 +47,7 @@ TEST_CASE("lost writes are split at a time: the unreplicated tail before it, spl
 
 #include "writer_evidence.hpp"
 
-TEST_CASE("LSNs read and print as PostgreSQL writes them; anything else is refused") {
+TEST_CASE("LSNs read and print as PostgreSQL writes them, anything else is refused") {
     CHECK(parse_lsn("0/3000060") == 0x3000060u);
     CHECK(parse_lsn("1A/FF") == ((uint64_t{0x1A} << 32) | 0xFF));
     CHECK(format_lsn(0x3000060) == "0/3000060");
