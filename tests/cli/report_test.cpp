@@ -7,6 +7,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <pugixml.hpp>
 #include <sstream>
@@ -310,6 +311,43 @@ TEST_CASE(
     CHECK(j["drills"][1]["verdict_changed"] == true);
     CHECK(j["drills"][1]["numbers"][0]["difference"] == 2500.0);
     CHECK(j["drills"][2]["a"].is_null());
+
+    // Two recorded run --all on Patroni 3.0.2 (before and after the journal named its cluster): each
+    // drill's numbers and their differences as read from the journals here.
+    std::string before =
+        std::string(TESTS_SOURCE_DIR) + "/report/journals/run-all-patroni-3.0.2-before-run-info.jsonl";
+    std::string after = std::string(TESTS_SOURCE_DIR) + "/report/journals/run-all-patroni-3.0.2.jsonl";
+    auto last_values = [](const std::string &path) {
+        std::map<std::pair<std::string, std::string>, double> values;  // (drill, measurement) -> last value
+        std::ifstream in(path);
+        for (std::string line; std::getline(in, line);) {
+            auto l = nlohmann::json::parse(line);
+            if (l["type"] == "measurement") values[{l["drill"], l["name"]}] = l["value"];
+        }
+        return values;
+    };
+    auto va = last_values(before), vb = last_values(after);
+    auto recorded_pair =
+        run_drillhost({"--format", "json", "report", "--compare", before, after}, dir.path());
+    REQUIRE(recorded_pair.exit_code == 0);
+    auto pairs = nlohmann::json::parse(recorded_pair.out)["drills"];
+    CHECK(pairs.size() == 24);
+    size_t compared = 0;
+    for (const auto &p : pairs)
+        for (const auto &n : p["numbers"]) {
+            std::pair<std::string, std::string> key{p["drill"], n["name"]};
+            if (!va.count(key) || !vb.count(key)) {
+                CHECK(n["difference"].is_null());
+                continue;
+            }
+            CHECK(n["a"] == va[key]);
+            CHECK(n["b"] == vb[key]);
+            CHECK(n["difference"] == vb[key] - va[key]);
+            ++compared;
+        }
+    CHECK(compared > 100);
+    CHECK(pairs[pairs.size() - 2]["drill"] == "org.drillhost.drill.network-partition");
+    CHECK(pairs[pairs.size() - 2]["verdict_changed"] == true);  // passed before, failed after (the retake)
 
     // A recorded run --all against itself: nothing differs.
     std::string recorded = std::string(TESTS_SOURCE_DIR) + "/report/journals/run-all-patroni-3.0.2.jsonl";
