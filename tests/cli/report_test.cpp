@@ -3,6 +3,7 @@
 // back by the parsers CI systems and wikis use (pugixml here, Debian's python3-junitparser and
 // python3-markdown), never by comparing text with itself.
 #include <doctest/doctest.h>
+#include <signal.h>
 
 #include <cstdlib>
 #include <filesystem>
@@ -393,4 +394,29 @@ TEST_CASE(
     for (const char *name : {"inject_latency=", "revert_latency=", "rto=1234.5 ms", "lost_writes=3 count"})
         CHECK_MESSAGE(contains(numbers, name), name);
     CHECK(contains(wide.out, "fail  rto=1234.5 ms, lost_writes=3 count\n"));  // beside its row, whole
+}
+
+TEST_CASE(
+    "a run stopped with Ctrl-C still writes its reports: the cancelled drill is an error in JUnit and "
+    "a section in the HTML") {
+    TempDir dir;
+    fs::path journal = dir.path() / "run.jsonl", junit = dir.path() / "run.xml",
+             html = dir.path() / "run.html";
+    DrillhostProcess run(
+        {"--state-dir", (dir.path() / "state").string(), "--load", examples, "run", "--target", "none",
+         "org.drillhost.example.marker", "-p", "path=" + (dir.path() / "m").string(), "-p", "hold_ms=30000",
+         "--journal", journal.string(), "--junit", junit.string(), "--html", html.string()},
+        dir.path());
+    REQUIRE(eventually([&] { return fs::exists(dir.path() / "m"); }, std::chrono::seconds(20)));  // holding
+    run.send(SIGINT);
+    auto ended = run.wait(std::chrono::seconds(60));
+    CHECK_MESSAGE(ended.exit_code == 1, ended.err);
+    pugi::xml_document doc;
+    REQUIRE_MESSAGE(doc.load_file(junit.c_str()), ended.err);
+    auto error = doc.child("testsuites").child("testsuite").child("testcase").child("error");
+    CHECK(std::string(error.attribute("type").value()) == "cancelled");
+    std::string page = read_text(html);
+    CHECK(contains(page, "<section class=\"drill\""));
+    CHECK(contains(page, "cancelled"));
+    CHECK_FALSE(fs::exists(dir.path() / "m"));  // its fault was reverted before the reports were written
 }

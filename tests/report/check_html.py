@@ -6,7 +6,8 @@ DevTools protocol (Debian's chromium and python3-websocket):
   journal has faults, every failed check of the journal present by name (and marked failed);
 - no console error, no exception, and no network request (the page opens from disk and fetches
   nothing: every request must be the file itself or inline data);
-- a screenshot of the whole page written where asked.
+- a screenshot of the whole page written where asked, and the page printed to PDF (A4) beside it,
+  each drill starting a page.
 
 usage: check_html.py REPORT.html JOURNAL.jsonl SCREENSHOT.png
 Exits 1 with what differs.
@@ -143,6 +144,15 @@ try:
     shot = call("Page.captureScreenshot", format="png", captureBeyondViewport=True)
     screenshot.write_bytes(base64.b64decode(shot["data"]))
     print("screenshot:", screenshot)
+
+    # Printed (A4, as a person would print it): each drill starts a page, and every page holds
+    # something; the PDF stays beside the screenshot.
+    pdf = base64.b64decode(call("Page.printToPDF", printBackground=True, paperWidth=8.27, paperHeight=11.69)["data"])
+    screenshot.with_suffix(".pdf").write_bytes(pdf)
+    pages = len(re.findall(rb"/Type\s*/Page[^s]", pdf))
+    print("printed:", pages, "pages")
+    if pages < drills:
+        problems.append(f"printed on {pages} pages for {drills} drills (each drill starts a page)")
     ws.close()
 finally:
     browser.terminate()
