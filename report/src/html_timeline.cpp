@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <map>
+#include <set>
 #include <sstream>
 
 #include "html_text.hpp"
@@ -13,6 +14,8 @@ namespace {
 using nlohmann::json;
 
 constexpr double width = 1000, plot_left = 150, plot_right = 985;
+// What one timeline draws at most: a hostile journal cannot make a page of gigabytes.
+constexpr size_t max_members = 64;
 
 struct Axis {
     double end_ms;
@@ -40,14 +43,16 @@ double num(const json &v, double fallback = 0) {
 
 // Grid lines and labels every `step` seconds, chosen so there are 5 to 12 of them.
 void time_axis(std::ostringstream &svg, const Axis &axis, double top, double bottom) {
-    double step = 1000;
-    for (double s :
-         {1000.0, 2000.0, 5000.0, 10000.0, 15000.0, 30000.0, 60000.0, 120000.0, 300000.0, 600000.0})
+    // The first round step that gives at most 12 ticks; past the list, whole hours.
+    double step = std::ceil(axis.end_ms / 12 / 3600000) * 3600000;
+    for (double s : {1000.0, 2000.0, 5000.0, 10000.0, 15000.0, 30000.0, 60000.0, 120000.0, 300000.0, 600000.0,
+                     1800000.0})
         if (axis.end_ms / s <= 12) {
             step = s;
             break;
         }
-    for (double t = 0; t <= axis.end_ms + 1; t += step) {
+    for (int tick = 0; tick <= 12 && tick * step <= axis.end_ms + 1; ++tick) {
+        double t = tick * step;
         double x = axis.x(t);
         svg << "<line class=\"grid\" x1=\"" << svg_number(x) << "\" x2=\"" << svg_number(x) << "\" y1=\""
             << svg_number(top) << "\" y2=\"" << svg_number(bottom) << "\"/>"
@@ -65,7 +70,7 @@ void lane_label(std::ostringstream &svg, double y, double height, const std::str
 
 Timeline render_timeline(const DrillJournal &d) {
     Axis axis{std::max(d.duration_ms, 1000.0)};
-    std::ostringstream body, legend;
+    std::ostringstream body, legend, gaps;
     double y = 18;  // below the top tick labels
 
     // Faults: a row each where they overlap, and a shaded span over the whole chart (drawn last,
@@ -119,14 +124,19 @@ Timeline render_timeline(const DrillJournal &d) {
 
     // Roles: a lane per member, from each change to the next.
     std::vector<std::pair<double, json>> roles;
-    std::vector<std::string> members;
+    std::set<std::string> member_set;
     for (const auto &s : d.samples)
         if (s.name == "roles" && s.details.is_object() && s.details.value("members", json()).is_object()) {
             roles.push_back({s.t_ms, s.details["members"]});
-            for (const auto &[name, _] : s.details["members"].items())
-                if (std::find(members.begin(), members.end(), name) == members.end()) members.push_back(name);
+            for (const auto &[name, _] : s.details["members"].items()) member_set.insert(name);
         }
+    std::vector<std::string> members(member_set.begin(), member_set.end());
     std::sort(members.begin(), members.end());
+    if (members.size() > max_members) {
+        legend << "<li>" << members.size() - max_members << " more members than the " << max_members
+               << " drawn</li>";
+        members.resize(max_members);
+    }
     for (const auto &member : members) {
         lane_label(body, y, 16, member);
         body << "<rect class=\"role unknown\" x=\"" << svg_number(plot_left) << "\" y=\"" << svg_number(y)
@@ -135,8 +145,14 @@ Timeline render_timeline(const DrillJournal &d) {
         for (size_t i = 0; i < roles.size(); ++i) {
             std::string role =
                 role_class(roles[i].second.contains(member) ? roles[i].second[member] : json());
+            size_t next = i + 1;  // a span lasts until the member's role changes
+            while (next < roles.size() &&
+                   role_class(roles[next].second.contains(member) ? roles[next].second[member] : json()) ==
+                       role)
+                ++next;
             double x1 = axis.x(roles[i].first),
-                   x2 = axis.x(i + 1 < roles.size() ? roles[i + 1].first : d.duration_ms);
+                   x2 = axis.x(next < roles.size() ? roles[next].first : d.duration_ms);
+            i = next - 1;
             body << "<g class=\"role-span\"><rect class=\"role " << role << "\" x=\"" << svg_number(x1)
                  << "\" y=\"" << svg_number(y) << "\" width=\"" << svg_number(std::max(x2 - x1, 0.5))
                  << "\" height=\"16\"/><title>" << html_text(member) << ": " << role << " from "
@@ -166,6 +182,8 @@ Timeline render_timeline(const DrillJournal &d) {
         auto close_gap = [&](double until) {
             if (gap_start < 0) return;
             double x1 = axis.x(gap_start), x2 = axis.x(until);
+            gaps << "<li>" << html_text(human_ms(gap_start)) << " to " << html_text(human_ms(until)) << ": "
+                 << html_text(human_ms(until - gap_start)) << "</li>";
             body << "<g class=\"write-gap\"><rect x=\"" << svg_number(x1) << "\" y=\"" << svg_number(y)
                  << "\" width=\"" << svg_number(std::max(x2 - x1, 1.0)) << "\" height=\""
                  << svg_number(height) << "\"/><title>no write acknowledged for "
@@ -197,7 +215,8 @@ Timeline render_timeline(const DrillJournal &d) {
                      << " failed commits</title></rect>";
             }
         }
-        close_gap(d.on_drill_clock(num(s.details.value("end_ms", json(d.duration_ms)), d.duration_ms)));
+        const json end = s.details.value("end_ms", json());
+        close_gap(end.is_number() ? d.on_drill_clock(num(end)) : d.duration_ms);
         y += height + 18;
     }
 
@@ -295,7 +314,9 @@ Timeline render_timeline(const DrillJournal &d) {
             key << "<li>" << html_text(human_ms(p.t_ms)) << ": " << html_text(p.text) << "</li>";
         key << "</ol>";
     }
-    if (!d.faults.empty()) key << "<strong>Faults</strong> (shaded)<ul>" << legend.str() << "</ul>";
+    if (!d.faults.empty() || !legend.str().empty())
+        key << "<strong>Faults</strong> (shaded)<ul>" << legend.str() << "</ul>";
+    if (!gaps.str().empty()) key << "<strong>No write acknowledged</strong><ul>" << gaps.str() << "</ul>";
     if (!members.empty())
         key << "Roles: <em>leader</em> solid, <em>replica</em> dotted, <em>down</em> hatched, "
                "<em>unknown</em> "

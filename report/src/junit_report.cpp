@@ -25,6 +25,9 @@ std::string xml_text(const std::string &text) {
         auto u = static_cast<unsigned char>(c);
         return u < 0x20 && c != '\t' && c != '\n' && c != '\r';
     });
+    // U+FFFE and U+FFFF are not XML characters either (EF BF BE, EF BF BF in UTF-8).
+    for (const char *noncharacter : {"\xEF\xBF\xBE", "\xEF\xBF\xBF"})
+        for (size_t at; (at = clean.find(noncharacter)) != std::string::npos;) clean.erase(at, 3);
     return clean;
 }
 

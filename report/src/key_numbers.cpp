@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <map>
 
 namespace drillhost::report {
 
@@ -35,8 +36,15 @@ std::vector<const Measurement *> key_numbers(const DrillJournal &drill, size_t l
         if (m && chosen.size() < limit && std::find(chosen.begin(), chosen.end(), m) == chosen.end())
             chosen.push_back(m);
     };
-    for (const auto &name : first) add(drill.measurement(name));
-    for (const auto &m : drill.measurements) add(drill.measurement(m.name));  // the last of each name
+    // The last of each name, found once (a drill may give many).
+    std::map<std::string, const Measurement *> last;
+    for (const auto &m : drill.measurements) last[m.name] = &m;
+    for (const auto &name : first)
+        if (auto it = last.find(name); it != last.end()) add(it->second);
+    for (const auto &m : drill.measurements) {
+        if (chosen.size() >= limit) break;
+        if (last[m.name] == &m) add(&m);
+    }
     return chosen;
 }
 

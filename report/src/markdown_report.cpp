@@ -11,7 +11,7 @@ namespace {
 // A verdict in words first: a reader without colour (or a screen reader) gets it all.
 std::string outcome_text(const std::string &outcome) {
     if (outcome == "passed") return "passed";
-    return "**" + outcome + "**";
+    return "**" + markdown_cell(outcome) + "**";
 }
 
 }  // namespace

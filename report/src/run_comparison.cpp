@@ -1,3 +1,4 @@
+#include <drillhost/core/redact.hpp>
 #include <drillhost/report/key_numbers.hpp>
 #include <drillhost/report/run_comparison.hpp>
 
@@ -97,10 +98,11 @@ std::string comparison_markdown(const RunComparison &c) {
             md << "| time | " << human_ms(p.a->duration_ms) << " | " << human_ms(p.b->duration_ms) << " | "
                << signed_value(p.b->duration_ms - p.a->duration_ms, "ms") << " |\n";
         for (const auto &n : p.numbers) {
-            md << "| " << markdown_cell(n.name) << " | " << (n.a ? format_value(*n.a, n.unit) : "-") << " | "
-               << (n.b ? format_value(*n.b, n.unit) : "-") << " | ";
+            md << "| " << markdown_cell(n.name) << " | "
+               << (n.a ? markdown_cell(format_value(*n.a, n.unit)) : "-") << " | "
+               << (n.b ? markdown_cell(format_value(*n.b, n.unit)) : "-") << " | ";
             if (auto d = n.difference()) {
-                md << signed_value(*d, n.unit);
+                md << markdown_cell(signed_value(*d, n.unit));
                 if (*n.a != 0 && *d != 0) {
                     char pct[32];
                     std::snprintf(pct, sizeof pct, " (%+.0f%%)", 100 * *d / std::fabs(*n.a));
@@ -133,9 +135,10 @@ nlohmann::json comparison_json(const RunComparison &c) {
                           {"verdict_changed", p.verdict_changed()},
                           {"numbers", numbers}});
     }
-    return {{"a", {{"run", c.a->run_id}, {"cluster", c.a->cluster}}},
-            {"b", {{"run", c.b->run_id}, {"cluster", c.b->cluster}}},
-            {"drills", drills}};
+    // Redacted as every report: the names and the cluster come from the journals.
+    return redact_json({{"a", {{"run", c.a->run_id}, {"cluster", c.a->cluster}}},
+                        {"b", {{"run", c.b->run_id}, {"cluster", c.b->cluster}}},
+                        {"drills", drills}});
 }
 
 }  // namespace drillhost::report

@@ -1,7 +1,9 @@
 #include <drillhost/core/bounded_json.hpp>
 #include <drillhost/core/errors.hpp>
+#include <drillhost/core/redact.hpp>
 #include <drillhost/report/run_journal.hpp>
 
+#include <algorithm>
 #include <cmath>
 #include <fstream>
 #include <sstream>
@@ -25,6 +27,16 @@ double number_at(const json &record, const char *key, double fallback = 0) {
     return std::isfinite(value) ? value : fallback;
 }
 
+// A count as the journal gives it, clamped: a hostile 1e300 is not undefined behaviour.
+long count_at(const json &record, const char *key, long fallback = 0) {
+    double value = number_at(record, key, static_cast<double>(fallback));
+    return static_cast<long>(std::clamp(value, -1e15, 1e15));
+}
+
+// Times on the run's clock (mono_ms, durations, samples' t_ms) longer than this are not a run's:
+// a journal that says so is refused rather than drawn on an axis of centuries.
+constexpr double max_time_ms = 30.0 * 24 * 3600 * 1000;
+
 // The events a timeline draws; the rest (bounds, preflight, ...) stay in the JSON journal.
 bool drawn(const std::string &name) {
     return name == "roles" || name == "writer.series" || name.rfind("pgbench.", 0) == 0 ||
@@ -40,6 +52,7 @@ std::string fault_label(const std::string &injector, const json &params) {
         if (it != params.end() && (it->is_string() || it->is_number_integer()))
             label += " " + (it->is_string() ? it->get<std::string>() : it->dump());
     }
+    label = redact_text(label);  // before cutting: a cut URL no longer looks like one to the redactor
     return label.size() > 80 ? label.substr(0, 77) + "..." : label;
 }
 
@@ -100,12 +113,24 @@ RunJournal parse_journal(std::istream &in, const std::string &where) {
         const json &r = *record;
         std::string type = text_at(r, "type");
         double mono = number_at(r, "mono_ms", last_mono);
+        auto check_time = [&](double t, const char *what) {
+            if (std::fabs(t) > max_time_ms)
+                throw UsageError(where + ": line " + std::to_string(number) + ": " + what + " " +
+                                 std::to_string(t) + " ms is not a time within 30 days");
+        };
+        check_time(mono, "mono_ms");
+        if (r.contains("duration_ms")) check_time(number_at(r, "duration_ms"), "duration_ms");
+        if (r.contains("details") && r["details"].is_object())
+            check_time(number_at(r["details"], "t_ms"), "details.t_ms");
         last_mono = mono;
         if (type == "run.start") {
             started = true;
             run.run_id = text_at(r, "run");
             run.started_wall = text_at(r, "wall");
             run.drillhost_version = text_at(r, "drillhost_version");
+            // Since run.start named the version, a worker's now_ms() is the run's clock too;
+            // before, probes in a worker timed their samples from the drill's start.
+            run.samples_on_run_clock = !run.drillhost_version.empty();
             run_start = mono;
             continue;
         }
@@ -116,7 +141,7 @@ RunJournal parse_journal(std::istream &in, const std::string &where) {
             if (run.drillhost_version.empty()) run.drillhost_version = text_at(r, "drillhost_version");
         } else if (type == "run.end") {
             run.finished = true;
-            run.faults_open = static_cast<long>(number_at(r, "faults_open"));
+            run.faults_open = count_at(r, "faults_open");
         } else if (type == "drill.start") {
             run.drills.emplace_back();
             drill = &run.drills.back();
@@ -126,6 +151,7 @@ RunJournal parse_journal(std::istream &in, const std::string &where) {
             if (r.contains("params") && r["params"].is_object()) drill->params = r["params"];
             drill_start = mono;
             drill->start_mono_ms = mono;
+            drill->samples_on_run_clock = run.samples_on_run_clock;
         } else if (drill) {
             double t = mono - drill_start;
             drill->duration_ms = std::max(drill->duration_ms, t);
@@ -133,8 +159,8 @@ RunJournal parse_journal(std::istream &in, const std::string &where) {
                 drill->outcome = text_at(r, "outcome", "unfinished");
                 drill->message = text_at(r, "message");
                 drill->duration_ms = number_at(r, "duration_ms", t);
-                drill->faults_injected = static_cast<long>(number_at(r, "faults_injected"));
-                drill->faults_left_open = static_cast<long>(number_at(r, "faults_left_open"));
+                drill->faults_injected = count_at(r, "faults_injected");
+                drill->faults_left_open = count_at(r, "faults_left_open");
                 drill = nullptr;
             } else if (type == "verdict") {
                 drill->checks.push_back({text_at(r, "name"), text_at(r, "verdict"), text_at(r, "observed"),
@@ -144,13 +170,16 @@ RunJournal parse_journal(std::istream &in, const std::string &where) {
                     {text_at(r, "name"), text_at(r, "unit"), number_at(r, "value"), t});
             } else if (type == "fault.injected") {
                 std::string injector = text_at(r, "injector");
-                drill->faults.push_back({static_cast<long>(number_at(r, "fault", -1)), injector,
+                drill->open_faults[count_at(r, "fault", -1)] = drill->faults.size();
+                drill->faults.push_back({count_at(r, "fault", -1), injector,
                                          fault_label(injector, r.value("params", json())), t, -1, ""});
             } else if (type == "fault.reverted") {
-                long id = static_cast<long>(number_at(r, "fault", -1));
-                for (auto &f : drill->faults)
-                    if (f.id == id && f.reverted_ms < 0)
-                        f.reverted_ms = t, f.revert_error = text_at(r, "error");
+                long id = count_at(r, "fault", -1);
+                if (auto open = drill->open_faults.find(id); open != drill->open_faults.end()) {
+                    auto &f = drill->faults[open->second];
+                    f.reverted_ms = t, f.revert_error = text_at(r, "error");
+                    drill->open_faults.erase(open);
+                }
             } else if (type == "event") {
                 std::string name = text_at(r, "name");
                 const json details = r.contains("details") ? r["details"] : json::object();
@@ -178,6 +207,10 @@ RunJournal read_journal(const std::filesystem::path &path) {
     std::error_code ec;
     if (!std::filesystem::is_regular_file(path, ec))
         throw UsageError(path.string() + ": not a journal file (drillhost writes them under <state>/runs/)");
+    // A day's run journals a few MiB; a file far larger is not one, and is not read into memory.
+    constexpr std::uintmax_t max_journal_bytes = 1ull << 30;
+    if (std::filesystem::file_size(path, ec) > max_journal_bytes)
+        throw UsageError(path.string() + ": larger than 1 GiB: not a run's journal");
     std::ifstream in(path, std::ios::binary);
     if (!in) throw UsageError(path.string() + ": cannot be read");
     return parse_journal(in, path.string());
@@ -191,8 +224,8 @@ std::string human_ms(double ms) {
     else if (std::fabs(ms) < 120000)
         std::snprintf(text, sizeof text, "%.1f s", ms / 1000);
     else
-        std::snprintf(text, sizeof text, "%d min %02d s", static_cast<int>(ms / 60000),
-                      static_cast<int>(std::fmod(ms / 1000, 60)));
+        std::snprintf(text, sizeof text, "%.0f min %02.0f s", std::trunc(ms / 60000),
+                      std::floor(std::fmod(std::fabs(ms) / 1000, 60)));
     return text;
 }
 

@@ -420,3 +420,59 @@ TEST_CASE(
     CHECK(contains(page, "cancelled"));
     CHECK_FALSE(fs::exists(dir.path() / "m"));  // its fault was reverted before the reports were written
 }
+
+TEST_CASE(
+    "report: hostile journals - a time of centuries is refused naming the line, thousands of members "
+    "stay a bounded page, journal text never becomes markup or a style") {
+    TempDir dir;
+    auto write = [&](const std::string &name, const std::string &text) {
+        fs::path path = dir.path() / name;
+        std::ofstream(path) << text;
+        return path.string();
+    };
+    const std::string start =
+        "{\"type\":\"run.start\",\"run\":\"r\",\"drillhost_version\":\"0.1.0\",\"mono_ms\":0}\n"
+        "{\"type\":\"drill.start\",\"drill\":\"org.x.drill.d\",\"mono_ms\":1}\n";
+    auto centuries = run_drillhost(
+        {"report",
+         write("long.jsonl", start + "{\"type\":\"drill.end\",\"drill\":\"org.x.drill.d\","
+                                     "\"outcome\":\"passed\",\"duration_ms\":1e300,\"mono_ms\":2}\n")},
+        dir.path(), std::chrono::seconds(10));
+    CHECK(centuries.exit_code == 2);
+    CHECK_MESSAGE(contains(centuries.err, "long.jsonl: line 3: duration_ms"), centuries.err);
+
+    // 3000 role samples, each naming a new member: the page draws 64 lanes and says how many more.
+    std::string many = start;
+    for (int i = 0; i < 3000; ++i)
+        many += "{\"type\":\"event\",\"drill\":\"org.x.drill.d\",\"name\":\"roles\",\"mono_ms\":" +
+                std::to_string(2 + i) + ",\"details\":{\"t_ms\":" + std::to_string(2 + i) +
+                ",\"members\":{\"m" + std::to_string(i) +
+                "\":{\"role\":\"replica\",\"state\":\"running\"}}}}\n";
+    many +=
+        "{\"type\":\"drill.end\",\"drill\":\"org.x.drill.d\",\"outcome\":\"passed\",\"duration_ms\":4000,"
+        "\"mono_ms\":4001}\n";
+    fs::path page = dir.path() / "many.html";
+    auto bounded = run_drillhost({"report", write("many.jsonl", many), "--html", page.string()}, dir.path(),
+                                 std::chrono::seconds(30));
+    REQUIRE_MESSAGE(bounded.exit_code == 0, bounded.err);
+    CHECK(fs::file_size(page) < 20u << 20);
+    CHECK(contains(read_text(page), "2936 more members than the 64 drawn"));
+
+    // Markup and styles from the journal stay text.
+    std::string marked = start +
+                         "{\"type\":\"verdict\",\"drill\":\"org.x.drill.d\",\"name\":\"c\",\"verdict\":\"x "
+                         "check-fail\",\"observed\":\"o\",\"bound\":\"b\",\"mono_ms\":2}\n"
+                         "{\"type\":\"drill.end\",\"drill\":\"org.x.drill.d\",\"outcome\":\"x | <img src=x "
+                         "onerror=alert(1)>\",\"duration_ms\":3,\"mono_ms\":4}\n";
+    fs::path marked_page = dir.path() / "marked.html";
+    auto md =
+        run_drillhost({"report", write("marked.jsonl", marked), "--html", marked_page.string()}, dir.path());
+    REQUIRE_MESSAGE(md.exit_code == 0, md.err);
+    auto markdown = run_drillhost({"report", (dir.path() / "marked.jsonl").string()}, dir.path());
+    CHECK_FALSE(contains(markdown.out, "<img"));
+    CHECK(contains(markdown.out, "\\| \\<img"));
+    std::string html = read_text(marked_page);
+    CHECK_FALSE(contains(html, "<img"));
+    CHECK_FALSE(contains(html, "class=\"check-x"));
+    CHECK(contains(html, "class=\"check-other\""));
+}

@@ -61,14 +61,16 @@ struct DrillJournal {
     std::vector<FaultSpan> faults;
     std::vector<Phase> phases;
     std::vector<Sample> samples;
-    std::vector<std::string> warnings;  // the drill's warn and error log lines
+    std::vector<std::string> warnings;   // the drill's warn and error log lines
+    std::map<long, size_t> open_faults;  // while parsing: a fault's id -> its index in faults
 
     // A time a probe gave on the host's clock (now_ms(), the run's mono_ms) on the drill's. A
-    // journal written before workers shared the run's clock gave it since the drill's start
-    // already: a time before the drill began can only be that.
+    // journal written before workers shared the run's clock (its run.start names no version) gave
+    // it since the drill's start already.
     double on_drill_clock(double host_ms) const {
-        return host_ms >= start_mono_ms - 1 ? host_ms - start_mono_ms : host_ms;
+        return samples_on_run_clock ? host_ms - start_mono_ms : host_ms;
     }
+    bool samples_on_run_clock = true;
     std::string short_name() const;  // the id's last part
     std::string family() const;      // the id without its last part: org.drillhost.drill
     const Measurement *measurement(const std::string &name) const;
@@ -78,7 +80,8 @@ struct DrillJournal {
 struct RunJournal {
     std::string run_id, started_wall, drillhost_version;
     double duration_ms = 0;
-    bool finished = false;  // run.end was journalled
+    bool finished = false;              // run.end was journalled
+    bool samples_on_run_clock = false;  // see DrillJournal::on_drill_clock
     long faults_open = 0;
     nlohmann::json cluster;  // run.info: {scope, patroni_version, timing, rto_plan, ...}, if journalled
     std::vector<DrillJournal> drills;
