@@ -1,7 +1,6 @@
 #include "html_text.hpp"
 
-#include <drillhost/core/bounded_json.hpp>
-#include <drillhost/core/redact.hpp>
+#include "plain_text.hpp"
 
 #include <cmath>
 #include <cstdio>
@@ -10,7 +9,7 @@ namespace drillhost::report {
 
 std::string html_text(const std::string &text) {
     std::string out;
-    for (char c : valid_utf8(redact_text(text))) {
+    for (char c : plain_text(text)) {
         switch (c) {
             case '&':
                 out += "&amp;";
@@ -28,7 +27,7 @@ std::string html_text(const std::string &text) {
                 out += "&#39;";
                 break;
             default:
-                if (static_cast<unsigned char>(c) >= 0x20 || c == '\n' || c == '\t') out += c;
+                out += c;
         }
     }
     return out;

@@ -78,7 +78,7 @@ Timeline render_timeline(const DrillJournal &d) {
     std::vector<double> row_free;  // per row: when its last span ends
     std::vector<int> fault_row;
     for (const auto &f : d.faults) {
-        double end = f.reverted_ms >= 0 ? f.reverted_ms : d.duration_ms;
+        double end = f.end_ms(d.duration_ms);
         size_t row = 0;
         while (row < row_free.size() && row_free[row] > f.injected_ms) ++row;
         if (row == row_free.size()) row_free.push_back(0);
@@ -91,8 +91,7 @@ Timeline render_timeline(const DrillJournal &d) {
         lane_label(body, y, height, "faults");
         for (size_t i = 0; i < d.faults.size(); ++i) {
             const auto &f = d.faults[i];
-            double x1 = axis.x(f.injected_ms),
-                   x2 = axis.x(f.reverted_ms >= 0 ? f.reverted_ms : d.duration_ms);
+            double x1 = axis.x(f.injected_ms), x2 = axis.x(f.end_ms(d.duration_ms));
             double ry = y + 16.0 * fault_row[i];
             body << "<g class=\"fault-label\"><rect x=\"" << svg_number(x1) << "\" y=\"" << svg_number(ry + 1)
                  << "\" width=\"" << svg_number(std::max(x2 - x1, 2.0)) << "\" height=\"14\"/><text x=\""
@@ -299,7 +298,7 @@ Timeline render_timeline(const DrillJournal &d) {
     time_axis(svg, axis, 14, total - 18);
     for (size_t i = 0; i < d.faults.size(); ++i) {
         const auto &f = d.faults[i];
-        double x1 = axis.x(f.injected_ms), x2 = axis.x(f.reverted_ms >= 0 ? f.reverted_ms : d.duration_ms);
+        double x1 = axis.x(f.injected_ms), x2 = axis.x(f.end_ms(d.duration_ms));
         svg << "<rect class=\"fault-span\" data-fault=\"" << f.id << "\" x=\"" << svg_number(x1)
             << "\" y=\"14\" width=\"" << svg_number(std::max(x2 - x1, 2.0)) << "\" height=\""
             << svg_number(total - 32) << "\"><title>F" << i + 1 << " " << html_text(f.label)

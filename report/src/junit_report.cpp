@@ -1,9 +1,9 @@
-#include <drillhost/core/bounded_json.hpp>
-#include <drillhost/core/redact.hpp>
 #include <drillhost/report/junit_report.hpp>
 #include <drillhost/report/key_numbers.hpp>
 
 #include <pugixml.hpp>
+
+#include "plain_text.hpp"
 
 #include <sstream>
 
@@ -17,18 +17,10 @@ std::string seconds(double ms) {
     return text;
 }
 
-// Text as XML 1.0 can carry it: secrets redacted, valid UTF-8, and no control character but tab,
-// newline and carriage return (XML has no escape for the others; a reader rejects the file).
+// Text as XML 1.0 can carry it (plain_text: XML has no escape for the control characters and
+// U+FFFE/U+FFFF it drops; a reader would reject the file). pugixml escapes the markup.
 std::string xml_text(const std::string &text) {
-    std::string clean = valid_utf8(redact_text(text));
-    std::erase_if(clean, [](char c) {
-        auto u = static_cast<unsigned char>(c);
-        return u < 0x20 && c != '\t' && c != '\n' && c != '\r';
-    });
-    // U+FFFE and U+FFFF are not XML characters either (EF BF BE, EF BF BF in UTF-8).
-    for (const char *noncharacter : {"\xEF\xBF\xBE", "\xEF\xBF\xBF"})
-        for (size_t at; (at = clean.find(noncharacter)) != std::string::npos;) clean.erase(at, 3);
-    return clean;
+    return plain_text(text);
 }
 
 void property(pugi::xml_node properties, const std::string &name, const std::string &value) {

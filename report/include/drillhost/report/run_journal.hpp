@@ -33,6 +33,8 @@ struct FaultSpan {
     double injected_ms = 0;
     double reverted_ms = -1;  // -1: never reverted in this journal
     std::string revert_error;
+    // Where its span ends on a timeline: its revert, else the drill's end.
+    double end_ms(double drill_end_ms) const { return reverted_ms >= 0 ? reverted_ms : drill_end_ms; }
 };
 
 struct Phase {
