@@ -25,19 +25,25 @@ namespace {
 
 const std::string dcs_plugin = std::string(PLUGINS_DIR) + "/dcs.so";
 
+// A TCP socket bound to 127.0.0.1 on a port the kernel chose (`port`).
+int bound_loopback_socket(int &port) {
+    int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    REQUIRE(::bind(fd, reinterpret_cast<sockaddr *>(&address), sizeof address) == 0);
+    socklen_t size = sizeof address;
+    ::getsockname(fd, reinterpret_cast<sockaddr *>(&address), &size);
+    port = ntohs(address.sin_port);
+    return fd;
+}
+
 // A server on 127.0.0.1 that answers every connection with `reply` (or holds it open, saying
 // nothing, when `reply` is empty), until destroyed.
 class FakeServer {
   public:
     explicit FakeServer(std::string reply) : reply_(std::move(reply)) {
-        fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
-        sockaddr_in address{};
-        address.sin_family = AF_INET;
-        address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-        REQUIRE(::bind(fd_, reinterpret_cast<sockaddr *>(&address), sizeof address) == 0);
-        socklen_t size = sizeof address;
-        ::getsockname(fd_, reinterpret_cast<sockaddr *>(&address), &size);
-        port_ = ntohs(address.sin_port);
+        fd_ = bound_loopback_socket(port_);
         ::listen(fd_, 16);
         thread_ = std::thread([this] { serve(); });
     }
@@ -143,15 +149,9 @@ TEST_CASE("dcs probe: an etcd that answers garbage, too much or nothing is an er
 namespace {
 
 int free_loopback_port() {
-    int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in address{};
-    address.sin_family = AF_INET;
-    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    REQUIRE(::bind(fd, reinterpret_cast<sockaddr *>(&address), sizeof address) == 0);
-    socklen_t size = sizeof address;
-    ::getsockname(fd, reinterpret_cast<sockaddr *>(&address), &size);
-    ::close(fd);
-    return ntohs(address.sin_port);
+    int port = 0;
+    ::close(bound_loopback_socket(port));
+    return port;
 }
 
 // A real etcd on 127.0.0.1 with its own users, as Pigsty's (Patroni logs in as the cluster's user):
