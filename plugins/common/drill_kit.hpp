@@ -246,13 +246,16 @@ inline DrillStart start_drill(const dh::Host &host, bool allow_paused = false) {
     return start_drill(host, read_bounds(host), allow_paused);
 }
 
-// The convergence gate: healthy again within `bound_ms`, and still healthy 2 x loop_wait later (a
-// member may take the leader key back a few loops after a partition heals, as Patroni 3.0.2's
-// etcd3 driver does); a cluster left broken fails the drill. Measures when it became healthy.
-// `measure_as` names the measurement (a drill that converges twice keeps both).
-inline bool converge(const dh::Host &host, const Bounds &bounds, const Bound &bound,
-                     const std::string &measure_as = "convergence") {
-    const double bound_ms = bound.ms;
+// Waits until the cluster is healthy and stays so, with the same leader, for 2 x loop_wait (a member
+// may take the leader key back a few loops after a partition heals, as Patroni 3.0.2's etcd3 driver
+// does), or until `bound_ms` (plus that stable time) is over. Judges nothing: converge() does.
+struct Convergence {
+    bool healthy = false;
+    double healthy_at_ms = -1;  // host clock; -1 when it never became healthy
+    std::string problem;        // what was wrong at the end, "" when healthy
+};
+
+inline Convergence await_convergence(const dh::Host &host, const Bounds &bounds, double bound_ms) {
     double start = host.now_ms(), healthy_since = -1, stable_ms = 2000 * bounds.loop_wait_s;
     std::string problem = "no answer", leader;
     for (;;) {
@@ -273,12 +276,32 @@ inline bool converge(const dh::Host &host, const Bounds &bounds, const Bound &bo
         if (stable || host.now_ms() - start > bound_ms + stable_ms) break;
         host.sleep(std::chrono::milliseconds(250));
     }
-    double took = (healthy_since >= 0 ? healthy_since : host.now_ms()) - start;
+    bool healthy = problem.empty() && healthy_since >= 0;
+    return {healthy, healthy ? healthy_since : -1, problem};
+}
+
+// The "converged" verdict and its measurement (`measure_as`, since `start_ms`) for what
+// await_convergence() saw; `note` adds what was done on the way (a reinitialised member).
+inline bool report_convergence(const dh::Host &host, const Bounds &bounds, const Bound &bound,
+                               const std::string &measure_as, double start_ms, const Convergence &c,
+                               const std::string &note = "") {
+    double took = (c.healthy ? c.healthy_at_ms : host.now_ms()) - start_ms;
     host.measure(measure_as, took, "ms");
-    return host.check(
-        "converged", problem.empty() && healthy_since >= 0,
-        problem.empty() ? "healthy after " + ms_text(took) + ", stable for " + ms_text(stable_ms) : problem,
-        "healthy within " + bound.text() + ", then stable for 2 x loop_wait");
+    std::string observed =
+        c.healthy ? "healthy after " + ms_text(took) + ", stable for " + ms_text(2000 * bounds.loop_wait_s)
+                  : c.problem;
+    return host.check("converged", c.healthy, observed + note,
+                      "healthy within " + bound.text() + ", then stable for 2 x loop_wait");
+}
+
+// The convergence gate: healthy again within `bound`, and still healthy 2 x loop_wait later; a
+// cluster left broken fails the drill. Measures when it became healthy. `measure_as` names the
+// measurement (a drill that converges twice keeps both).
+inline bool converge(const dh::Host &host, const Bounds &bounds, const Bound &bound,
+                     const std::string &measure_as = "convergence") {
+    double start = host.now_ms();
+    return report_convergence(host, bounds, bound, measure_as, start,
+                              await_convergence(host, bounds, bound.ms));
 }
 
 }  // namespace drillhost::drills

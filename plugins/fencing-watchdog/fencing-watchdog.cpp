@@ -8,6 +8,7 @@
 #include <drillhost/sdk.hpp>
 
 #include "leader_loss.hpp"
+#include "stranded_members.hpp"
 #include "two_primaries.hpp"
 
 using namespace drillhost::drills;
@@ -74,15 +75,26 @@ void without_watchdog(const dh::Host &host, const json &params, const Bounds &bo
     host.phase("thawing Patroni on " + leader + " (SIGCONT)");
     double thaw_ms = host.now_ms();
     host.revert(frozen);
-    if (t.promoted_ms >= 0) resolve_pair(host, leader, t.new_leader, thaw_ms, bounds.failover().ms);
-    converge(host, bounds, bounds.failover().twice(), "convergence_without_watchdog");
+    std::string after_thaw;
+    if (t.promoted_ms >= 0) {
+        Resolution r = resolve_pair(host, leader, t.new_leader, thaw_ms, bounds.failover().ms);
+        host.event("resolution", {{"ms", r.ms}, {"winner", r.winner}});
+        if (r.winner == leader)
+            after_thaw = "; after the thaw " + leader + " took the leader key back and " + t.new_leader +
+                         " was demoted";
+        else if (r.winner == t.new_leader)
+            after_thaw = "; after the thaw " + leader + " yielded to " + t.new_leader;
+    }
+    // The split brain this round made can strand a replica on a dead timeline; the gate repairs that.
+    converge_after_split_brain(host, bounds, bounds.failover().twice(), "convergence_without_watchdog");
     WriteOutcome writes = loss.stop();
     host.measure("split_brain_without_watchdog", writes.overlap_ms(), "ms");
     host.measure("lost_writes_without_watchdog", static_cast<double>(writes.lost()), "count");
     host.verdict("without the watchdog: split-brain window measured", dh::Verdict::pass,
                  ms_text(writes.overlap_ms()) + " with two writable primaries, " +
                      std::to_string(writes.lost()) + " acknowledged writes lost" +
-                     (t.promoted_ms >= 0 ? ", " + t.new_leader + " promoted" : ", nobody promoted"),
+                     (t.promoted_ms >= 0 ? ", " + t.new_leader + " promoted" : ", nobody promoted") +
+                     after_thaw,
                  "measured, not bounded: this is what the watchdog prevents");
 }
 

@@ -9,6 +9,7 @@
 #include <drillhost/sdk.hpp>
 
 #include "leader_loss.hpp"
+#include "stranded_members.hpp"
 #include "two_primaries.hpp"
 
 using namespace drillhost::drills;
@@ -57,7 +58,7 @@ struct FrozenLeaderDrill : dh::Drill {
                            : "leader " + winner,
                        t.new_leader + " stays leader, " + leader + " demotes (its key had expired)");
         }
-        converge(host, bounds, bounds.failover().twice());
+        converge_after_split_brain(host, bounds, bounds.failover().twice());
         loss.finish(/*with_rto=*/false);  // the frozen leader's postmaster still commits meanwhile
     }
 };

@@ -12,6 +12,7 @@
 
 #include "key_holders.hpp"
 #include "leader_loss.hpp"
+#include "stranded_members.hpp"
 #include "two_primaries.hpp"
 
 using namespace drillhost::drills;
@@ -64,7 +65,7 @@ struct NetworkPartitionDrill : dh::Drill {
         host.revert(dcs);
         host.revert(peers);
         double healed_ms = host.now_ms();
-        bool converged = converge(host, bounds, bounds.failover().twice());
+        bool converged = converge_after_split_brain(host, bounds, bounds.failover().twice());
         if (converged) {
             json status = sql_status(host, leader);
             host.check("old primary rejoined as a replica", status.value("in_recovery", false),

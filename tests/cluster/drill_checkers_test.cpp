@@ -97,3 +97,32 @@ TEST_CASE("frozen-leader on the etcd v2 driver: two primaries while frozen, and 
     CHECK(verdict(drill, "no write lost that was acknowledged after the promotion") == "fail");
     CHECK(verdict(drill, "converged") == "pass");
 }
+
+// The split-brain drills' convergence gate (stranded_members.hpp). A replica left on a timeline the
+// leader never had (as fencing-watchdog's round without the watchdog left one on Patroni 3.0.2 with
+// etcd3, failing CI) cannot come back by itself; the gate must name it and have Patroni reinitialise
+// it, so the drills after it find a healthy cluster. The fixture drill strands one for real.
+TEST_CASE("split-brain convergence: a replica stranded on a dead timeline is named and reinitialised") {
+    Sandbox s;
+    auto state = s.up();
+    const std::string fixture = std::string(FIXTURE_DIR) + "/stranded/stranded_member_drill.so";
+    auto r = dh(s, {"--load", fixture, "run", "strands-a-replica"});
+    auto report = json::parse(r.out, nullptr, false);
+    REQUIRE_MESSAGE(report.is_object(), r.out << r.err);
+    json drill = report["drills"][0];
+    INFO(drill.dump());
+    CHECK(drill["outcome"] == "passed");
+    CHECK(verdict(drill, "converged") == "pass");
+    std::string observed;
+    for (const auto &a : drill["assertions"])
+        if (a["name"] == "converged") observed = a["observed"];
+    CHECK(contains(observed, "stranded on timeline 2, which the leader"));
+    CHECK(contains(observed, "reinitialised by drillhost"));
+    CHECK(measurement(drill, "reinitialised_members") == 1);
+    // Healthy afterwards: every replica streams, and none keeps a history newer than the leader's.
+    REQUIRE(dh(s, {"run", "cluster-status"}).exit_code == 0);
+    for (const auto &m : state.members)
+        CHECK_MESSAGE(shell(psql(state, m) + " -At -c \"SELECT count(*) FROM pg_ls_waldir() WHERE name = "
+                                             "'00000002.history'\" 2>&1") == "0\n",
+                      m.name);
+}
