@@ -88,11 +88,21 @@ const char *verdict_name(dh_verdict verdict) {
     }
 }
 
+// A plugin that passes NULL (or a table the host did not make) where its host table goes: refused
+// with DH_ERR_INVALID_ARGUMENT, never dereferenced. A worker would survive the crash, but the host
+// does not crash on a plugin's bad argument, and under UBSan it must not even read through it.
+struct NullHostTable : std::invalid_argument {
+    NullHostTable() : std::invalid_argument("the host table passed to a host function is NULL") {}
+};
+
 // Guards every host entry point: an exception never crosses back into the plugin.
 template <class Body>
 dh_status guarded(Body &&body) noexcept {
     try {
         return body();
+    } catch (const NullHostTable &e) {
+        t_last_error = e.what();
+        return DH_ERR_INVALID_ARGUMENT;
     } catch (const std::exception &e) {
         t_last_error = valid_utf8(e.what());
         return DH_ERR_INTERNAL;
@@ -108,6 +118,7 @@ std::string plugin_text(const char *text) {
 }
 
 HostSlot &slot_of(const dh_host *host) {
+    if (host == nullptr || host->host_data == nullptr) throw NullHostTable();
     return *static_cast<HostSlot *>(host->host_data);
 }
 
@@ -637,6 +648,7 @@ void HostContext::host_log(const dh_host *host, dh_severity severity, const char
 }
 
 uint64_t HostContext::host_monotonic_ns(const dh_host *host) {
+    if (host == nullptr || host->host_data == nullptr) return 0;  // NullHostTable: no clock to read
     auto since = std::chrono::steady_clock::now() - slot_of(host).clock_start;
     return static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(since).count());
 }
@@ -890,6 +902,7 @@ dh_status HostContext::host_emit_verdict(const dh_host *host, const char *name, 
 }
 
 const char *HostContext::host_target_json(const dh_host *host) {
+    if (host == nullptr || host->host_data == nullptr) return "null";  // NullHostTable: no target
     return slot_of(host).target_json.c_str();
 }
 
