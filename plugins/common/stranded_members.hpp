@@ -60,8 +60,15 @@ inline bool converge_after_split_brain(const dh::Host &host, const Bounds &bound
     Convergence c = await_convergence(host, bounds, bound.ms);
     if (c.healthy) return report_convergence(host, bounds, bound, measure_as, start, c);
 
-    json cluster = cluster_view(host);
-    std::vector<StrandedMember> stranded = stranded_members(host, cluster);
+    // A cluster whose REST API does not answer now is judged on what the wait saw, not an error.
+    json cluster;
+    std::vector<StrandedMember> stranded;
+    try {
+        cluster = cluster_view(host);
+        stranded = stranded_members(host, cluster);
+    } catch (const dh::Error &e) {
+        if (e.status() == DH_ERR_CANCELLED) throw;
+    }
     if (stranded.empty()) return report_convergence(host, bounds, bound, measure_as, start, c);
     const std::string leader = leader_of(cluster);
     const int leader_timeline = timeline_of(cluster, leader);
