@@ -1,51 +1,8 @@
-// The DCS drills (seed case 6) on a fresh embedded cluster: every DCS member down with failsafe_mode
-// off and on, and one host cut off from the DCS, primary or replica.
+// The DCS drills (seed case 6) where a fault is placed first: dcs-down-all with failsafe_mode while a
+// replica is cut off from the leader. Their runs on the default cluster (every DCS member down with
+// failsafe_mode off and on, one host cut off from the DCS) are checked on run --all's results
+// (default_cluster_expectations.hpp).
 #include "drill_runs.hpp"
-
-TEST_CASE("dcs-down-all: read-only without failsafe_mode, still writable with it, nothing lost") {
-    Sandbox s;
-    s.up();
-    auto drill = run_drill(s, {"dcs-down-all"});
-    INFO(drill.dump());
-    CHECK(drill["outcome"] == "passed");
-    CHECK(verdict(drill, "failsafe off: the primary stops accepting writes before its leader key expires") ==
-          "pass");
-    CHECK(verdict(drill, "failsafe off: read-only until the DCS returns") == "pass");
-    CHECK(verdict(drill, "failsafe on: the primary stays the only writable member through the outage") ==
-          "pass");
-    CHECK(measurement(drill, "failsafe_off_time_to_read_only") < 10000);  // ttl of the default sandbox
-    CHECK(has_measurement(drill, "failsafe_on_time_to_writable"));
-    CHECK(measurement(drill, "failsafe_off_lost_writes") == 0);
-    CHECK(measurement(drill, "failsafe_on_lost_writes") == 0);
-    CHECK(drill["faults_left_open"] == 0);
-    // failsafe_mode is back as it was (off), read through GET /config.
-    auto config = json::parse(dh(s, {"probe", "patroni-rest", "config"}).out)["data"];
-    CHECK(config.value("failsafe_mode", false) == false);
-}
-
-TEST_CASE(
-    "dcs-down-primary-client: the primary demotes before its key expires, a replica leads, it rejoins") {
-    Sandbox s;
-    s.up();
-    auto drill = run_drill(s, {"dcs-down-primary-client"});
-    INFO(drill.dump());
-    check_cut_off_primary(drill);
-    CHECK(measurement(drill, "old_primary_read_only") < measurement(drill, "promoted"));
-    CHECK(measurement(drill, "split_brain") == 0);
-    CHECK(verdict(drill, "old primary rejoined as a replica") == "pass");
-    CHECK(drill["faults_left_open"] == 0);
-}
-
-TEST_CASE("dcs-down-replica-client: replication and reads go on, the replica leaves the election") {
-    Sandbox s;
-    s.up();
-    auto drill = run_drill(s, {"dcs-down-replica-client"});
-    INFO(drill.dump());
-    CHECK(drill["outcome"] == "passed");
-    CHECK(has_measurement(drill, "left_cluster_view"));
-    CHECK(measurement(drill, "lost_writes") == 0);
-    CHECK(drill["faults_left_open"] == 0);
-}
 
 TEST_CASE("dcs-down-all with failsafe_mode: a member the leader cannot reach makes the primary demote") {
     Sandbox s;
