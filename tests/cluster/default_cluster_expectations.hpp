@@ -104,7 +104,8 @@ inline void check_default_cluster_expectations(const json &drill, const json &re
     std::string name = drill_name(drill);
     if (name == "fencing-watchdog") check_fencing_watchdog(drill);
     if (name == "sync-standby") check_sync_standby(drill);
-    if (name == "dcs-down-all") check_dcs_down_all(drill, report["cluster"]["timing"]["ttl"].get<double>() * 1000);
+    if (name == "dcs-down-all")
+        check_dcs_down_all(drill, report["cluster"]["timing"]["ttl"].get<double>() * 1000);
     if (name == "dcs-down-primary-client") check_dcs_down_primary_client(drill);
     if (name == "dcs-down-replica-client") check_dcs_down_replica_client(drill);
     if (name == "takeover") check_takeover(drill);
