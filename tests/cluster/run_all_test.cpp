@@ -63,7 +63,7 @@ TEST_CASE("run --all: every drill, least disruptive first, verdicts as measured,
             CHECK(d["outcome"] != "error");
             MESSAGE("network-partition after frozen-leader: " << d["outcome"] << " " << failed_assertions(d));
         } else if (d["drill"] == "org.drillhost.drill.dcs-down-primary-client") {
-            check_cut_off_primary(d);
+            // may fail its demotion timing alone: check_dcs_down_primary_client, below
         } else if (d["drill"] == "org.drillhost.drill.frozen-leader") {
             CHECK(d["outcome"] == "failed");
             CHECK(verdict(d, "never two writable primaries") == "fail");
@@ -92,7 +92,7 @@ TEST_CASE("run --all: every drill, least disruptive first, verdicts as measured,
         CHECK(verdicts == d["assertions"].size());
     }
     // What each drill must report on this cluster, beyond its outcome (default_cluster_expectations.hpp).
-    for (const auto &d : report["drills"]) check_default_cluster_expectations(d, report, lines);
+    check_default_cluster_expectations(report, lines);
 
     // Nothing drillhost made is left on any member (issue 15): no drillhost_* or pgbench_* table,
     // drillhost role or slot. The leader is the authority; a replica may show a table the leader
